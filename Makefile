@@ -1,0 +1,124 @@
+# Saffron build. `make` builds the library and demo, `make test` installs
+# missing Debian packages, builds and runs every test; `make asan|tsan` run the
+# same tests under sanitizers in build/<san>/. V=1 shows commands.
+
+BUILD ?= build
+SAN ?=
+CC ?= cc
+PKGS := liburcu ck pixman-1 libcrypto spice-protocol
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+GLIB_CLIENT := spice-client-glib-2.0
+
+WARN := -Wall -Wextra -Werror -Werror=implicit-function-declaration \
+	-Werror=incompatible-pointer-types -Werror=strict-prototypes -Werror=format \
+	-Werror=missing-prototypes -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 $(WARN) -I. -fPIC -pthread $(PKG_CFLAGS)
+LDLIBS += $(PKG_LIBS) -pthread
+
+ifeq ($(SAN),)
+MALLOC_LIBS := -ljemalloc
+else
+# Sanitizer builds use libc malloc (conventions §13).
+CFLAGS += -fsanitize=$(SAN) -fno-sanitize-recover=all -fno-omit-frame-pointer -DSF_DEBUG
+LDFLAGS += -fsanitize=$(SAN)
+MALLOC_LIBS :=
+ifeq ($(SAN),thread)
+CFLAGS += -DCK_USE_CC_BUILTINS=1
+endif
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+LIB_SRCS := $(wildcard engine/*.c) $(wildcard channels/*.c) $(wildcard encoders/*.c) \
+	$(wildcard migrate/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+DEMO_SRCS := $(wildcard demo/*.c)
+DEMO_OBJS := $(DEMO_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := tests/unit.c $(wildcard tests/engine/*.c) $(wildcard tests/channels/*.c)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
+
+all: $(BUILD)/libsaffron.a $(BUILD)/saffron-demo $(BUILD)/tests/unit \
+	$(BUILD)/tests/glib-client $(BUILD)/tests/rawclient
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libsaffron.a: $(LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/saffron-demo: $(DEMO_OBJS) $(BUILD)/libsaffron.a
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(MALLOC_LIBS)
+
+$(BUILD)/tests/unit: $(UNIT_OBJS) $(BUILD)/libsaffron.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/rawclient: $(BUILD)/tests/e2e/rawclient.o $(BUILD)/libsaffron.a
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The spice-gtk test client is built without our warning set's
+# missing-prototypes check on GLib's macros, but with -Werror otherwise.
+$(BUILD)/tests/glib-client: tests/e2e/glib-client.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -O1 -g -Wall -Werror $(filter -fsanitize=%,$(CFLAGS)) \
+		$(shell pkg-config --cflags $(GLIB_CLIENT)) -o $@ $< \
+		$(shell pkg-config --libs $(GLIB_CLIENT)) $(LDFLAGS)
+
+deps:
+	@sh scripts/deps.sh
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) sh tests/run.sh
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(BUILD)/saffron-demo --addr 127.0.0.1 --port 5900
+
+asan: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SAN=address,undefined all
+	$(Q)BUILD=build/asan ASAN_OPTIONS=detect_leaks=1 sh tests/run.sh
+
+tsan: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build/tsan SAN=thread all
+	$(Q)BUILD=build/tsan TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
+		sh tests/run.sh
+
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_LIB_SRCS := $(LIB_SRCS)
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS)
+	@mkdir -p $(dir $@)
+	$(Q)clang -std=gnu11 -g -O1 -I. $(PKG_CFLAGS) -DSF_DEBUG -fsanitize=fuzzer,address,undefined \
+		-o $@ $< $(FUZZ_LIB_SRCS) $(PKG_LIBS) -pthread
+
+fuzz: $(FUZZ_TARGETS)
+
+fuzz-smoke: deps fuzz
+	$(Q)for f in $(FUZZ_TARGETS); do \
+		echo "fuzz: $$f (20 s)"; \
+		mkdir -p build/fuzz/corpus-$$(basename $$f); \
+		$$f -max_total_time=20 -max_len=8192 build/fuzz/corpus-$$(basename $$f) \
+			tests/fuzz/corpus/$$(basename $$f) >build/fuzz/$$(basename $$f).log 2>&1 \
+			|| { tail -30 build/fuzz/$$(basename $$f).log; exit 1; }; \
+	done; echo "fuzz-smoke: no findings"
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build
+
+.PHONY: all deps test run asan tsan fuzz fuzz-smoke format format-check clean
+-include $(LIB_OBJS:.o=.d) $(DEMO_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* channels/chan.c: framing, common messages and the send stage of one channel
+ * connection. Headers are per client (serials differ), bodies are shared
+ * sf_bufs, so a batch is a writev of header/body pairs. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <spice/enums.h>
+#include "channels/chan.h"
+#include "channels/wire.h"
+#include "engine/log.h"
+
+SF_LOG_TOPIC("chan");
+
+#define FULL_HDR 18
+#define MINI_HDR 6
+#define BATCH_MSGS 64		   /* header+body pairs per writev */
+#define FLUSH_BUDGET (4u << 20) /* bytes per flush round before yielding the loop */
+
+struct item {
+	struct sf_queue_node node;
+	struct sf_buf *buf;
+	uint8_t hdr[FULL_HDR];
+	bool hdr_done;
+	struct item *next; /* on the loop-owned out list */
+};
+
+struct sf_chan {
+	/* cache line 1: loop thread only */
+	struct sf_loop *loop;
+	int fd;
+	struct sf_watch *watch;
+	const struct sf_chan_ops *ops;
+	void *data;
+	struct sf_link_info info;
+	uint32_t hdr_size;
+	uint64_t serial;
+	struct item *out_head, *out_tail; /* spliced from pipe, in order */
+	uint32_t head_off;		  /* bytes of out_head already written */
+	bool want_out;
+	bool started;
+	bool close_done;
+	uint32_t ack_window, ack_generation, ack_client_gen, unacked;
+	uint8_t *in;
+	uint32_t in_cap, in_len;
+	struct sf_ratelimit rl;
+	struct sf_task start_task, send_task, close_task;
+
+	/* cache line 2: any thread, atomics and the wfcqueue only */
+	struct sf_queue pipe __attribute__((aligned(64)));
+	atomic_size_t backlog;
+	atomic_uint ref;
+	atomic_bool closing;
+	atomic_uint set_ack_gen;
+};
+
+static void start_fn(struct sf_task *t);
+static void send_fn(struct sf_task *t);
+static void close_fn(struct sf_task *t);
+
+struct sf_chan *sf_chan_create(struct sf_loop *loop, int fd, const struct sf_link_info *info,
+			       const struct sf_chan_ops *ops, void *data)
+{
+	struct sf_chan *c = calloc(1, sizeof(*c));
+	int one = 1;
+
+	if (!c)
+		goto err_close;
+	c->hdr_size = info->mini_header ? MINI_HDR : FULL_HDR;
+	c->in_cap = SF_MAX(c->hdr_size + ops->max_msg_size, 16384u);
+	c->in = malloc(c->in_cap);
+	if (!c->in)
+		goto err_free;
+	c->loop = loop;
+	c->fd = fd;
+	c->ops = ops;
+	c->data = data;
+	c->info = *info;
+	c->rl = (struct sf_ratelimit)SF_RATELIMIT_INIT(1000, 5);
+	sf_queue_init(&c->pipe);
+	atomic_init(&c->ref, 1);
+	sf_task_init(&c->start_task, start_fn);
+	sf_task_init(&c->send_task, send_fn);
+	sf_task_init(&c->close_task, close_fn);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return c;
+
+err_free:
+	free(c);
+err_close:
+	close(fd);
+	return NULL;
+}
+
+struct sf_chan *sf_chan_ref(struct sf_chan *c)
+{
+	/* relaxed: the caller already holds a reference */
+	atomic_fetch_add_explicit(&c->ref, 1, memory_order_relaxed);
+	return c;
+}
+
+static void free_items(struct sf_chan *c)
+{
+	struct sf_queue_node *n;
+	struct item *it;
+
+	while ((n = sf_queue_pop(&c->pipe))) {
+		it = sf_container_of(n, struct item, node);
+		sf_buf_unref(it->buf);
+		free(it);
+	}
+	while ((it = c->out_head)) {
+		c->out_head = it->next;
+		sf_buf_unref(it->buf);
+		free(it);
+	}
+	c->out_tail = NULL;
+	atomic_store_explicit(&c->backlog, 0, memory_order_relaxed);
+}
+
+void sf_chan_unref(struct sf_chan *c)
+{
+	if (!c)
+		return;
+	/* acq_rel: the last holder must see every other holder's writes */
+	if (atomic_fetch_sub_explicit(&c->ref, 1, memory_order_acq_rel) != 1)
+		return;
+	free_items(c);
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->in);
+	free(c);
+}
+
+/* Pin @c for a task; the task function drops the pin. */
+static void wake(struct sf_chan *c, struct sf_task *t)
+{
+	sf_chan_ref(c);
+	if (!sf_loop_wake(c->loop, t))
+		sf_chan_unref(c);
+}
+
+void sf_chan_start(struct sf_chan *c)
+{
+	wake(c, &c->start_task);
+}
+
+void sf_chan_close(struct sf_chan *c)
+{
+	/* release: pairs with the acquire in sf_chan_push(); later pushes drop */
+	atomic_store_explicit(&c->closing, true, memory_order_release);
+	wake(c, &c->close_task);
+}
+
+bool sf_chan_closed(const struct sf_chan *c)
+{
+	return atomic_load_explicit(&c->closing, memory_order_acquire);
+}
+
+int sf_chan_push(struct sf_chan *c, struct sf_buf *buf)
+{
+	struct item *it;
+
+	/* acquire: pairs with the release in sf_chan_close() */
+	if (atomic_load_explicit(&c->closing, memory_order_acquire))
+		return -EPIPE;
+	it = malloc(sizeof(*it));
+	if (!it)
+		return -ENOMEM;
+	it->buf = sf_buf_ref(buf);
+	it->hdr_done = false;
+	it->next = NULL;
+	/* relaxed: a statistic read by producers deciding to coalesce */
+	atomic_fetch_add_explicit(&c->backlog, buf->size + c->hdr_size, memory_order_relaxed);
+	if (sf_queue_push(&c->pipe, &it->node))
+		wake(c, &c->send_task);
+	return 0;
+}
+
+int sf_chan_set_ack(struct sf_chan *c, uint32_t window)
+{
+	struct sf_wbuf w;
+	struct sf_buf *b;
+	int r;
+	/* relaxed: generation numbers only need to be distinct per channel */
+	uint32_t gen = atomic_fetch_add_explicit(&c->set_ack_gen, 1, memory_order_relaxed) + 1;
+
+	sf_wbuf_init(&w, SPICE_MSG_SET_ACK, 8);
+	sf_wbuf_u32(&w, gen);
+	sf_wbuf_u32(&w, window);
+	b = sf_wbuf_finish(&w);
+	if (!b)
+		return -ENOMEM;
+	r = sf_chan_push(c, b);
+	sf_buf_unref(b);
+	return r;
+}
+
+size_t sf_chan_backlog(const struct sf_chan *c)
+{
+	return atomic_load_explicit(&c->backlog, memory_order_relaxed);
+}
+
+bool sf_chan_ack_blocked(const struct sf_chan *c)
+{
+	return c->ops->acks && c->ack_window && c->unacked >= 2 * c->ack_window;
+}
+
+void *sf_chan_data(const struct sf_chan *c)
+{
+	return c->data;
+}
+
+struct sf_loop *sf_chan_loop(const struct sf_chan *c)
+{
+	return c->loop;
+}
+
+const struct sf_link_info *sf_chan_info(const struct sf_chan *c)
+{
+	return &c->info;
+}
+
+bool sf_chan_test_cap(const struct sf_chan *c, unsigned bit)
+{
+	return sf_caps_test(c->info.channel_caps, c->info.num_channel_caps, bit);
+}
+
+bool sf_chan_test_common_cap(const struct sf_chan *c, unsigned bit)
+{
+	return sf_caps_test(c->info.common_caps, c->info.num_common_caps, bit);
+}
+
+/* ---- loop thread from here on ---- */
+
+static void do_close(struct sf_chan *c, const char *why)
+{
+	if (c->close_done)
+		return;
+	c->close_done = true;
+	atomic_store_explicit(&c->closing, true, memory_order_release);
+	if (why && sf_ratelimit_test(&c->rl))
+		sf_log_info("%p: %s client disconnected: %s", (void *)c, c->ops->name, why);
+	sf_loop_watch_remove(c->watch);
+	c->watch = NULL;
+	shutdown(c->fd, SHUT_RDWR);
+	close(c->fd);
+	c->fd = -1;
+	free_items(c);
+	if (c->ops->on_close)
+		c->ops->on_close(c);
+	if (c->started) {
+		c->started = false;
+		sf_chan_unref(c); /* the loop's reference, taken in start_fn */
+	}
+}
+
+static void close_fn(struct sf_task *t)
+{
+	struct sf_chan *c = sf_container_of(t, struct sf_chan, close_task);
+
+	do_close(c, NULL);
+	sf_chan_unref(c);
+}
+
+static void update_events(struct sf_chan *c, bool want_out)
+{
+	if (!c->watch || want_out == c->want_out)
+		return;
+	c->want_out = want_out;
+	sf_loop_watch_update(c->watch, EPOLLIN | (want_out ? EPOLLOUT : 0));
+}
+
+static void fill_header(struct sf_chan *c, struct item *it)
+{
+	uint8_t *h = it->hdr;
+
+	if (c->hdr_size == MINI_HDR) {
+		sf_put_le16(h, it->buf->type);
+		sf_put_le32(h + 2, it->buf->size);
+	} else {
+		sf_put_le64(h, ++c->serial);
+		sf_put_le16(h + 8, it->buf->type);
+		sf_put_le32(h + 10, it->buf->size);
+		sf_put_le32(h + 14, 0);
+	}
+	it->hdr_done = true;
+	if (it->buf->type == SPICE_MSG_SET_ACK) {
+		/* the client counts from SET_ACK on, so do we */
+		c->ack_window = sf_get_le32(it->buf->data + 4);
+		c->ack_generation = sf_get_le32(it->buf->data);
+		c->unacked = 0;
+	} else if (c->ops->acks) {
+		c->unacked++;
+	}
+}
+
+/* Build an iovec over the out list; returns the count. */
+static int build_iov(struct sf_chan *c, struct iovec *iov, size_t *total)
+{
+	struct item *it = c->out_head;
+	uint32_t skip = c->head_off;
+	int n = 0;
+
+	*total = 0;
+	for (int m = 0; it && m < BATCH_MSGS; m++, it = it->next) {
+		if (!it->hdr_done) {
+			if (sf_chan_ack_blocked(c))
+				break;
+			fill_header(c, it);
+		}
+		if (skip < c->hdr_size) {
+			iov[n].iov_base = it->hdr + skip;
+			iov[n++].iov_len = c->hdr_size - skip;
+			skip = 0;
+		} else {
+			skip -= c->hdr_size;
+		}
+		if (it->buf->size > skip) {
+			iov[n].iov_base = it->buf->data + skip;
+			iov[n++].iov_len = it->buf->size - skip;
+		}
+		skip = 0;
+	}
+	for (int i = 0; i < n; i++)
+		*total += iov[i].iov_len;
+	return n;
+}
+
+static void consume(struct sf_chan *c, size_t written)
+{
+	while (written && c->out_head) {
+		struct item *it = c->out_head;
+		size_t left = c->hdr_size + it->buf->size - c->head_off;
+		if (written < left) {
+			c->head_off += (uint32_t)written;
+			return;
+		}
+		written -= left;
+		c->head_off = 0;
+		c->out_head = it->next;
+		if (!c->out_head)
+			c->out_tail = NULL;
+		/* relaxed: statistic, see sf_chan_push() */
+		atomic_fetch_sub_explicit(&c->backlog, c->hdr_size + it->buf->size,
+					  memory_order_relaxed);
+		sf_buf_unref(it->buf);
+		free(it);
+	}
+}
+
+static void splice_pipe(struct sf_chan *c)
+{
+	struct sf_queue_node *n;
+
+	while ((n = sf_queue_pop(&c->pipe))) {
+		struct item *it = sf_container_of(n, struct item, node);
+		if (c->out_tail)
+			c->out_tail->next = it;
+		else
+			c->out_head = it;
+		c->out_tail = it;
+	}
+}
+
+/* Returns -errno on a fatal socket error. */
+static int flush(struct sf_chan *c)
+{
+	struct iovec iov[2 * BATCH_MSGS];
+	size_t sent = 0, total;
+	ssize_t w;
+	int n;
+
+	splice_pipe(c);
+	while (c->out_head) {
+		n = build_iov(c, iov, &total);
+		if (n == 0)
+			break; /* ack window closed */
+		w = writev(c->fd, iov, n);
+		if (w < 0) {
+			if (errno == EAGAIN || errno == EINTR) {
+				update_events(c, true);
+				return 0;
+			}
+			return -errno;
+		}
+		consume(c, (size_t)w);
+		sent += (size_t)w;
+		if ((size_t)w < total) {
+			update_events(c, true);
+			return 0;
+		}
+		if (sent >= FLUSH_BUDGET) {
+			wake(c, &c->send_task); /* yield to other clients on this loop */
+			return 0;
+		}
+		if (!c->out_head)
+			splice_pipe(c);
+	}
+	update_events(c, false);
+	if (!c->out_head && !sf_chan_ack_blocked(c) && sf_queue_empty(&c->pipe) &&
+	    c->ops->on_drained)
+		c->ops->on_drained(c);
+	return 0;
+}
+
+static void send_fn(struct sf_task *t)
+{
+	struct sf_chan *c = sf_container_of(t, struct sf_chan, send_task);
+	int r;
+
+	if (c->started && !c->close_done) {
+		r = flush(c);
+		if (r < 0)
+			do_close(c, strerror(-r));
+	}
+	sf_chan_unref(c);
+}
+
+static int handle_common(struct sf_chan *c, uint16_t type, const uint8_t *p, uint32_t size)
+{
+	switch (type) {
+	case SPICE_MSGC_ACK_SYNC:
+		if (size < 4)
+			return -EPROTO;
+		c->ack_client_gen = sf_get_le32(p);
+		return 0;
+	case SPICE_MSGC_ACK:
+		if (c->ack_client_gen == c->ack_generation) {
+			c->unacked = c->unacked > c->ack_window ? c->unacked - c->ack_window : 0;
+			return flush(c);
+		}
+		return 0;
+	case SPICE_MSGC_DISCONNECTING:
+		return -ECONNRESET;
+	default:
+		return c->ops->handle(c, type, p, size);
+	}
+}
+
+/* Parse complete messages in the input buffer. Returns -errno to disconnect. */
+static int parse_input(struct sf_chan *c)
+{
+	uint32_t off = 0;
+	int r = 0;
+
+	while (c->in_len - off >= c->hdr_size) {
+		const uint8_t *h = c->in + off;
+		uint16_t type = c->hdr_size == MINI_HDR ? sf_get_le16(h) : sf_get_le16(h + 8);
+		uint32_t size = c->hdr_size == MINI_HDR ? sf_get_le32(h + 2) : sf_get_le32(h + 10);
+
+		if (size > c->ops->max_msg_size) {
+			if (sf_ratelimit_test(&c->rl))
+				sf_log_warn("%p: %s message type %u too large (%u > %u)", (void *)c,
+					    c->ops->name, type, size, c->ops->max_msg_size);
+			return -EMSGSIZE;
+		}
+		if (c->in_len - off - c->hdr_size < size)
+			break;
+		r = handle_common(c, type, h + c->hdr_size, size);
+		if (r < 0) {
+			if (r != -ECONNRESET && sf_ratelimit_test(&c->rl))
+				sf_log_warn("%p: %s bad message type %u size %u: %s", (void *)c,
+					    c->ops->name, type, size, strerror(-r));
+			return r;
+		}
+		if (c->close_done)
+			return 0;
+		off += c->hdr_size + size;
+	}
+	memmove(c->in, c->in + off, c->in_len - off);
+	c->in_len -= off;
+	return 0;
+}
+
+static void on_io(void *data, int fd, uint32_t events)
+{
+	struct sf_chan *c = data;
+	int r = 0;
+
+	sf_chan_ref(c);
+	if (events & EPOLLOUT)
+		r = flush(c);
+	for (int rounds = 0; r == 0 && !c->close_done && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
+			     rounds < 4;
+	     rounds++) {
+		ssize_t n = recv(fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+		if (n == 0) {
+			r = -ECONNRESET;
+			break;
+		}
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				r = -errno;
+			break;
+		}
+		c->in_len += (uint32_t)n;
+		r = parse_input(c);
+	}
+	if (r < 0)
+		do_close(c, r == -ECONNRESET ? "closed by peer" : strerror(-r));
+	sf_chan_unref(c);
+}
+
+static void start_fn(struct sf_task *t)
+{
+	struct sf_chan *c = sf_container_of(t, struct sf_chan, start_task);
+
+	if (!c->close_done && !c->started) {
+		c->watch = sf_loop_watch_add(c->loop, c->fd, EPOLLIN, on_io, c);
+		if (!c->watch) {
+			do_close(c, "cannot watch socket");
+		} else {
+			c->started = true;
+			sf_chan_ref(c); /* the loop's reference, dropped in do_close() */
+			if (c->ops->on_start)
+				c->ops->on_start(c);
+			flush(c);
+		}
+	}
+	sf_chan_unref(c);
+}

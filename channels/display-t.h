@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* channels/display-t.h: types shared by the display producer, the marshallers
+ * and guest front-ends (the demo guest, the QXL shim): rectangles, immutable
+ * refcounted images and the validated drawing commands a producer consumes. */
+#ifndef SF_CHANNELS_DISPLAY_T_H
+#define SF_CHANNELS_DISPLAY_T_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include "engine/common.h"
+
+struct sf_rect {
+	int32_t left, top, right, bottom;
+};
+
+static inline int32_t sf_rect_w(const struct sf_rect *r)
+{
+	return r->right - r->left;
+}
+
+static inline int32_t sf_rect_h(const struct sf_rect *r)
+{
+	return r->bottom - r->top;
+}
+
+/* Pixels in SPICE's 32-bit layouts: SPICE_BITMAP_FMT_32BIT (B,G,R,X bytes) or
+ * SPICE_BITMAP_FMT_RGBA (B,G,R,A, for cursors). Immutable once shared.
+ * Fields public: read on producer and sender threads without calls. */
+struct sf_image {
+	atomic_uint ref;
+	uint64_t id;
+	uint32_t width, height, stride;
+	uint8_t format;
+	uint8_t *pixels;
+};
+
+/* Allocate a zeroed image (stride = width * 4). Returns NULL with errno set
+ * (also for sizes over 16384 x 16384). Thread: any. */
+struct sf_image *sf_image_new(uint32_t width, uint32_t height, uint8_t format);
+struct sf_image *sf_image_ref(struct sf_image *img);
+void sf_image_unref(struct sf_image *img);
+
+enum sf_cmd_type {
+	SF_CMD_SURFACE_CREATE,
+	SF_CMD_SURFACE_DESTROY,
+	SF_CMD_FILL,
+	SF_CMD_COPY,
+	SF_CMD_COPY_BITS,
+	SF_CMD_CURSOR_SET,
+	SF_CMD_CURSOR_MOVE,
+	SF_CMD_CURSOR_HIDE,
+};
+
+/* A drawing or cursor command, already validated by the front-end that built
+ * it (guest memory checks live in the front-end, not here). */
+struct sf_cmd {
+	enum sf_cmd_type type;
+	uint32_t surface_id;
+	struct sf_rect rect;	/* destination (FILL, COPY, COPY_BITS) */
+	uint32_t width, height; /* SURFACE_CREATE */
+	uint32_t color;		/* FILL: x8r8g8b8 */
+	int32_t src_x, src_y;	/* COPY: origin in image; COPY_BITS: source point */
+	int16_t x, y;		/* CURSOR_*: position */
+	uint16_t hot_x, hot_y;	/* CURSOR_SET */
+	struct sf_image *image; /* COPY, CURSOR_SET; the command owns one reference */
+	uint64_t cookie;	/* front-end's own, returned on release */
+};
+
+#endif

@@ -1,0 +1,702 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* channels/display.c: the producer. Owns surfaces, cursor state and the list
+ * of clients (display and cursor pipes); every field below "producer only" is
+ * touched on the producer thread alone, other threads reach it through tasks.
+ *
+ * Client lifetime: a client is referenced by its connection (dropped in
+ * on_close, after which the connection never calls back), by the producer's
+ * list, and by every queued task. The last reference frees it. */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+#include <spice/enums.h>
+#include "channels/display.h"
+#include "channels/marshal.h"
+#include "channels/surface.h"
+#include "engine/log.h"
+#include "engine/thread.h"
+
+SF_LOG_TOPIC("display");
+
+#define CMD_BATCH 256
+#define MAX_SURFACE_DIM 8192
+#define MAX_CURSOR_DIM 512
+#define DEFAULT_BACKLOG (16u << 20)
+
+enum kind { K_DISPLAY, K_CURSOR };
+enum cstate { CS_NORMAL, CS_DROPPING, CS_RESYNC };
+
+struct client {
+	struct sf_display *d;
+	struct sf_chan *chan;
+	enum kind kind;
+	atomic_uint ref;
+	atomic_int state;   /* producer: NORMAL->DROPPING, RESYNC->NORMAL; sender: DROPPING->RESYNC */
+	atomic_bool closed; /* set by the connection's on_close */
+	bool listed;	    /* producer only */
+	struct client *prev, *next;
+	struct sf_task attach_task, detach_task, resync_task;
+};
+
+struct sf_display {
+	/* set before start, read-only after */
+	uint8_t id;
+	const struct sf_display_source_ops *ops;
+	void *opaque;
+	size_t backlog_limit;
+	struct sf_loop *loop;
+	pthread_t thread;
+	bool running;
+	struct sf_task process_task;
+
+	/* producer only */
+	struct sf_surface *surfaces[SF_DISPLAY_MAX_SURFACES];
+	struct client *clients;
+	struct sf_image *cursor;
+	uint16_t hot_x, hot_y;
+	int16_t cur_x, cur_y;
+	bool cursor_visible;
+	uint64_t gen;	       /* bumped by every change to surface 0 */
+	struct sf_buf *snap;   /* full copy of surface 0 at snap_gen */
+	uint64_t snap_gen;
+	struct sf_display_stats stats;
+	struct sf_ratelimit rl;
+};
+
+/* ---- client references ---- */
+
+static struct client *client_ref(struct client *c)
+{
+	/* relaxed: the caller holds a reference */
+	atomic_fetch_add_explicit(&c->ref, 1, memory_order_relaxed);
+	return c;
+}
+
+static void client_unref(struct client *c)
+{
+	/* acq_rel: the last holder sees the others' writes before freeing */
+	if (atomic_fetch_sub_explicit(&c->ref, 1, memory_order_acq_rel) != 1)
+		return;
+	sf_chan_unref(c->chan);
+	free(c);
+}
+
+static void wake_client(struct client *c, struct sf_task *t)
+{
+	client_ref(c);
+	if (!sf_loop_wake(c->d->loop, t))
+		client_unref(c);
+}
+
+/* ---- fan-out (producer) ---- */
+
+static void push(struct client *c, struct sf_buf *b)
+{
+	if (sf_chan_push(c->chan, b) == 0)
+		c->d->stats.messages++;
+}
+
+/* Queue @b to every NORMAL client of @kind; a client over its backlog limit
+ * stops receiving and will be resynced once its pipe drains. Consumes @b. */
+static void fanout(struct sf_display *d, enum kind kind, struct sf_buf *b)
+{
+	if (!b)
+		return;
+	for (struct client *c = d->clients; c; c = c->next) {
+		if (c->kind != kind || atomic_load_explicit(&c->state, memory_order_acquire) !=
+					       CS_NORMAL)
+			continue;
+		if (sf_chan_backlog(c->chan) > d->backlog_limit) {
+			/* release: pairs with the acquire in on_drained() */
+			atomic_store_explicit(&c->state, CS_DROPPING, memory_order_release);
+			continue;
+		}
+		push(c, b);
+	}
+	sf_buf_unref(b);
+}
+
+static struct sf_buf *surface_snapshot(struct sf_display *d, uint32_t sid)
+{
+	const struct sf_image *img = sf_surface_image(d->surfaces[sid]);
+	struct sf_rect all = {0, 0, (int32_t)img->width, (int32_t)img->height};
+
+	if (sid != 0)
+		return sf_marshal_copy(sid, &all, img, 0, 0);
+	/* encode once: every client resyncing at the same generation shares it */
+	if (!d->snap || d->snap_gen != d->gen) {
+		sf_buf_unref(d->snap);
+		d->snap = sf_marshal_copy(0, &all, img, 0, 0);
+		d->snap_gen = d->gen;
+	}
+	return d->snap ? sf_buf_ref(d->snap) : NULL;
+}
+
+static void send_one(struct client *c, struct sf_buf *b)
+{
+	if (b)
+		push(c, b);
+	sf_buf_unref(b);
+}
+
+static void send_surfaces(struct sf_display *d, struct client *c, bool create)
+{
+	for (uint32_t i = 0; i < SF_DISPLAY_MAX_SURFACES; i++) {
+		const struct sf_image *img;
+		if (!d->surfaces[i])
+			continue;
+		img = sf_surface_image(d->surfaces[i]);
+		if (create)
+			send_one(c, sf_marshal_surface_create(i, img->width, img->height,
+							      SPICE_SURFACE_FMT_32_xRGB,
+							      i == 0 ? SPICE_SURFACE_FLAGS_PRIMARY
+								     : 0));
+		send_one(c, surface_snapshot(d, i));
+	}
+	if (create && d->surfaces[0])
+		send_one(c, sf_marshal_mark());
+}
+
+static void send_cursor_state(struct sf_display *d, struct client *c, bool init)
+{
+	struct sf_image *shape = d->cursor;
+
+	if (init)
+		send_one(c, sf_marshal_cursor_init(d->cur_x, d->cur_y, d->cursor_visible, shape,
+						   d->hot_x, d->hot_y));
+	else
+		send_one(c, sf_marshal_cursor_set(d->cur_x, d->cur_y, d->cursor_visible, shape,
+						  d->hot_x, d->hot_y));
+}
+
+/* ---- command handling (producer) ---- */
+
+static bool bad(struct sf_display *d, const struct sf_cmd *cmd, const char *why)
+{
+	d->stats.rejected++;
+	if (sf_ratelimit_test(&d->rl))
+		sf_log_warn("%p: display %u: rejected command %d on surface %u: %s", (void *)d,
+			    d->id, cmd->type, cmd->surface_id, why);
+	return false;
+}
+
+static struct sf_surface *target(struct sf_display *d, const struct sf_cmd *cmd)
+{
+	if (cmd->surface_id >= SF_DISPLAY_MAX_SURFACES || !d->surfaces[cmd->surface_id])
+		return NULL;
+	if (!sf_surface_contains(d->surfaces[cmd->surface_id], &cmd->rect))
+		return NULL;
+	return d->surfaces[cmd->surface_id];
+}
+
+static bool image_covers(const struct sf_image *img, const struct sf_rect *r, int32_t x,
+			 int32_t y)
+{
+	return img && img->format == SPICE_BITMAP_FMT_32BIT && x >= 0 && y >= 0 &&
+	       (int64_t)x + sf_rect_w(r) <= img->width && (int64_t)y + sf_rect_h(r) <= img->height;
+}
+
+static bool do_surface_create(struct sf_display *d, const struct sf_cmd *cmd)
+{
+	uint32_t id = cmd->surface_id;
+
+	if (id >= SF_DISPLAY_MAX_SURFACES || d->surfaces[id])
+		return bad(d, cmd, "bad or existing surface id");
+	if (!cmd->width || !cmd->height || cmd->width > MAX_SURFACE_DIM ||
+	    cmd->height > MAX_SURFACE_DIM)
+		return bad(d, cmd, "bad surface size");
+	d->surfaces[id] = sf_surface_create(cmd->width, cmd->height);
+	if (!d->surfaces[id])
+		return bad(d, cmd, "out of memory");
+	if (id == 0)
+		d->gen++;
+	fanout(d, K_DISPLAY,
+	       sf_marshal_surface_create(id, cmd->width, cmd->height, SPICE_SURFACE_FMT_32_xRGB,
+					 id == 0 ? SPICE_SURFACE_FLAGS_PRIMARY : 0));
+	if (id == 0)
+		fanout(d, K_DISPLAY, sf_marshal_mark());
+	return true;
+}
+
+static bool do_surface_destroy(struct sf_display *d, const struct sf_cmd *cmd)
+{
+	uint32_t id = cmd->surface_id;
+
+	if (id >= SF_DISPLAY_MAX_SURFACES || !d->surfaces[id])
+		return bad(d, cmd, "no such surface");
+	sf_surface_destroy(d->surfaces[id]);
+	d->surfaces[id] = NULL;
+	if (id == 0)
+		d->gen++;
+	fanout(d, K_DISPLAY, sf_marshal_surface_destroy(id));
+	return true;
+}
+
+static bool do_draw(struct sf_display *d, const struct sf_cmd *cmd)
+{
+	struct sf_surface *s = target(d, cmd);
+	struct sf_rect src;
+	struct sf_buf *b = NULL;
+
+	if (!s)
+		return bad(d, cmd, "no such surface or rectangle outside it");
+	switch (cmd->type) {
+	case SF_CMD_FILL:
+		sf_surface_fill(s, &cmd->rect, cmd->color);
+		b = sf_marshal_fill(cmd->surface_id, &cmd->rect, cmd->color);
+		break;
+	case SF_CMD_COPY:
+		if (!image_covers(cmd->image, &cmd->rect, cmd->src_x, cmd->src_y))
+			return bad(d, cmd, "source outside image");
+		sf_surface_copy(s, &cmd->rect, cmd->image, cmd->src_x, cmd->src_y);
+		b = sf_marshal_copy(cmd->surface_id, &cmd->rect, cmd->image, cmd->src_x,
+				    cmd->src_y);
+		break;
+	case SF_CMD_COPY_BITS:
+		src = (struct sf_rect){cmd->src_x, cmd->src_y, cmd->src_x + sf_rect_w(&cmd->rect),
+				       cmd->src_y + sf_rect_h(&cmd->rect)};
+		if (!sf_surface_contains(s, &src))
+			return bad(d, cmd, "copy-bits source outside surface");
+		sf_surface_copy_bits(s, &cmd->rect, cmd->src_x, cmd->src_y);
+		b = sf_marshal_copy_bits(cmd->surface_id, &cmd->rect, cmd->src_x, cmd->src_y);
+		break;
+	default:
+		return bad(d, cmd, "not a drawing command");
+	}
+	if (cmd->surface_id == 0)
+		d->gen++;
+	fanout(d, K_DISPLAY, b);
+	return true;
+}
+
+static bool do_cursor(struct sf_display *d, const struct sf_cmd *cmd)
+{
+	switch (cmd->type) {
+	case SF_CMD_CURSOR_SET:
+		if (cmd->image && (cmd->image->width > MAX_CURSOR_DIM ||
+				   cmd->image->height > MAX_CURSOR_DIM ||
+				   cmd->hot_x >= cmd->image->width ||
+				   cmd->hot_y >= cmd->image->height))
+			return bad(d, cmd, "bad cursor shape");
+		sf_image_unref(d->cursor);
+		d->cursor = cmd->image ? sf_image_ref(cmd->image) : NULL;
+		d->hot_x = cmd->hot_x;
+		d->hot_y = cmd->hot_y;
+		d->cur_x = cmd->x;
+		d->cur_y = cmd->y;
+		d->cursor_visible = true;
+		fanout(d, K_CURSOR,
+		       sf_marshal_cursor_set(cmd->x, cmd->y, true, d->cursor, d->hot_x, d->hot_y));
+		return true;
+	case SF_CMD_CURSOR_MOVE:
+		d->cur_x = cmd->x;
+		d->cur_y = cmd->y;
+		d->cursor_visible = true;
+		fanout(d, K_CURSOR, sf_marshal_cursor_move(cmd->x, cmd->y));
+		return true;
+	case SF_CMD_CURSOR_HIDE:
+		d->cursor_visible = false;
+		fanout(d, K_CURSOR, sf_marshal_cursor_hide());
+		return true;
+	default:
+		return bad(d, cmd, "not a cursor command");
+	}
+}
+
+static void handle(struct sf_display *d, const struct sf_cmd *cmd)
+{
+	d->stats.commands++;
+	switch (cmd->type) {
+	case SF_CMD_SURFACE_CREATE:
+		do_surface_create(d, cmd);
+		break;
+	case SF_CMD_SURFACE_DESTROY:
+		do_surface_destroy(d, cmd);
+		break;
+	case SF_CMD_FILL:
+	case SF_CMD_COPY:
+	case SF_CMD_COPY_BITS:
+		do_draw(d, cmd);
+		break;
+	case SF_CMD_CURSOR_SET:
+	case SF_CMD_CURSOR_MOVE:
+	case SF_CMD_CURSOR_HIDE:
+		do_cursor(d, cmd);
+		break;
+	default:
+		bad(d, cmd, "unknown command type");
+	}
+}
+
+/* Returns true if the source may have more commands right now. */
+static bool process_batch(struct sf_display *d, unsigned max)
+{
+	for (unsigned n = 0; n < max; n++) {
+		struct sf_cmd cmd;
+		memset(&cmd, 0, sizeof(cmd));
+		if (!d->ops->get_command(d->opaque, &cmd)) {
+			if (d->ops->req_notification(d->opaque))
+				return false;
+			continue;
+		}
+		handle(d, &cmd);
+		sf_image_unref(cmd.image);
+		cmd.image = NULL;
+		if (d->ops->release)
+			d->ops->release(d->opaque, &cmd);
+	}
+	return true;
+}
+
+static void process_fn(struct sf_task *t)
+{
+	struct sf_display *d = sf_container_of(t, struct sf_display, process_task);
+
+	SF_ASSERT_THREAD(SF_THREAD_PRODUCER);
+	if (process_batch(d, CMD_BATCH))
+		sf_loop_wake(d->loop, &d->process_task); /* yield to attach/resync tasks */
+}
+
+/* ---- client tasks (producer) ---- */
+
+static void attach_fn(struct sf_task *t)
+{
+	struct client *c = sf_container_of(t, struct client, attach_task);
+	struct sf_display *d = c->d;
+
+	if (!atomic_load_explicit(&c->closed, memory_order_acquire) && !c->listed) {
+		c->listed = true;
+		client_ref(c);
+		c->next = d->clients;
+		if (d->clients)
+			d->clients->prev = c;
+		d->clients = c;
+		sf_chan_set_ack(c->chan, SF_DISPLAY_ACK_WINDOW);
+		if (c->kind == K_DISPLAY) {
+			d->stats.clients++;
+			send_surfaces(d, c, true);
+		} else {
+			d->stats.cursor_clients++;
+			send_cursor_state(d, c, true);
+		}
+	}
+	client_unref(c);
+}
+
+static void detach_fn(struct sf_task *t)
+{
+	struct client *c = sf_container_of(t, struct client, detach_task);
+	struct sf_display *d = c->d;
+
+	if (c->listed) {
+		c->listed = false;
+		if (c->prev)
+			c->prev->next = c->next;
+		else
+			d->clients = c->next;
+		if (c->next)
+			c->next->prev = c->prev;
+		if (c->kind == K_DISPLAY)
+			d->stats.clients--;
+		else
+			d->stats.cursor_clients--;
+		client_unref(c);
+	}
+	client_unref(c);
+}
+
+static void resync_fn(struct sf_task *t)
+{
+	struct client *c = sf_container_of(t, struct client, resync_task);
+	struct sf_display *d = c->d;
+	int expected = CS_RESYNC;
+
+	if (c->listed && atomic_compare_exchange_strong_explicit(&c->state, &expected, CS_NORMAL,
+								 memory_order_acq_rel,
+								 memory_order_acquire)) {
+		d->stats.resyncs++;
+		if (c->kind == K_DISPLAY)
+			send_surfaces(d, c, false);
+		else
+			send_cursor_state(d, c, false);
+	}
+	client_unref(c);
+}
+
+/* ---- connection callbacks (sender thread) ---- */
+
+static int client_handle(struct sf_chan *ch, uint16_t type, const uint8_t *p, uint32_t size)
+{
+	(void)ch;
+	(void)p;
+	switch (type) {
+	case SPICE_MSGC_DISPLAY_INIT:
+		/* cache sizes and GLZ window: only raw images are sent, nothing to keep */
+		return size >= 14 ? 0 : -EPROTO;
+	case SPICE_MSGC_PONG:
+	case SPICE_MSGC_DISPLAY_STREAM_REPORT:
+	case SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION:
+	case SPICE_MSGC_DISPLAY_PREFERRED_VIDEO_CODEC_TYPE:
+	case SPICE_MSGC_DISPLAY_GL_DRAW_DONE:
+		return 0;
+	default:
+		return -EPROTO;
+	}
+}
+
+static void client_drained(struct sf_chan *ch)
+{
+	struct client *c = sf_chan_data(ch);
+	int expected = CS_DROPPING;
+
+	/* acq_rel: pairs with the release in fanout(); the producer sends the
+	 * snapshot after it sees RESYNC */
+	if (atomic_compare_exchange_strong_explicit(&c->state, &expected, CS_RESYNC,
+						    memory_order_acq_rel, memory_order_acquire))
+		wake_client(c, &c->resync_task);
+}
+
+static void client_closed(struct sf_chan *ch)
+{
+	struct client *c = sf_chan_data(ch);
+
+	atomic_store_explicit(&c->closed, true, memory_order_release);
+	wake_client(c, &c->detach_task);
+	client_unref(c); /* the connection's reference */
+}
+
+static const struct sf_chan_ops display_client_ops = {
+	.name = "display",
+	.max_msg_size = 4096,
+	.acks = true,
+	.handle = client_handle,
+	.on_drained = client_drained,
+	.on_close = client_closed,
+};
+
+static const struct sf_chan_ops cursor_client_ops = {
+	.name = "cursor",
+	.max_msg_size = 4096,
+	.acks = true,
+	.handle = client_handle,
+	.on_drained = client_drained,
+	.on_close = client_closed,
+};
+
+struct sf_chan *sf_display_attach(struct sf_display *d, struct sf_loop *sender, int fd,
+				  const struct sf_link_info *info)
+{
+	bool cursor = info->channel_type == SPICE_CHANNEL_CURSOR;
+	struct client *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		close(fd);
+		return NULL;
+	}
+	c->d = d;
+	c->kind = cursor ? K_CURSOR : K_DISPLAY;
+	atomic_init(&c->ref, 1); /* the connection's */
+	atomic_init(&c->state, CS_NORMAL);
+	sf_task_init(&c->attach_task, attach_fn);
+	sf_task_init(&c->detach_task, detach_fn);
+	sf_task_init(&c->resync_task, resync_fn);
+	c->chan = sf_chan_create(sender, fd, info, cursor ? &cursor_client_ops : &display_client_ops,
+				 c);
+	if (!c->chan) {
+		free(c);
+		return NULL;
+	}
+	/* attach is queued before the connection can close, so it runs first */
+	wake_client(c, &c->attach_task);
+	sf_chan_start(c->chan);
+	return sf_chan_ref(c->chan);
+}
+
+/* ---- lifecycle and synchronous calls ---- */
+
+struct sync_call {
+	struct sf_task task;
+	struct sf_display *d;
+	void (*fn)(struct sf_display *d, void *arg);
+	void *arg;
+	pthread_mutex_t m;
+	pthread_cond_t cv;
+	bool done;
+};
+
+static void sync_fn(struct sf_task *t)
+{
+	struct sync_call *s = sf_container_of(t, struct sync_call, task);
+
+	s->fn(s->d, s->arg);
+	pthread_mutex_lock(&s->m);
+	s->done = true;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->m);
+}
+
+static int run_sync(struct sf_display *d, void (*fn)(struct sf_display *, void *), void *arg)
+{
+	struct sync_call s = {.d = d, .fn = fn, .arg = arg};
+
+	if (!d->running || sf_loop_is_current(d->loop))
+		return -EDEADLK;
+	pthread_mutex_init(&s.m, NULL);
+	pthread_cond_init(&s.cv, NULL);
+	sf_task_init(&s.task, sync_fn);
+	sf_loop_wake(d->loop, &s.task);
+	pthread_mutex_lock(&s.m);
+	while (!s.done)
+		pthread_cond_wait(&s.cv, &s.m);
+	pthread_mutex_unlock(&s.m);
+	pthread_mutex_destroy(&s.m);
+	pthread_cond_destroy(&s.cv);
+	return 0;
+}
+
+static void flush_all(struct sf_display *d, void *arg)
+{
+	(void)arg;
+	while (process_batch(d, CMD_BATCH))
+		;
+}
+
+int sf_display_flush(struct sf_display *d)
+{
+	return run_sync(d, flush_all, NULL);
+}
+
+struct read_px {
+	uint32_t sid;
+	struct sf_image *out;
+};
+
+static void read_px_fn(struct sf_display *d, void *arg)
+{
+	struct read_px *r = arg;
+	const struct sf_image *src;
+
+	flush_all(d, NULL);
+	if (r->sid >= SF_DISPLAY_MAX_SURFACES || !d->surfaces[r->sid])
+		return;
+	src = sf_surface_image(d->surfaces[r->sid]);
+	r->out = sf_image_new(src->width, src->height, src->format);
+	if (r->out)
+		memcpy(r->out->pixels, src->pixels, (size_t)src->stride * src->height);
+}
+
+struct sf_image *sf_display_read_pixels(struct sf_display *d, uint32_t surface_id)
+{
+	struct read_px r = {.sid = surface_id};
+	int e = run_sync(d, read_px_fn, &r);
+
+	if (e < 0 || !r.out)
+		errno = e < 0 ? -e : ENOENT;
+	return r.out;
+}
+
+static void stats_fn(struct sf_display *d, void *arg)
+{
+	*(struct sf_display_stats *)arg = d->stats;
+}
+
+int sf_display_get_stats(struct sf_display *d, struct sf_display_stats *out)
+{
+	return run_sync(d, stats_fn, out);
+}
+
+void sf_display_wakeup(struct sf_display *d)
+{
+	sf_loop_wake(d->loop, &d->process_task);
+}
+
+uint8_t sf_display_id(const struct sf_display *d)
+{
+	return d->id;
+}
+
+void sf_display_set_backlog_limit(struct sf_display *d, size_t bytes)
+{
+	d->backlog_limit = bytes;
+}
+
+struct sf_display *sf_display_create(uint8_t id, const struct sf_display_source_ops *ops,
+				     void *opaque)
+{
+	struct sf_display *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->loop = sf_loop_create();
+	if (!d->loop) {
+		free(d);
+		return NULL;
+	}
+	d->id = id;
+	d->ops = ops;
+	d->opaque = opaque;
+	d->backlog_limit = DEFAULT_BACKLOG;
+	d->rl = (struct sf_ratelimit)SF_RATELIMIT_INIT(1000, 10);
+	sf_task_init(&d->process_task, process_fn);
+	return d;
+}
+
+static void *producer_main(void *arg)
+{
+	struct sf_display *d = arg;
+
+	sf_loop_run(d->loop);
+	return NULL;
+}
+
+int sf_display_start(struct sf_display *d)
+{
+	char name[16];
+	int r;
+
+	snprintf(name, sizeof(name), "sf-producer%u", d->id);
+	r = sf_thread_start(&d->thread, name, SF_THREAD_PRODUCER, producer_main, d);
+	if (r == 0) {
+		d->running = true;
+		sf_display_wakeup(d);
+	}
+	return r;
+}
+
+static void shutdown_fn(struct sf_display *d, void *arg)
+{
+	(void)arg;
+	while (d->clients) {
+		struct client *c = d->clients;
+		d->clients = c->next;
+		c->listed = false;
+		sf_chan_close(c->chan);
+		client_unref(c);
+	}
+}
+
+void sf_display_stop(struct sf_display *d)
+{
+	if (!d || !d->running)
+		return;
+	run_sync(d, shutdown_fn, NULL);
+	sf_loop_quit(d->loop);
+	pthread_join(d->thread, NULL);
+	d->running = false;
+}
+
+void sf_display_destroy(struct sf_display *d)
+{
+	if (!d)
+		return;
+	sf_display_stop(d);
+	/* tasks still queued hold client references; run them to release those */
+	sf_loop_iterate(d->loop, 0);
+	for (uint32_t i = 0; i < SF_DISPLAY_MAX_SURFACES; i++)
+		sf_surface_destroy(d->surfaces[i]);
+	sf_image_unref(d->cursor);
+	sf_buf_unref(d->snap);
+	sf_loop_destroy(d->loop);
+	free(d);
+}

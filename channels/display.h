@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* channels/display.h: one display device and its producer thread. The
+ * producer pulls commands from the device's source (the QXL ring or the demo
+ * guest), renders them into the single shared copy of each surface, marshals
+ * each message once and pushes the same body into every client's pipe. A
+ * client whose pipe passes the backlog limit is dropped from fan-out and
+ * later resynced with one snapshot of the current surfaces: a slow client gets
+ * fewer, merged updates and never stalls the guest or the other clients. */
+#ifndef SF_CHANNELS_DISPLAY_H
+#define SF_CHANNELS_DISPLAY_H
+
+#include "channels/display-t.h"
+#include "channels/chan.h"
+
+#define SF_DISPLAY_MAX_SURFACES 1024
+#define SF_DISPLAY_ACK_WINDOW 20
+
+struct sf_display;
+
+/* The guest side, called on the producer thread (QXLInterface's shape). */
+struct sf_display_source_ops {
+	/* Fill @cmd with the next command; false if there is none. */
+	bool (*get_command)(void *opaque, struct sf_cmd *cmd);
+	/* Ask for sf_display_wakeup() on the next command. Returns false if
+	 * commands arrived meanwhile (the producer polls again). */
+	bool (*req_notification)(void *opaque);
+	/* The producer is done with @cmd (resources go back to the guest).
+	 * Optional; the producer has already dropped cmd->image. */
+	void (*release)(void *opaque, const struct sf_cmd *cmd);
+};
+
+struct sf_display_stats {
+	uint64_t commands, rejected, messages, resyncs;
+	uint32_t clients, cursor_clients;
+};
+
+/* Returns NULL with errno set. Thread: main. Nothing runs before start. */
+struct sf_display *sf_display_create(uint8_t id, const struct sf_display_source_ops *ops,
+				     void *opaque);
+/* Start the producer thread. Returns 0 or -errno. Thread: main. */
+int sf_display_start(struct sf_display *d);
+/* Disconnect clients and stop the thread; the display stays valid for tasks
+ * other loops still queue to it. Idempotent. Thread: main. */
+void sf_display_stop(struct sf_display *d);
+/* Stop if needed, run queued tasks, free. NULL no-op. Thread: main. */
+void sf_display_destroy(struct sf_display *d);
+
+uint8_t sf_display_id(const struct sf_display *d);
+
+/* Guest notify: new commands. Thread: any. Wait-free. */
+void sf_display_wakeup(struct sf_display *d);
+
+/* Process every command available now, then return. Blocks the caller; never
+ * call on the producer thread. Returns 0 or -errno. */
+int sf_display_flush(struct sf_display *d);
+
+/* Copy surface @surface_id after a flush. Returns a new image (caller owns
+ * the reference) or NULL with errno set (ENOENT: no such surface). Thread: not
+ * the producer. */
+struct sf_image *sf_display_read_pixels(struct sf_display *d, uint32_t surface_id);
+
+/* Serve a linked display or cursor client. Takes ownership of @fd; the
+ * connection runs on @sender (a send-stage loop). Thread: main.
+ * Returns the connection (the caller owns one reference, to close it with its
+ * session) or NULL (fd closed). */
+struct sf_chan *sf_display_attach(struct sf_display *d, struct sf_loop *sender, int fd,
+				  const struct sf_link_info *info);
+
+/* Set the per-client backlog (bytes queued, not yet written) past which a
+ * client is dropped from fan-out and resynced later. Thread: main, before start. */
+void sf_display_set_backlog_limit(struct sf_display *d, size_t bytes);
+
+/* Counters, read through the producer. Thread: not the producer. */
+int sf_display_get_stats(struct sf_display *d, struct sf_display_stats *out);
+
+#endif

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* channels/image.c: refcounted images (display-t.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include "channels/display-t.h"
+#include "engine/ids.h"
+
+#define MAX_DIM 16384
+
+struct sf_image *sf_image_new(uint32_t width, uint32_t height, uint8_t format)
+{
+	struct sf_image *img;
+
+	if (!width || !height || width > MAX_DIM || height > MAX_DIM) {
+		errno = EINVAL;
+		return NULL;
+	}
+	img = calloc(1, sizeof(*img));
+	if (!img)
+		return NULL;
+	img->pixels = calloc((size_t)width * height, 4);
+	if (!img->pixels) {
+		free(img);
+		return NULL;
+	}
+	atomic_init(&img->ref, 1);
+	img->id = sf_ids_next();
+	img->width = width;
+	img->height = height;
+	img->stride = width * 4;
+	img->format = format;
+	return img;
+}
+
+struct sf_image *sf_image_ref(struct sf_image *img)
+{
+	/* relaxed: the caller holds a reference */
+	atomic_fetch_add_explicit(&img->ref, 1, memory_order_relaxed);
+	return img;
+}
+
+void sf_image_unref(struct sf_image *img)
+{
+	if (!img)
+		return;
+	/* acq_rel: last drop sees all writes made before sharing */
+	if (atomic_fetch_sub_explicit(&img->ref, 1, memory_order_acq_rel) == 1) {
+		free(img->pixels);
+		free(img);
+	}
+}

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* channels/main.c: session bookkeeping and main-channel messages. Runs on the
+ * main thread, as in spice-server. */
+#include <errno.h>
+#include <unistd.h>
+#include <spice/enums.h>
+#include "channels/main.h"
+#include "channels/marshal.h"
+#include "channels/wire.h"
+#include "engine/clock.h"
+#include "engine/ids.h"
+#include "engine/log.h"
+
+SF_LOG_TOPIC("main");
+
+#define MAX_SESSION_CHANS 48
+
+struct sf_session {
+	const struct sf_session_env *env;
+	struct sf_chan *main;
+	uint32_t id;
+	uint16_t mouse_mode;
+	bool ended;
+	struct sf_chan *chans[MAX_SESSION_CHANS];
+	unsigned nchans;
+};
+
+static void push(struct sf_chan *c, struct sf_buf *b)
+{
+	if (b)
+		sf_chan_push(c, b);
+	sf_buf_unref(b);
+}
+
+static uint16_t supported_modes(const struct sf_session *s)
+{
+	return SPICE_MOUSE_MODE_SERVER | (s->env->client_mouse ? SPICE_MOUSE_MODE_CLIENT : 0);
+}
+
+static void on_start(struct sf_chan *c)
+{
+	struct sf_session *s = sf_chan_data(c);
+	struct sf_main_init init = {
+		.session_id = s->id,
+		.display_channels_hint = s->env->ndisplays,
+		.supported_mouse_modes = supported_modes(s),
+		.current_mouse_mode = s->mouse_mode,
+		.multi_media_time = sf_clock_mm_time(),
+	};
+
+	push(c, sf_marshal_main_init(&init));
+}
+
+static int handle(struct sf_chan *c, uint16_t type, const uint8_t *p, uint32_t size)
+{
+	struct sf_session *s = sf_chan_data(c);
+	uint16_t mode;
+
+	switch (type) {
+	case SPICE_MSGC_MAIN_ATTACH_CHANNELS:
+		push(c, sf_marshal_channels_list(s->env->channels, s->env->nchannels));
+		push(c, sf_marshal_mm_time(sf_clock_mm_time()));
+		return 0;
+	case SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST:
+		if (size < 2)
+			return -EPROTO;
+		mode = sf_get_le16(p);
+		if ((mode == SPICE_MOUSE_MODE_SERVER || mode == SPICE_MOUSE_MODE_CLIENT) &&
+		    (mode & supported_modes(s)))
+			s->mouse_mode = mode;
+		push(c, sf_marshal_mouse_mode(supported_modes(s), s->mouse_mode));
+		return 0;
+	case SPICE_MSGC_MAIN_CLIENT_INFO:
+	case SPICE_MSGC_PONG:
+	case SPICE_MSGC_MAIN_AGENT_START:
+	case SPICE_MSGC_MAIN_AGENT_TOKEN:
+	case SPICE_MSGC_MAIN_AGENT_DATA: /* no agent in this server: drop, as with no vdagent */
+	case SPICE_MSGC_MAIN_MIGRATE_CONNECTED:
+	case SPICE_MSGC_MAIN_MIGRATE_CONNECT_ERROR:
+	case SPICE_MSGC_MAIN_MIGRATE_END:
+	case SPICE_MSGC_MAIN_QUALITY_INDICATOR:
+		return 0;
+	default:
+		return -EPROTO;
+	}
+}
+
+static void end(struct sf_session *s)
+{
+	if (s->ended)
+		return;
+	s->ended = true;
+	for (unsigned i = 0; i < s->nchans; i++) {
+		sf_chan_close(s->chans[i]);
+		sf_chan_unref(s->chans[i]);
+	}
+	s->nchans = 0;
+	if (s->env->ended)
+		s->env->ended(s, s->env->data);
+}
+
+static void on_close(struct sf_chan *c)
+{
+	struct sf_session *s = sf_chan_data(c);
+
+	end(s);
+	sf_chan_unref(s->main);
+	free(s);
+}
+
+static const struct sf_chan_ops main_ops = {
+	.name = "main",
+	.max_msg_size = 65536 + 1024, /* agent data chunks */
+	.acks = false,
+	.handle = handle,
+	.on_start = on_start,
+	.on_close = on_close,
+};
+
+struct sf_session *sf_session_create(struct sf_loop *loop, int fd,
+				     const struct sf_link_info *info,
+				     const struct sf_session_env *env)
+{
+	struct sf_session *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		close(fd);
+		return NULL;
+	}
+	s->env = env;
+	s->id = sf_ids_random32();
+	s->mouse_mode = env->client_mouse ? SPICE_MOUSE_MODE_CLIENT : SPICE_MOUSE_MODE_SERVER;
+	s->main = sf_chan_create(loop, fd, info, &main_ops, s);
+	if (!s->main) {
+		free(s);
+		return NULL;
+	}
+	sf_chan_start(s->main);
+	return s;
+}
+
+uint32_t sf_session_id(const struct sf_session *s)
+{
+	return s->id;
+}
+
+uint16_t sf_session_mouse_mode(const struct sf_session *s)
+{
+	return s->mouse_mode;
+}
+
+int sf_session_add_chan(struct sf_session *s, struct sf_chan *c)
+{
+	if (s->ended || s->nchans == MAX_SESSION_CHANS)
+		return -ENOSPC;
+	s->chans[s->nchans++] = sf_chan_ref(c);
+	return 0;
+}
+
+void sf_session_close(struct sf_session *s)
+{
+	sf_chan_close(s->main);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* channels/main.h: a client session and its main channel. The main channel
+ * opens the session (INIT with the session id other channels link with),
+ * lists the channels, negotiates the mouse mode and keeps mm-time; when it
+ * closes, every channel of the session is closed with it. */
+#ifndef SF_CHANNELS_MAIN_H
+#define SF_CHANNELS_MAIN_H
+
+#include <stdint.h>
+#include "channels/chan.h"
+
+struct sf_session;
+
+/* What the server tells a session; borrowed, must outlive every session. */
+struct sf_session_env {
+	const uint8_t (*channels)[2]; /* (type, id) pairs announced in CHANNELS_LIST */
+	uint32_t nchannels;
+	uint32_t ndisplays;
+	bool client_mouse; /* a tablet is present: client mouse mode supported */
+	/* The session ended (main channel closed). Thread: main. */
+	void (*ended)(struct sf_session *s, void *data);
+	void *data;
+};
+
+/* Start a session on a linked main-channel socket (takes @fd).
+ * Thread: main. Returns NULL on failure. */
+struct sf_session *sf_session_create(struct sf_loop *loop, int fd,
+				     const struct sf_link_info *info,
+				     const struct sf_session_env *env);
+
+uint32_t sf_session_id(const struct sf_session *s);
+
+/* Tie @c to the session: it is closed when the session ends. Takes a
+ * reference. Thread: main. Returns 0 or -ENOSPC. */
+int sf_session_add_chan(struct sf_session *s, struct sf_chan *c);
+
+/* End the session (closes all its channels). Thread: main. */
+void sf_session_close(struct sf_session *s);
+
+/* Current mouse mode (SPICE_MOUSE_MODE_*). */
+uint16_t sf_session_mouse_mode(const struct sf_session *s);
+
+#endif

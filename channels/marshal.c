@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* channels/marshal.c: message layouts follow shared/reference/spice.proto; a
+ * pointer field is a u32 offset from the start of the message body. */
+#include <string.h>
+#include <spice/enums.h>
+#include "channels/marshal.h"
+#include "channels/wire.h"
+
+static void put_rect(struct sf_wbuf *w, const struct sf_rect *r)
+{
+	sf_wbuf_u32(w, (uint32_t)r->top);
+	sf_wbuf_u32(w, (uint32_t)r->left);
+	sf_wbuf_u32(w, (uint32_t)r->bottom);
+	sf_wbuf_u32(w, (uint32_t)r->right);
+}
+
+/* DisplayBase with no clip. */
+static void put_base(struct sf_wbuf *w, uint32_t surface_id, const struct sf_rect *r)
+{
+	sf_wbuf_u32(w, surface_id);
+	put_rect(w, r);
+	sf_wbuf_u8(w, SPICE_CLIP_TYPE_NONE);
+}
+
+static void put_no_mask(struct sf_wbuf *w)
+{
+	sf_wbuf_u8(w, 0); /* flags */
+	sf_wbuf_u32(w, 0);
+	sf_wbuf_u32(w, 0); /* pos */
+	sf_wbuf_u32(w, 0); /* bitmap: NULL */
+}
+
+struct sf_buf *sf_marshal_main_init(const struct sf_main_init *m)
+{
+	struct sf_wbuf w;
+
+	sf_wbuf_init(&w, SPICE_MSG_MAIN_INIT, 32);
+	sf_wbuf_u32(&w, m->session_id);
+	sf_wbuf_u32(&w, m->display_channels_hint);
+	sf_wbuf_u32(&w, m->supported_mouse_modes);
+	sf_wbuf_u32(&w, m->current_mouse_mode);
+	sf_wbuf_u32(&w, m->agent_connected);
+	sf_wbuf_u32(&w, m->agent_tokens);
+	sf_wbuf_u32(&w, m->multi_media_time);
+	sf_wbuf_u32(&w, m->ram_hint);
+	return sf_wbuf_finish(&w);
+}
+
+struct sf_buf *sf_marshal_channels_list(const uint8_t (*chans)[2], uint32_t n)
+{
+	struct sf_wbuf w;
+
+	sf_wbuf_init(&w, SPICE_MSG_MAIN_CHANNELS_LIST, 4 + 2 * n);
+	sf_wbuf_u32(&w, n);
+	for (uint32_t i = 0; i < n; i++) {
+		sf_wbuf_u8(&w, chans[i][0]);
+		sf_wbuf_u8(&w, chans[i][1]);
+	}
+	return sf_wbuf_finish(&w);
+}
+
+struct sf_buf *sf_marshal_mouse_mode(uint16_t supported, uint16_t current)
+{
+	struct sf_wbuf w;
+
+	sf_wbuf_init(&w, SPICE_MSG_MAIN_MOUSE_MODE, 4);
+	sf_wbuf_u16(&w, supported);
+	sf_wbuf_u16(&w, current);
+	return sf_wbuf_finish(&w);
+}
+
+struct sf_buf *sf_marshal_mm_time(uint32_t mm_time)
+{
+	struct sf_wbuf w;
+
+	sf_wbuf_init(&w, SPICE_MSG_MAIN_MULTI_MEDIA_TIME, 4);
+	sf_wbuf_u32(&w, mm_time);
+	return sf_wbuf_finish(&w);
+}
+
+struct sf_buf *sf_marshal_ping(uint32_t id, uint64_t timestamp, uint32_t pad)
+{
+	struct sf_wbuf w;
+	uint8_t *p;
+
+	sf_wbuf_init(&w, SPICE_MSG_PING, 12 + pad);
+	sf_wbuf_u32(&w, id);
+	sf_wbuf_u64(&w, timestamp);
+	p = sf_wbuf_space(&w, pad);
+	if (p)
+		memset(p, 0, pad);
+	return sf_wbuf_finish(&w);
+}
+
+struct sf_buf *sf_marshal_surface_create(uint32_t id, uint32_t width, uint32_t height,
+					 uint32_t fmt, uint32_t flags)
+{
+	struct sf_wbuf w;
+
+	sf_wbuf_init(&w, SPICE_MSG_DISPLAY_SURFACE_CREATE, 20);
+	sf_wbuf_u32(&w, id);
+	sf_wbuf_u32(&w, width);
+	sf_wbuf_u32(&w, height);
+	sf_wbuf_u32(&w, fmt);
+	sf_wbuf_u32(&w, flags);
+	return sf_wbuf_finish(&w);
+}
+
+struct sf_buf *sf_marshal_surface_destroy(uint32_t id)
+{
+	struct sf_wbuf w;
+
+	sf_wbuf_init(&w, SPICE_MSG_DISPLAY_SURFACE_DESTROY, 4);
+	sf_wbuf_u32(&w, id);
+	return sf_wbuf_finish(&w);
+}
+
+struct sf_buf *sf_marshal_empty(uint16_t type)
+{
+	struct sf_wbuf w;
+
+	sf_wbuf_init(&w, type, 1);
+	return sf_wbuf_finish(&w);
+}
+
+struct sf_buf *sf_marshal_mark(void)
+{
+	return sf_marshal_empty(SPICE_MSG_DISPLAY_MARK);
+}
+
+struct sf_buf *sf_marshal_fill(uint32_t surface_id, const struct sf_rect *r, uint32_t color)
+{
+	struct sf_wbuf w;
+
+	sf_wbuf_init(&w, SPICE_MSG_DISPLAY_DRAW_FILL, 41);
+	put_base(&w, surface_id, r);
+	sf_wbuf_u8(&w, SPICE_BRUSH_TYPE_SOLID);
+	sf_wbuf_u32(&w, color);
+	sf_wbuf_u16(&w, SPICE_ROPD_OP_PUT);
+	put_no_mask(&w);
+	return sf_wbuf_finish(&w);
+}
+
+/* The visible part of @img is sent as a tightly packed top-down bitmap. */
+struct sf_buf *sf_marshal_copy(uint32_t surface_id, const struct sf_rect *r,
+			       const struct sf_image *img, int32_t src_x, int32_t src_y)
+{
+	uint32_t w_px = (uint32_t)sf_rect_w(r), h_px = (uint32_t)sf_rect_h(r);
+	uint32_t stride = w_px * 4, img_off;
+	struct sf_rect src = {0, 0, (int32_t)w_px, (int32_t)h_px};
+	struct sf_wbuf w;
+	uint8_t *p;
+
+	sf_wbuf_init(&w, SPICE_MSG_DISPLAY_DRAW_COPY, 96 + stride * h_px);
+	put_base(&w, surface_id, r);
+	img_off = sf_wbuf_pos(&w);
+	sf_wbuf_u32(&w, 0); /* src_bitmap, patched below */
+	put_rect(&w, &src);
+	sf_wbuf_u16(&w, SPICE_ROPD_OP_PUT);
+	sf_wbuf_u8(&w, SPICE_IMAGE_SCALE_MODE_NEAREST);
+	put_no_mask(&w);
+	sf_wbuf_patch_u32(&w, img_off, sf_wbuf_pos(&w));
+	/* ImageDescriptor */
+	sf_wbuf_u64(&w, img->id);
+	sf_wbuf_u8(&w, SPICE_IMAGE_TYPE_BITMAP);
+	sf_wbuf_u8(&w, 0);
+	sf_wbuf_u32(&w, w_px);
+	sf_wbuf_u32(&w, h_px);
+	/* BitmapData */
+	sf_wbuf_u8(&w, SPICE_BITMAP_FMT_32BIT);
+	sf_wbuf_u8(&w, SPICE_BITMAP_FLAGS_TOP_DOWN);
+	sf_wbuf_u32(&w, w_px);
+	sf_wbuf_u32(&w, h_px);
+	sf_wbuf_u32(&w, stride);
+	sf_wbuf_u32(&w, 0); /* palette: NULL */
+	p = sf_wbuf_space(&w, (size_t)stride * h_px);
+	for (uint32_t y = 0; p && y < h_px; y++)
+		memcpy(p + (size_t)y * stride,
+		       img->pixels + (size_t)(src_y + (int32_t)y) * img->stride + (size_t)src_x * 4,
+		       stride);
+	return sf_wbuf_finish(&w);
+}
+
+struct sf_buf *sf_marshal_copy_bits(uint32_t surface_id, const struct sf_rect *r, int32_t src_x,
+				    int32_t src_y)
+{
+	struct sf_wbuf w;
+
+	sf_wbuf_init(&w, SPICE_MSG_DISPLAY_COPY_BITS, 29);
+	put_base(&w, surface_id, r);
+	sf_wbuf_u32(&w, (uint32_t)src_x);
+	sf_wbuf_u32(&w, (uint32_t)src_y);
+	return sf_wbuf_finish(&w);
+}
+
+static void put_cursor(struct sf_wbuf *w, const struct sf_image *shape, uint16_t hot_x,
+		       uint16_t hot_y)
+{
+	if (!shape) {
+		sf_wbuf_u16(w, SPICE_CURSOR_FLAGS_NONE);
+		return;
+	}
+	sf_wbuf_u16(w, 0);
+	sf_wbuf_u64(w, shape->id);
+	sf_wbuf_u8(w, SPICE_CURSOR_TYPE_ALPHA);
+	sf_wbuf_u16(w, (uint16_t)shape->width);
+	sf_wbuf_u16(w, (uint16_t)shape->height);
+	sf_wbuf_u16(w, hot_x);
+	sf_wbuf_u16(w, hot_y);
+	for (uint32_t y = 0; y < shape->height; y++)
+		sf_wbuf_bytes(w, shape->pixels + (size_t)y * shape->stride, shape->width * 4);
+}
+
+struct sf_buf *sf_marshal_cursor_init(int16_t x, int16_t y, bool visible,
+				      const struct sf_image *shape, uint16_t hot_x, uint16_t hot_y)
+{
+	struct sf_wbuf w;
+
+	sf_wbuf_init(&w, SPICE_MSG_CURSOR_INIT, 64);
+	sf_wbuf_u16(&w, (uint16_t)x);
+	sf_wbuf_u16(&w, (uint16_t)y);
+	sf_wbuf_u16(&w, 0); /* trail length */
+	sf_wbuf_u16(&w, 0); /* trail frequency */
+	sf_wbuf_u8(&w, visible);
+	put_cursor(&w, shape, hot_x, hot_y);
+	return sf_wbuf_finish(&w);
+}
+
+struct sf_buf *sf_marshal_cursor_set(int16_t x, int16_t y, bool visible,
+				     const struct sf_image *shape, uint16_t hot_x, uint16_t hot_y)
+{
+	struct sf_wbuf w;
+
+	sf_wbuf_init(&w, SPICE_MSG_CURSOR_SET, 64);
+	sf_wbuf_u16(&w, (uint16_t)x);
+	sf_wbuf_u16(&w, (uint16_t)y);
+	sf_wbuf_u8(&w, visible);
+	put_cursor(&w, shape, hot_x, hot_y);
+	return sf_wbuf_finish(&w);
+}
+
+struct sf_buf *sf_marshal_cursor_move(int16_t x, int16_t y)
+{
+	struct sf_wbuf w;
+
+	sf_wbuf_init(&w, SPICE_MSG_CURSOR_MOVE, 4);
+	sf_wbuf_u16(&w, (uint16_t)x);
+	sf_wbuf_u16(&w, (uint16_t)y);
+	return sf_wbuf_finish(&w);
+}
+
+struct sf_buf *sf_marshal_cursor_hide(void)
+{
+	return sf_marshal_empty(SPICE_MSG_CURSOR_HIDE);
+}
+
+struct sf_buf *sf_marshal_inputs_init(uint16_t modifiers)
+{
+	struct sf_wbuf w;
+
+	sf_wbuf_init(&w, SPICE_MSG_INPUTS_INIT, 2);
+	sf_wbuf_u16(&w, modifiers);
+	return sf_wbuf_finish(&w);
+}
+
+struct sf_buf *sf_marshal_key_modifiers(uint16_t modifiers)
+{
+	struct sf_wbuf w;
+
+	sf_wbuf_init(&w, SPICE_MSG_INPUTS_KEY_MODIFIERS, 2);
+	sf_wbuf_u16(&w, modifiers);
+	return sf_wbuf_finish(&w);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* channels/marshal.h: server->client message bodies in spice.proto's wire
+ * layout. Each returns a new sf_buf (one reference) or NULL on allocation
+ * failure; pure functions, callable from any thread. Marshalled once, the body
+ * is shared by every client that receives it. */
+#ifndef SF_CHANNELS_MARSHAL_H
+#define SF_CHANNELS_MARSHAL_H
+
+#include <stdint.h>
+#include "engine/buf.h"
+#include "channels/display-t.h"
+
+/* main channel */
+struct sf_main_init {
+	uint32_t session_id, display_channels_hint, supported_mouse_modes, current_mouse_mode;
+	uint32_t agent_connected, agent_tokens, multi_media_time, ram_hint;
+};
+struct sf_buf *sf_marshal_main_init(const struct sf_main_init *m);
+struct sf_buf *sf_marshal_channels_list(const uint8_t (*chans)[2], uint32_t n);
+struct sf_buf *sf_marshal_mouse_mode(uint16_t supported, uint16_t current);
+struct sf_buf *sf_marshal_mm_time(uint32_t mm_time);
+struct sf_buf *sf_marshal_ping(uint32_t id, uint64_t timestamp, uint32_t pad);
+
+/* display channel */
+struct sf_buf *sf_marshal_surface_create(uint32_t id, uint32_t w, uint32_t h, uint32_t fmt,
+					 uint32_t flags);
+struct sf_buf *sf_marshal_surface_destroy(uint32_t id);
+struct sf_buf *sf_marshal_mark(void);
+struct sf_buf *sf_marshal_fill(uint32_t surface_id, const struct sf_rect *r, uint32_t color);
+/* Copy the @src_x,@src_y origin of @img into @r (a raw BITMAP image). */
+struct sf_buf *sf_marshal_copy(uint32_t surface_id, const struct sf_rect *r,
+			       const struct sf_image *img, int32_t src_x, int32_t src_y);
+struct sf_buf *sf_marshal_copy_bits(uint32_t surface_id, const struct sf_rect *r, int32_t src_x,
+				    int32_t src_y);
+
+/* cursor channel; @shape NULL means "no cursor" (flags NONE) */
+struct sf_buf *sf_marshal_cursor_init(int16_t x, int16_t y, bool visible,
+				      const struct sf_image *shape, uint16_t hot_x,
+				      uint16_t hot_y);
+struct sf_buf *sf_marshal_cursor_set(int16_t x, int16_t y, bool visible,
+				     const struct sf_image *shape, uint16_t hot_x, uint16_t hot_y);
+struct sf_buf *sf_marshal_cursor_move(int16_t x, int16_t y);
+struct sf_buf *sf_marshal_cursor_hide(void);
+
+/* inputs channel */
+struct sf_buf *sf_marshal_inputs_init(uint16_t modifiers);
+struct sf_buf *sf_marshal_key_modifiers(uint16_t modifiers);
+struct sf_buf *sf_marshal_empty(uint16_t type);
+
+#endif

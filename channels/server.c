@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* channels/server.c: listener, link dispatch, sessions and the sender pool.
+ * Display and cursor connections are spread round-robin over the senders;
+ * main and inputs connections stay on the main loop. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <spice/enums.h>
+#include "channels/server.h"
+#include "channels/link.h"
+#include "channels/main.h"
+#include "engine/log.h"
+#include "engine/thread.h"
+
+SF_LOG_TOPIC("server");
+
+#define MAX_SENDERS 64
+
+struct sender {
+	struct sf_loop *loop;
+	pthread_t thread;
+	bool running;
+};
+
+struct session_ref {
+	struct sf_session *s;
+	struct session_ref *next;
+};
+
+struct sf_server {
+	struct sf_server_config cfg;
+	struct sf_loop *loop;
+	struct sf_ticket *ticket;
+	struct sf_linker *linker;
+	int lfd;
+	struct sf_watch *lwatch;
+	int port;
+	struct sf_display *displays[SF_SERVER_MAX_DISPLAYS];
+	unsigned ndisplays;
+	struct sender senders[MAX_SENDERS];
+	unsigned nsenders, next_sender;
+	const struct sf_input_ops *input_ops;
+	void *input_data;
+	struct session_ref *sessions;
+	unsigned nsessions;
+	uint8_t channels[2 * SF_SERVER_MAX_DISPLAYS + 1][2];
+	struct sf_session_env env;
+	bool started;
+};
+
+static struct sf_session *find_session(struct sf_server *srv, uint32_t id)
+{
+	for (struct session_ref *r = srv->sessions; r; r = r->next)
+		if (sf_session_id(r->s) == id)
+			return r->s;
+	return NULL;
+}
+
+static void session_ended(struct sf_session *s, void *data)
+{
+	struct sf_server *srv = data;
+
+	for (struct session_ref **pp = &srv->sessions; *pp; pp = &(*pp)->next) {
+		if ((*pp)->s == s) {
+			struct session_ref *r = *pp;
+			*pp = r->next;
+			free(r);
+			srv->nsessions--;
+			return;
+		}
+	}
+}
+
+static uint32_t channel_caps(void *data, uint8_t type)
+{
+	(void)data;
+	return type == SPICE_CHANNEL_INPUTS ? 1u << SPICE_INPUTS_CAP_KEY_SCANCODE : 0;
+}
+
+static uint32_t check(void *data, const struct sf_link_info *info)
+{
+	struct sf_server *srv = data;
+
+	switch (info->channel_type) {
+	case SPICE_CHANNEL_MAIN:
+		if (srv->nsessions >= srv->cfg.max_sessions)
+			return SPICE_LINK_ERR_ERROR;
+		return SPICE_LINK_ERR_OK;
+	case SPICE_CHANNEL_DISPLAY:
+	case SPICE_CHANNEL_CURSOR:
+		if (info->channel_id >= srv->ndisplays)
+			return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
+		break;
+	case SPICE_CHANNEL_INPUTS:
+		if (info->channel_id != 0)
+			return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
+		break;
+	default:
+		return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
+	}
+	return find_session(srv, info->connection_id) ? SPICE_LINK_ERR_OK
+							: SPICE_LINK_ERR_BAD_CONNECTION_ID;
+}
+
+static void adopt(void *data, int fd, const struct sf_link_info *info)
+{
+	struct sf_server *srv = data;
+	struct sf_session *s;
+	struct session_ref *r;
+	struct sf_chan *c = NULL;
+
+	if (info->channel_type == SPICE_CHANNEL_MAIN) {
+		r = calloc(1, sizeof(*r));
+		s = r ? sf_session_create(srv->loop, fd, info, &srv->env) : NULL;
+		if (!s) {
+			if (!r)
+				close(fd);
+			free(r);
+			return;
+		}
+		r->s = s;
+		r->next = srv->sessions;
+		srv->sessions = r;
+		srv->nsessions++;
+		return;
+	}
+	s = find_session(srv, info->connection_id);
+	if (!s) { /* checked in check(); nothing ran between */
+		close(fd);
+		return;
+	}
+	if (info->channel_type == SPICE_CHANNEL_INPUTS) {
+		c = sf_inputs_client_new(srv->loop, fd, info, srv->input_ops, srv->input_data);
+		if (c)
+			sf_chan_start(c);
+	} else {
+		struct sender *snd = &srv->senders[srv->next_sender++ % srv->nsenders];
+		c = sf_display_attach(srv->displays[info->channel_id], snd->loop, fd, info);
+	}
+	if (c && sf_session_add_chan(s, c) < 0)
+		sf_chan_close(c);
+	sf_chan_unref(c);
+}
+
+static const struct sf_link_ops link_ops = {
+	.channel_caps = channel_caps,
+	.check = check,
+	.adopt = adopt,
+};
+
+static void on_accept(void *data, int fd, uint32_t events)
+{
+	struct sf_server *srv = data;
+
+	(void)events;
+	for (int i = 0; i < 64; i++) {
+		int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (c < 0)
+			return;
+		sf_linker_accept(srv->linker, c);
+	}
+}
+
+struct sf_server *sf_server_create(const struct sf_server_config *cfg)
+{
+	struct sf_server *srv = calloc(1, sizeof(*srv));
+
+	if (!srv)
+		return NULL;
+	sf_thread_set_role(SF_THREAD_MAIN);
+	srv->cfg = *cfg;
+	if (!srv->cfg.addr)
+		srv->cfg.addr = "127.0.0.1";
+	if (!srv->cfg.max_sessions)
+		srv->cfg.max_sessions = 1024;
+	if (!srv->cfg.senders) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		srv->cfg.senders = n > 0 ? (unsigned)n : 1;
+	}
+	srv->cfg.senders = SF_MIN(srv->cfg.senders, MAX_SENDERS);
+	srv->lfd = -1;
+	srv->loop = sf_loop_create();
+	srv->ticket = sf_ticket_create();
+	if (!srv->loop || !srv->ticket)
+		goto err;
+	srv->linker = sf_linker_create(srv->loop, srv->ticket, &link_ops, srv);
+	if (!srv->linker)
+		goto err;
+	if (srv->cfg.link_timeout_ms)
+		sf_linker_set_timeout(srv->linker, srv->cfg.link_timeout_ms);
+	srv->env.ended = session_ended;
+	srv->env.data = srv;
+	srv->env.client_mouse = cfg->client_mouse;
+	srv->env.channels = (const uint8_t(*)[2])srv->channels;
+	return srv;
+
+err:
+	sf_ticket_destroy(srv->ticket);
+	sf_loop_destroy(srv->loop);
+	free(srv);
+	return NULL;
+}
+
+int sf_server_set_ticket(struct sf_server *srv, const char *password, time_t expires)
+{
+	sf_ticket_set_disabled(srv->ticket, false);
+	return sf_ticket_set(srv->ticket, password, expires);
+}
+
+void sf_server_set_noauth(struct sf_server *srv)
+{
+	sf_ticket_set_disabled(srv->ticket, true);
+}
+
+void sf_server_set_input_ops(struct sf_server *srv, const struct sf_input_ops *ops, void *data)
+{
+	srv->input_ops = ops;
+	srv->input_data = data;
+}
+
+static void rebuild_channel_list(struct sf_server *srv)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < srv->ndisplays; i++) {
+		srv->channels[n][0] = SPICE_CHANNEL_DISPLAY;
+		srv->channels[n++][1] = (uint8_t)i;
+		srv->channels[n][0] = SPICE_CHANNEL_CURSOR;
+		srv->channels[n++][1] = (uint8_t)i;
+	}
+	srv->channels[n][0] = SPICE_CHANNEL_INPUTS;
+	srv->channels[n++][1] = 0;
+	srv->env.nchannels = n;
+	srv->env.ndisplays = srv->ndisplays;
+}
+
+struct sf_display *sf_server_add_display(struct sf_server *srv,
+					 const struct sf_display_source_ops *ops, void *opaque)
+{
+	struct sf_display *d;
+
+	if (srv->ndisplays == SF_SERVER_MAX_DISPLAYS || srv->started) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	d = sf_display_create((uint8_t)srv->ndisplays, ops, opaque);
+	if (!d)
+		return NULL;
+	srv->displays[srv->ndisplays++] = d;
+	rebuild_channel_list(srv);
+	return d;
+}
+
+static void *sender_main(void *arg)
+{
+	sf_loop_run(arg);
+	return NULL;
+}
+
+int sf_server_start(struct sf_server *srv)
+{
+	int r;
+
+	rebuild_channel_list(srv);
+	for (unsigned i = 0; i < srv->cfg.senders; i++) {
+		struct sender *s = &srv->senders[i];
+		char name[16];
+		s->loop = sf_loop_create();
+		if (!s->loop)
+			return -ENOMEM;
+		srv->nsenders++;
+		snprintf(name, sizeof(name), "sf-sender%u", i);
+		r = sf_thread_start(&s->thread, name, SF_THREAD_SENDER, sender_main, s->loop);
+		if (r < 0)
+			return r;
+		s->running = true;
+	}
+	for (unsigned i = 0; i < srv->ndisplays; i++) {
+		r = sf_display_start(srv->displays[i]);
+		if (r < 0)
+			return r;
+	}
+	srv->started = true;
+	return 0;
+}
+
+int sf_server_listen(struct sf_server *srv)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)srv->cfg.port)};
+	socklen_t len = sizeof(sa);
+	int one = 1;
+
+	if (inet_pton(AF_INET, srv->cfg.addr, &sa.sin_addr) != 1)
+		return -EINVAL;
+	srv->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (srv->lfd < 0)
+		return -errno;
+	setsockopt(srv->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(srv->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(srv->lfd, 512) < 0 ||
+	    getsockname(srv->lfd, (struct sockaddr *)&sa, &len) < 0)
+		goto err;
+	srv->port = ntohs(sa.sin_port);
+	srv->lwatch = sf_loop_watch_add(srv->loop, srv->lfd, EPOLLIN, on_accept, srv);
+	if (!srv->lwatch)
+		goto err;
+	return 0;
+err:;
+	int e = errno;
+	close(srv->lfd);
+	srv->lfd = -1;
+	return -e;
+}
+
+int sf_server_port(const struct sf_server *srv)
+{
+	return srv->port;
+}
+
+struct sf_loop *sf_server_loop(struct sf_server *srv)
+{
+	return srv->loop;
+}
+
+unsigned sf_server_sessions(const struct sf_server *srv)
+{
+	return srv->nsessions;
+}
+
+/* Order matters: sessions close their connections (close tasks queue on the
+ * loops), displays drop their clients, senders stop, and whatever tasks the
+ * stopped loops still hold are run here so every reference is released. */
+void sf_server_destroy(struct sf_server *srv)
+{
+	if (!srv)
+		return;
+	sf_loop_watch_remove(srv->lwatch);
+	if (srv->lfd >= 0)
+		close(srv->lfd);
+	sf_linker_destroy(srv->linker);
+	for (int tries = 0; srv->sessions && tries < 1000; tries++) {
+		sf_session_close(srv->sessions->s);
+		sf_loop_iterate(srv->loop, 10);
+	}
+	for (unsigned i = 0; i < srv->ndisplays; i++)
+		sf_display_stop(srv->displays[i]);
+	for (unsigned i = 0; i < srv->nsenders; i++) {
+		if (srv->senders[i].running) {
+			sf_loop_quit(srv->senders[i].loop);
+			pthread_join(srv->senders[i].thread, NULL);
+		}
+	}
+	for (unsigned i = 0; i < srv->nsenders; i++)
+		sf_loop_iterate(srv->senders[i].loop, 0);
+	for (unsigned i = 0; i < srv->ndisplays; i++)
+		sf_display_destroy(srv->displays[i]);
+	for (unsigned i = 0; i < srv->nsenders; i++) {
+		sf_loop_iterate(srv->senders[i].loop, 0);
+		sf_loop_destroy(srv->senders[i].loop);
+	}
+	sf_loop_iterate(srv->loop, 0);
+	sf_loop_destroy(srv->loop);
+	sf_ticket_destroy(srv->ticket);
+	free(srv);
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* channels/server.h: a Saffron server instance: the listening socket and link
+ * handshake on the main loop, sessions, display devices (one producer thread
+ * each) and the pool of sender threads that run display/cursor send stages.
+ * Embedders (the demo, the spice.h shim) drive it through this header. */
+#ifndef SF_CHANNELS_SERVER_H
+#define SF_CHANNELS_SERVER_H
+
+#include <stdint.h>
+#include <time.h>
+#include "engine/loop.h"
+#include "channels/display.h"
+#include "channels/inputs.h"
+
+#define SF_SERVER_MAX_DISPLAYS 16
+
+struct sf_server_config {
+	const char *addr;	  /* default "127.0.0.1" */
+	int port;		  /* 0: pick a free port (see sf_server_port) */
+	unsigned senders;	  /* send-stage threads; 0: number of CPUs */
+	unsigned max_sessions;	  /* 0: 1024; multiple clients are on by default */
+	unsigned link_timeout_ms; /* 0: 10000 */
+	bool client_mouse;	  /* a tablet exists: offer client mouse mode */
+};
+
+struct sf_server;
+
+/* Returns NULL with errno set. Thread: main (the thread that will run the
+ * server's loop). Ticketing starts disabled-with-no-password: every client is
+ * refused until sf_server_set_ticket() or sf_server_set_noauth(). */
+struct sf_server *sf_server_create(const struct sf_server_config *cfg);
+/* Disconnect everyone, stop all threads, free. NULL no-op. Thread: main. */
+void sf_server_destroy(struct sf_server *srv);
+
+/* Password auth; @expires wall-clock (0 never). Returns 0 or -EINVAL. */
+int sf_server_set_ticket(struct sf_server *srv, const char *password, time_t expires);
+void sf_server_set_noauth(struct sf_server *srv);
+
+/* Add a display device; its producer starts with sf_server_start().
+ * Returns the display (owned by the server) or NULL. Thread: main. */
+struct sf_display *sf_server_add_display(struct sf_server *srv,
+					 const struct sf_display_source_ops *ops, void *opaque);
+
+/* Input callbacks (borrowed). Thread: main, before start. */
+void sf_server_set_input_ops(struct sf_server *srv, const struct sf_input_ops *ops, void *data);
+
+/* Start producers and senders. Returns 0 or -errno. Thread: main. */
+int sf_server_start(struct sf_server *srv);
+/* Bind and listen. Returns 0 or -errno. Thread: main. */
+int sf_server_listen(struct sf_server *srv);
+int sf_server_port(const struct sf_server *srv);
+
+/* The main loop: run it (sf_loop_run) or integrate it. */
+struct sf_loop *sf_server_loop(struct sf_server *srv);
+
+/* Live sessions. Thread: main. */
+unsigned sf_server_sessions(const struct sf_server *srv);
+
+#endif

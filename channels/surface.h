@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* channels/surface.h: the one server-side copy of a guest surface, rendered
+ * with pixman exactly as spice-gtk's canvas renders the same commands, so a
+ * snapshot sent to a late or resyncing client equals what the others built. */
+#ifndef SF_CHANNELS_SURFACE_H
+#define SF_CHANNELS_SURFACE_H
+
+#include "channels/display-t.h"
+
+struct sf_surface;
+
+/* Black x8r8g8b8 surface. Returns NULL with errno set. Thread: producer. */
+struct sf_surface *sf_surface_create(uint32_t width, uint32_t height);
+void sf_surface_destroy(struct sf_surface *s);
+
+/* The pixels (read by the marshaller on the producer thread). */
+const struct sf_image *sf_surface_image(const struct sf_surface *s);
+
+/* True if @r is non-empty and inside the surface. */
+bool sf_surface_contains(const struct sf_surface *s, const struct sf_rect *r);
+
+/* Drawing. Callers validate rectangles first (sf_surface_contains and the
+ * image bounds); these functions assume valid input. Thread: producer. */
+void sf_surface_fill(struct sf_surface *s, const struct sf_rect *r, uint32_t color);
+void sf_surface_copy(struct sf_surface *s, const struct sf_rect *r, const struct sf_image *img,
+		     int32_t src_x, int32_t src_y);
+void sf_surface_copy_bits(struct sf_surface *s, const struct sf_rect *r, int32_t src_x,
+			  int32_t src_y);
+
+#endif

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* demo/guest.h: a synthetic guest. It plays the part of a QXL driver: it
+ * writes drawing commands into a ring and notifies the display device, which
+ * pulls them on its producer thread. It draws a deterministic desktop and
+ * reacts to keyboard and mouse input. */
+#ifndef SF_DEMO_GUEST_H
+#define SF_DEMO_GUEST_H
+
+#include "channels/display.h"
+#include "channels/inputs.h"
+
+#define SF_GUEST_WIDTH 1024
+#define SF_GUEST_HEIGHT 768
+
+struct sf_guest;
+
+/* Thread: main. */
+struct sf_guest *sf_guest_create(void);
+void sf_guest_destroy(struct sf_guest *g);
+
+/* The device callbacks to register with sf_server_add_display(). */
+const struct sf_display_source_ops *sf_guest_source_ops(void);
+/* Input callbacks to register with sf_server_set_input_ops(). */
+const struct sf_input_ops *sf_guest_input_ops(void);
+
+/* Bind the display the guest draws to (for notifications). Thread: main. */
+void sf_guest_set_display(struct sf_guest *g, struct sf_display *d);
+
+/* Queue the primary surface and the static desktop. Thread: main. */
+int sf_guest_draw_desktop(struct sf_guest *g);
+
+/* Advance the moving rectangle by one frame. Thread: main. */
+void sf_guest_tick(struct sf_guest *g);
+
+/* Pure layout helpers shared with the tests: where key press number @n
+ * draws its block, which colour a scancode gives, the click marker size. */
+struct sf_rect sf_guest_key_block(unsigned n);
+uint32_t sf_guest_key_color(uint32_t scancode);
+#define SF_GUEST_CLICK_COLOR 0xff0000u
+#define SF_GUEST_CLICK_HALF 4
+
+#endif

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* demo/main.c: saffron-demo, a standalone SPICE server whose display is the
+ * synthetic guest. `--dump-frame` renders the static desktop through the real
+ * producer and writes it as the PPM spicy-screenshot would save. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include "channels/server.h"
+#include "demo/guest.h"
+#include "engine/log.h"
+
+SF_LOG_TOPIC("demo");
+
+struct opts {
+	const char *addr, *password, *dump;
+	int port;
+	bool is_static;
+	unsigned senders;
+	unsigned quit_after;
+};
+
+struct app {
+	struct sf_server *srv;
+	struct sf_guest *guest;
+	struct sf_display *display;
+};
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: saffron-demo [--addr A] [--port P] [--password PW] [--static]\n"
+			"                    [--dump-frame PATH] [--senders N] [--quit-after SEC]\n");
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{"addr", required_argument, 0, 'a'},   {"port", required_argument, 0, 'p'},
+		{"password", required_argument, 0, 'w'}, {"static", no_argument, 0, 's'},
+		{"dump-frame", required_argument, 0, 'd'}, {"senders", required_argument, 0, 'n'},
+		{"quit-after", required_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0}};
+	int c;
+
+	*o = (struct opts){.addr = "127.0.0.1", .port = 5900};
+	while ((c = getopt_long(argc, argv, "a:p:w:sd:n:q:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'a': o->addr = optarg; break;
+		case 'p': o->port = atoi(optarg); break;
+		case 'w': o->password = optarg; break;
+		case 's': o->is_static = true; break;
+		case 'd': o->dump = optarg; break;
+		case 'n': o->senders = (unsigned)atoi(optarg); break;
+		case 'q': o->quit_after = (unsigned)atoi(optarg); break;
+		default: usage(); return -1;
+		}
+	}
+	return 0;
+}
+
+/* Same header and byte order as spicy-screenshot's writer, so files compare
+ * byte for byte. */
+static int write_ppm(const char *path, const struct sf_image *img)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f)
+		return -errno;
+	fprintf(f, "P6\n%u %u\n255\n", img->width, img->height);
+	for (uint32_t y = 0; y < img->height; y++) {
+		const uint8_t *p = img->pixels + (size_t)y * img->stride;
+		for (uint32_t x = 0; x < img->width; x++, p += 4) {
+			uint8_t rgb[3] = {p[2], p[1], p[0]};
+			fwrite(rgb, 1, 3, f);
+		}
+	}
+	return fclose(f) == 0 ? 0 : -EIO;
+}
+
+static void on_tick(void *data)
+{
+	sf_guest_tick(data);
+}
+
+static void on_signal(void *data, int fd, uint32_t events)
+{
+	struct signalfd_siginfo si;
+
+	(void)events;
+	if (read(fd, &si, sizeof(si)) == sizeof(si))
+		sf_loop_quit(data);
+}
+
+static void on_quit_timer(void *data)
+{
+	sf_loop_quit(data);
+}
+
+static int dump_frame(struct app *a, const char *path)
+{
+	struct sf_image *img = sf_display_read_pixels(a->display, 0);
+	int r;
+
+	if (!img) {
+		fprintf(stderr, "saffron-demo: no frame: %s\n", strerror(errno));
+		return -1;
+	}
+	r = write_ppm(path, img);
+	sf_image_unref(img);
+	if (r < 0)
+		fprintf(stderr, "saffron-demo: %s: %s\n", path, strerror(-r));
+	return r;
+}
+
+static int serve(struct app *a, const struct opts *o)
+{
+	struct sf_loop *loop = sf_server_loop(a->srv);
+	struct sf_timer *tick = NULL, *quit = NULL;
+	struct sf_watch *sigw;
+	sigset_t set;
+	int sfd, r;
+
+	r = sf_server_listen(a->srv);
+	if (r < 0) {
+		fprintf(stderr, "saffron-demo: listen %s:%d: %s\n", o->addr, o->port, strerror(-r));
+		return -1;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	sigw = sf_loop_watch_add(loop, sfd, EPOLLIN, on_signal, loop);
+	if (!o->is_static) {
+		tick = sf_loop_timer_add(loop, on_tick, a->guest);
+		if (tick)
+			sf_loop_timer_arm(tick, 33, true);
+	}
+	if (o->quit_after) {
+		quit = sf_loop_timer_add(loop, on_quit_timer, loop);
+		if (quit)
+			sf_loop_timer_arm(quit, o->quit_after * 1000ull, false);
+	}
+	printf("saffron-demo: listening on %s:%d\n", o->addr, sf_server_port(a->srv));
+	fflush(stdout);
+	r = sf_loop_run(loop);
+	sf_loop_timer_remove(tick);
+	sf_loop_timer_remove(quit);
+	sf_loop_watch_remove(sigw);
+	close(sfd);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct sf_server_config cfg = {0};
+	struct app a = {0};
+	struct opts o;
+	int rc = 1;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (parse(argc, argv, &o) < 0)
+		return 2;
+	cfg.addr = o.addr;
+	cfg.port = o.port;
+	cfg.senders = o.senders;
+	cfg.client_mouse = true;
+	a.srv = sf_server_create(&cfg);
+	a.guest = sf_guest_create();
+	if (!a.srv || !a.guest)
+		goto out;
+	if (o.password)
+		sf_server_set_ticket(a.srv, o.password, 0);
+	else
+		sf_server_set_noauth(a.srv);
+	a.display = sf_server_add_display(a.srv, sf_guest_source_ops(), a.guest);
+	if (!a.display)
+		goto out;
+	sf_guest_set_display(a.guest, a.display);
+	sf_server_set_input_ops(a.srv, sf_guest_input_ops(), a.guest);
+	if (sf_server_start(a.srv) < 0 || sf_guest_draw_desktop(a.guest) < 0)
+		goto out;
+	/* the desktop is complete before anyone can connect: a client's first
+	 * frame is the whole static picture */
+	sf_display_flush(a.display);
+	if (o.dump)
+		rc = dump_frame(&a, o.dump) < 0 ? 1 : 0;
+	else
+		rc = serve(&a, &o) < 0 ? 1 : 0;
+out:
+	sf_server_destroy(a.srv);
+	sf_guest_destroy(a.guest);
+	return rc;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* engine/buf.h: refcounted, immutable message bodies. A message is marshalled
+ * once and the same bytes are queued to every client that needs them; each
+ * send stage adds its own per-client header at write time. */
+#ifndef SF_ENGINE_BUF_H
+#define SF_ENGINE_BUF_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include "engine/common.h"
+
+/* Fields public for the send path (read-only once published). */
+struct sf_buf {
+	atomic_uint ref;
+	uint16_t type; /* SPICE message type */
+	uint32_t size; /* bytes used in data[] */
+	uint32_t cap;
+	uint8_t data[];
+};
+
+/* Allocate a buffer of @cap bytes with size 0 and one reference.
+ * Returns NULL with errno set. Thread: any. */
+struct sf_buf *sf_buf_new(uint16_t type, uint32_t cap);
+
+/* Grow to at least @cap bytes; may move the buffer. Only before publication
+ * (refcount 1). Returns the new pointer or NULL (old buffer untouched). */
+struct sf_buf *sf_buf_reserve(struct sf_buf *buf, uint32_t cap);
+
+/* Thread: any. Returns @buf. */
+struct sf_buf *sf_buf_ref(struct sf_buf *buf);
+
+/* Drop a reference; frees at zero. NULL is a no-op. Thread: any. */
+void sf_buf_unref(struct sf_buf *buf);
+
+#endif
