@@ -67,11 +67,11 @@ $(BUILD)/tests/rawclient: $(BUILD)/tests/e2e/rawclient.o $(BUILD)/libsaffron.a
 
 # The spice-gtk test client is built without our warning set's
 # missing-prototypes check on GLib's macros, but with -Werror otherwise.
-$(BUILD)/tests/glib-client: tests/e2e/glib-client.c
+$(BUILD)/tests/glib-client: tests/e2e/glib-client.c $(BUILD)/demo/guest.o $(BUILD)/libsaffron.a
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -std=gnu11 -O1 -g -Wall -Werror $(filter -fsanitize=%,$(CFLAGS)) \
-		$(shell pkg-config --cflags $(GLIB_CLIENT)) -o $@ $< \
-		$(shell pkg-config --libs $(GLIB_CLIENT)) $(LDFLAGS)
+	$(Q)$(CC) -std=gnu11 -O1 -g -Wall -Werror -I. $(PKG_CFLAGS) $(filter -fsanitize=%,$(CFLAGS)) \
+		$(shell pkg-config --cflags $(GLIB_CLIENT)) -o $@ $< $(BUILD)/demo/guest.o \
+		$(BUILD)/libsaffron.a $(shell pkg-config --libs $(GLIB_CLIENT)) $(LDLIBS) $(LDFLAGS)
 
 deps:
 	@sh scripts/deps.sh

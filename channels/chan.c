@@ -4,6 +4,7 @@
  * sf_bufs, so a batch is a writev of header/body pairs. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
@@ -87,6 +88,8 @@ struct sf_chan *sf_chan_create(struct sf_loop *loop, int fd, const struct sf_lin
 	sf_task_init(&c->start_task, start_fn);
 	sf_task_init(&c->send_task, send_fn);
 	sf_task_init(&c->close_task, close_fn);
+	/* the loop must never block in recv/writev, whatever the caller handed us */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	return c;
 

@@ -136,6 +136,15 @@ static void conn_fail(struct conn *c, const char *why)
 	conn_close(c);
 }
 
+const char *sf_link_err_str(uint32_t err)
+{
+	static const char *const names[] = {
+		"ok", "error", "invalid magic", "invalid data", "version mismatch",
+		"need secured", "need unsecured", "permission denied", "bad connection id",
+		"channel not available"};
+	return err < SF_ARRAY_SIZE(names) ? names[err] : "unknown link error";
+}
+
 static bool send_all(int fd, const void *p, size_t n)
 {
 	return send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)n;
@@ -171,7 +180,7 @@ static void send_reply(struct conn *c, uint32_t err)
 	if (!send_all(c->fd, out, HDR_SIZE + body))
 		err = SPICE_LINK_ERR_ERROR;
 	if (err != SPICE_LINK_ERR_OK) {
-		conn_fail(c, "bad link message");
+		conn_fail(c, sf_link_err_str(err));
 		return;
 	}
 	c->st = sf_caps_test(c->info.common_caps, c->info.num_common_caps,
@@ -193,8 +202,7 @@ static void finish(struct conn *c)
 		err = l->ops->check(l->data, &c->info);
 	sf_put_le32(res, err);
 	if (!send_all(c->fd, res, 4) || err != SPICE_LINK_ERR_OK) {
-		conn_fail(c, err == SPICE_LINK_ERR_PERMISSION_DENIED ? "permission denied"
-								     : "refused by channel");
+		conn_fail(c, sf_link_err_str(err == SPICE_LINK_ERR_OK ? SPICE_LINK_ERR_ERROR : err));
 		return;
 	}
 	fd = c->fd;

@@ -34,6 +34,9 @@ uint32_t sf_link_parse_header(const uint8_t *p, size_t len, uint32_t *body_size)
  * error to report. Thread: any; pure. */
 uint32_t sf_link_parse_mess(const uint8_t *p, size_t len, struct sf_link_info *info);
 
+/* A short description of a SPICE_LINK_ERR_* code (for logs). */
+const char *sf_link_err_str(uint32_t err);
+
 /* True if cap @bit is set in @caps (@n words long). */
 bool sf_caps_test(const uint32_t *caps, uint32_t n, unsigned bit);
 

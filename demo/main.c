@@ -21,6 +21,7 @@ struct opts {
 	bool is_static;
 	unsigned senders;
 	unsigned quit_after;
+	unsigned link_timeout;
 };
 
 struct app {
@@ -32,7 +33,8 @@ struct app {
 static void usage(void)
 {
 	fprintf(stderr, "usage: saffron-demo [--addr A] [--port P] [--password PW] [--static]\n"
-			"                    [--dump-frame PATH] [--senders N] [--quit-after SEC]\n");
+			"                    [--dump-frame PATH] [--senders N] [--quit-after SEC]\n"
+			"                    [--link-timeout MS]\n");
 }
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -42,11 +44,12 @@ static int parse(int argc, char **argv, struct opts *o)
 		{"password", required_argument, 0, 'w'}, {"static", no_argument, 0, 's'},
 		{"dump-frame", required_argument, 0, 'd'}, {"senders", required_argument, 0, 'n'},
 		{"quit-after", required_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
+		{"link-timeout", required_argument, 0, 't'},
 		{0, 0, 0, 0}};
 	int c;
 
 	*o = (struct opts){.addr = "127.0.0.1", .port = 5900};
-	while ((c = getopt_long(argc, argv, "a:p:w:sd:n:q:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:p:w:sd:n:q:t:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'a': o->addr = optarg; break;
 		case 'p': o->port = atoi(optarg); break;
@@ -55,6 +58,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'd': o->dump = optarg; break;
 		case 'n': o->senders = (unsigned)atoi(optarg); break;
 		case 'q': o->quit_after = (unsigned)atoi(optarg); break;
+		case 't': o->link_timeout = (unsigned)atoi(optarg); break;
 		default: usage(); return -1;
 		}
 	}
@@ -131,7 +135,6 @@ static int serve(struct app *a, const struct opts *o)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	sigw = sf_loop_watch_add(loop, sfd, EPOLLIN, on_signal, loop);
 	if (!o->is_static) {
@@ -161,12 +164,20 @@ int main(int argc, char **argv)
 	struct opts o;
 	int rc = 1;
 
+	sigset_t set;
+
+	/* blocked before any thread starts, so only the main loop's signalfd sees them */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (parse(argc, argv, &o) < 0)
 		return 2;
 	cfg.addr = o.addr;
 	cfg.port = o.port;
 	cfg.senders = o.senders;
+	cfg.link_timeout_ms = o.link_timeout;
 	cfg.client_mouse = true;
 	a.srv = sf_server_create(&cfg);
 	a.guest = sf_guest_create();

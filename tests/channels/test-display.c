@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* tests/channels/test-display.c: the producer end to end over a socketpair: a
+ * fake guest source, a sender loop, and a client model that applies the
+ * received draws. Checks invalid commands are rejected without harm, and that
+ * a client that stops reading is dropped from fan-out, then resynced to the
+ * exact server picture. */
+#include <poll.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <spice/enums.h>
+#include "channels/display.h"
+#include "channels/wire.h"
+#include "engine/thread.h"
+#include "tests/unit.h"
+
+#define W 64
+#define H 48
+
+struct source {
+	pthread_mutex_t m;
+	struct sf_cmd cmds[4096];
+	unsigned head, tail;
+};
+
+static bool get_command(void *o, struct sf_cmd *cmd)
+{
+	struct source *s = o;
+	bool ok;
+	pthread_mutex_lock(&s->m);
+	ok = s->head != s->tail;
+	if (ok)
+		*cmd = s->cmds[s->head++ % 4096];
+	pthread_mutex_unlock(&s->m);
+	return ok;
+}
+
+static bool req_notification(void *o)
+{
+	struct source *s = o;
+	bool empty;
+	pthread_mutex_lock(&s->m);
+	empty = s->head == s->tail;
+	pthread_mutex_unlock(&s->m);
+	return empty;
+}
+
+static const struct sf_display_source_ops ops = {get_command, req_notification, NULL};
+
+static void submit(struct source *s, struct sf_display *d, struct sf_cmd c)
+{
+	pthread_mutex_lock(&s->m);
+	s->cmds[s->tail++ % 4096] = c;
+	pthread_mutex_unlock(&s->m);
+	sf_display_wakeup(d);
+}
+
+static void fill(struct source *s, struct sf_display *d, int l, int t, int r, int b, uint32_t c)
+{
+	submit(s, d, (struct sf_cmd){.type = SF_CMD_FILL, .rect = {l, t, r, b}, .color = c});
+}
+
+/* ---- client model ---- */
+struct model {
+	int fd;
+	uint32_t fb[H][W];
+	bool created;
+	unsigned msgs, since_ack, copies;
+	uint8_t buf[1 << 20];
+	size_t len;
+};
+
+static void send_msg(int fd, uint16_t type, uint32_t v, uint32_t size)
+{
+	uint8_t m[10];
+	sf_put_le16(m, type);
+	sf_put_le32(m + 2, size);
+	sf_put_le32(m + 6, v);
+	SF_BUG_ON(write(fd, m, 6 + size) != (ssize_t)(6 + size));
+}
+
+static void apply(struct model *m, uint16_t type, const uint8_t *p, uint32_t size)
+{
+	int32_t top = (int32_t)sf_get_le32(p + 4), left = (int32_t)sf_get_le32(p + 8);
+	int32_t bottom = (int32_t)sf_get_le32(p + 12), right = (int32_t)sf_get_le32(p + 16);
+
+	m->msgs++;
+	if (type == SPICE_MSG_SET_ACK) {
+		send_msg(m->fd, SPICE_MSGC_ACK_SYNC, sf_get_le32(p), 4);
+		m->since_ack = 0;
+		return;
+	}
+	if (++m->since_ack == SF_DISPLAY_ACK_WINDOW) {
+		send_msg(m->fd, SPICE_MSGC_ACK, 0, 0);
+		m->since_ack = 0;
+	}
+	if (type == SPICE_MSG_DISPLAY_SURFACE_CREATE)
+		m->created = true;
+	if (type == SPICE_MSG_DISPLAY_DRAW_FILL)
+		for (int y = top; y < bottom; y++)
+			for (int x = left; x < right; x++)
+				m->fb[y][x] = sf_get_le32(p + 22);
+	if (type == SPICE_MSG_DISPLAY_DRAW_COPY) {
+		const uint8_t *img = p + sf_get_le32(p + 21);
+		uint32_t stride = sf_get_le32(img + 28);
+		m->copies++;
+		for (int y = top; y < bottom; y++)
+			for (int x = left; x < right; x++)
+				m->fb[y][x] = sf_get_le32(img + 36 + (size_t)(y - top) * stride +
+							  (size_t)(x - left) * 4);
+	}
+}
+
+/* Read until the socket stays quiet for @quiet_ms. */
+static void pump(struct model *m, int quiet_ms)
+{
+	struct pollfd pfd = {.fd = m->fd, .events = POLLIN};
+
+	while (poll(&pfd, 1, quiet_ms) > 0) {
+		ssize_t n = read(m->fd, m->buf + m->len, sizeof(m->buf) - m->len);
+		size_t off = 0;
+		if (n <= 0)
+			return;
+		m->len += (size_t)n;
+		while (m->len - off >= 6) {
+			uint32_t size = sf_get_le32(m->buf + off + 2);
+			if (m->len - off - 6 < size)
+				break;
+			apply(m, sf_get_le16(m->buf + off), m->buf + off + 6, size);
+			off += 6 + size;
+		}
+		memmove(m->buf, m->buf + off, m->len - off);
+		m->len -= off;
+	}
+}
+
+static bool model_matches(struct model *m, struct sf_display *d)
+{
+	struct sf_image *img = sf_display_read_pixels(d, 0);
+	bool ok = img != NULL;
+	for (int y = 0; ok && y < H; y++)
+		for (int x = 0; x < W; x++)
+			if ((((uint32_t *)(img->pixels + y * img->stride))[x] & 0xffffff) !=
+			    (m->fb[y][x] & 0xffffff))
+				ok = false;
+	sf_image_unref(img);
+	return ok;
+}
+
+static void *run_loop(void *l)
+{
+	sf_thread_set_role(SF_THREAD_SENDER);
+	sf_loop_run(l);
+	return NULL;
+}
+
+struct rig {
+	struct source src;
+	struct sf_display *d;
+	struct sf_loop *sender;
+	pthread_t thr;
+	struct sf_chan *chan;
+	struct model *m;
+};
+
+static bool rig_up(struct rig *r, size_t backlog)
+{
+	struct sf_link_info info = {.channel_type = SPICE_CHANNEL_DISPLAY, .mini_header = true};
+	int sv[2];
+
+	pthread_mutex_init(&r->src.m, NULL);
+	r->d = sf_display_create(0, &ops, &r->src);
+	r->sender = sf_loop_create();
+	r->m = calloc(1, sizeof(*r->m));
+	if (!r->d || !r->sender || !r->m || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return false;
+	r->m->fd = sv[0];
+	sf_display_set_backlog_limit(r->d, backlog);
+	if (sf_display_start(r->d) < 0)
+		return false;
+	pthread_create(&r->thr, NULL, run_loop, r->sender);
+	submit(&r->src, r->d,
+	       (struct sf_cmd){.type = SF_CMD_SURFACE_CREATE, .width = W, .height = H});
+	fill(&r->src, r->d, 0, 0, W, H, 0x102030);
+	sf_display_flush(r->d);
+	r->chan = sf_display_attach(r->d, r->sender, sv[1], &info);
+	return r->chan != NULL;
+}
+
+static void rig_down(struct rig *r)
+{
+	sf_chan_close(r->chan);
+	sf_chan_unref(r->chan);
+	sf_display_stop(r->d);
+	sf_loop_quit(r->sender);
+	pthread_join(r->thr, NULL);
+	sf_loop_iterate(r->sender, 0);
+	sf_display_destroy(r->d);
+	sf_loop_iterate(r->sender, 0);
+	sf_loop_destroy(r->sender);
+	close(r->m->fd);
+	free(r->m);
+}
+
+SF_TEST(display_new_client_gets_surface_snapshot_then_updates)
+{
+	struct rig r = {0};
+
+	SF_TEST_ASSERT(rig_up(&r, 16 << 20));
+	pump(r.m, 300);
+	SF_TEST_ASSERT(r.m->created && r.m->copies == 1);
+	SF_TEST_ASSERT(model_matches(r.m, r.d));
+	for (int i = 0; i < 200; i++)
+		fill(&r.src, r.d, i % W, i % H, i % W + 1, i % H + 1, 0x010101u * (uint32_t)i);
+	sf_display_flush(r.d);
+	pump(r.m, 300);
+	SF_TEST_ASSERT(model_matches(r.m, r.d));
+	rig_down(&r);
+}
+
+SF_TEST(display_rejects_bad_commands_and_keeps_going)
+{
+	struct rig r = {0};
+	struct sf_display_stats st;
+	struct sf_image *img = sf_image_new(4, 4, SPICE_BITMAP_FMT_32BIT);
+
+	SF_TEST_ASSERT(rig_up(&r, 16 << 20));
+	fill(&r.src, r.d, -1, 0, 4, 4, 1);			    /* negative */
+	fill(&r.src, r.d, 0, 0, W + 1, 4, 1);			    /* past the edge */
+	fill(&r.src, r.d, 5, 5, 5, 9, 1);			    /* empty */
+	submit(&r.src, r.d, (struct sf_cmd){.type = SF_CMD_FILL, .surface_id = 5000,
+					    .rect = {0, 0, 1, 1}}); /* no such surface */
+	submit(&r.src, r.d, (struct sf_cmd){.type = SF_CMD_COPY, .rect = {0, 0, 8, 8},
+					    .image = img}); /* source too small */
+	submit(&r.src, r.d, (struct sf_cmd){.type = SF_CMD_COPY_BITS, .rect = {0, 0, 8, 8},
+					    .src_x = W - 4, .src_y = 0}); /* source outside */
+	submit(&r.src, r.d, (struct sf_cmd){.type = SF_CMD_SURFACE_CREATE, .width = 100000,
+					    .height = 2, .surface_id = 3});
+	submit(&r.src, r.d, (struct sf_cmd){.type = SF_CMD_SURFACE_CREATE, .width = 8, .height = 8});
+	submit(&r.src, r.d, (struct sf_cmd){.type = 77});
+	fill(&r.src, r.d, 1, 1, 3, 3, 0xffffff); /* still processed afterwards */
+	SF_TEST_ASSERT(sf_display_get_stats(r.d, &st) == 0);
+	SF_TEST_ASSERT(st.rejected == 9);
+	pump(r.m, 300);
+	SF_TEST_ASSERT(model_matches(r.m, r.d) && r.m->fb[2][2] == 0xffffff);
+	rig_down(&r);
+}
+
+SF_TEST(display_stalled_client_is_dropped_then_resynced)
+{
+	struct rig r = {0};
+	struct sf_display_stats st;
+
+	SF_TEST_ASSERT(rig_up(&r, 4096));
+	pump(r.m, 200);
+	/* the client does not read: way past the ack window and the backlog */
+	for (int i = 0; i < 3000; i++)
+		fill(&r.src, r.d, (i * 7) % (W - 4), (i * 3) % (H - 4), (i * 7) % (W - 4) + 4,
+		     (i * 3) % (H - 4) + 4, 0x000100u * (uint32_t)i);
+	sf_display_flush(r.d);
+	SF_TEST_ASSERT(sf_display_get_stats(r.d, &st) == 0);
+	/* bounded: far fewer messages queued than commands processed */
+	SF_TEST_ASSERT(st.messages < 1000);
+	pump(r.m, 500);
+	SF_TEST_ASSERT(sf_display_get_stats(r.d, &st) == 0 && st.resyncs >= 1);
+	SF_TEST_ASSERT(r.m->copies >= 2);
+	SF_TEST_ASSERT(model_matches(r.m, r.d));
+	rig_down(&r);
+}

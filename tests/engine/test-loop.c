@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* tests/engine/test-loop.c: cross-thread tasks, wake coalescing, timers and
+ * watch removal from inside a callback. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
+#include "engine/loop.h"
+#include "engine/clock.h"
+#include "engine/common.h"
+#include "tests/unit.h"
+
+struct ctx {
+	struct sf_loop *loop;
+	struct sf_task task;
+	atomic_int runs;
+	pthread_t runner;
+	bool on_loop_thread;
+};
+
+static void count_fn(struct sf_task *t)
+{
+	struct ctx *c = sf_container_of(t, struct ctx, task);
+	c->on_loop_thread = pthread_equal(pthread_self(), c->runner);
+	if (atomic_fetch_add(&c->runs, 1) + 1 >= 3)
+		sf_loop_quit(c->loop);
+}
+
+static void *run(void *arg)
+{
+	sf_loop_run(arg);
+	return NULL;
+}
+
+SF_TEST(loop_task_runs_on_loop_thread_and_coalesces)
+{
+	struct ctx c = {0};
+
+	c.loop = sf_loop_create();
+	SF_TEST_ASSERT(c.loop);
+	sf_task_init(&c.task, count_fn);
+	/* two wakes before the loop runs: the second coalesces */
+	SF_TEST_ASSERT(sf_loop_wake(c.loop, &c.task));
+	SF_TEST_ASSERT(!sf_loop_wake(c.loop, &c.task));
+	pthread_create(&c.runner, NULL, run, c.loop);
+	for (int i = 0; i < 2000 && atomic_load(&c.runs) < 3; i++) {
+		sf_loop_wake(c.loop, &c.task);
+		usleep(1000);
+	}
+	pthread_join(c.runner, NULL);
+	SF_TEST_ASSERT(atomic_load(&c.runs) >= 3);
+	SF_TEST_ASSERT(c.on_loop_thread);
+	sf_loop_destroy(c.loop);
+}
+
+static void timer_fn(void *data)
+{
+	int *n = data;
+	(*n)++;
+}
+
+SF_TEST(loop_timer_fires_and_repeats)
+{
+	struct sf_loop *loop = sf_loop_create();
+	struct sf_timer *t;
+	uint64_t start = sf_clock_now_ns();
+	int n = 0;
+
+	t = sf_loop_timer_add(loop, timer_fn, &n);
+	SF_TEST_ASSERT(t && sf_loop_timer_arm(t, 5, true) == 0);
+	while (n < 3 && sf_clock_now_ns() - start < 2000000000ull)
+		sf_loop_iterate(loop, 100);
+	SF_TEST_ASSERT(n >= 3);
+	sf_loop_timer_remove(t);
+	sf_loop_destroy(loop);
+}
+
+struct pair {
+	struct sf_watch *w[2];
+	int calls;
+};
+
+static void remove_other(void *data, int fd, uint32_t ev)
+{
+	struct pair *p = data;
+	p->calls++;
+	sf_loop_watch_remove(p->w[0]);
+	sf_loop_watch_remove(p->w[1]);
+}
+
+SF_TEST(loop_watch_removed_inside_batch_is_not_called)
+{
+	struct sf_loop *loop = sf_loop_create();
+	struct pair p = {0};
+	int a[2], b[2];
+
+	SF_TEST_ASSERT(pipe(a) == 0 && pipe(b) == 0);
+	p.w[0] = sf_loop_watch_add(loop, a[0], EPOLLIN, remove_other, &p);
+	p.w[1] = sf_loop_watch_add(loop, b[0], EPOLLIN, remove_other, &p);
+	SF_TEST_ASSERT(write(a[1], "x", 1) == 1 && write(b[1], "x", 1) == 1);
+	sf_loop_iterate(loop, 100);
+	SF_TEST_ASSERT(p.calls == 1);
+	sf_loop_destroy(loop);
+}
