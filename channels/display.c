@@ -655,7 +655,7 @@ int sf_display_start(struct sf_display *d)
 	char name[16];
 	int r;
 
-	snprintf(name, sizeof(name), "sf-producer%u", d->id);
+	snprintf(name, sizeof(name), "sf-produce%u", d->id % 100u);
 	r = sf_thread_start(&d->thread, name, SF_THREAD_PRODUCER, producer_main, d);
 	if (r == 0) {
 		d->running = true;

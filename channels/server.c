@@ -273,7 +273,7 @@ int sf_server_start(struct sf_server *srv)
 		if (!s->loop)
 			return -ENOMEM;
 		srv->nsenders++;
-		snprintf(name, sizeof(name), "sf-sender%u", i);
+		snprintf(name, sizeof(name), "sf-sender%u", i % 1000);
 		r = sf_thread_start(&s->thread, name, SF_THREAD_SENDER, sender_main, s->loop);
 		if (r < 0)
 			return r;

@@ -8,6 +8,7 @@
 #include <ck_ring.h>
 #include <spice/enums.h>
 #include "demo/guest.h"
+#include "engine/tsan.h"
 
 #define RING_SIZE 4096 /* power of two, as ck_ring requires */
 #define BG_COLOR 0x2e5e8cu
@@ -72,6 +73,7 @@ static bool get_command(void *opaque, struct sf_cmd *cmd)
 
 	if (!ck_ring_dequeue_spsc(&g->ring, g->slots, &p))
 		return false;
+	SF_TSAN_ACQUIRE(p); /* pairs with the release in submit() */
 	*cmd = *(struct sf_cmd *)p;
 	free(p); /* the command's image reference moves to @cmd */
 	return true;
@@ -108,6 +110,7 @@ static int submit(struct sf_guest *g, const struct sf_cmd *cmd)
 		return -1;
 	}
 	*c = *cmd;
+	SF_TSAN_RELEASE(c); /* the ring publishes the command */
 	for (int tries = 0; !ck_ring_enqueue_spsc(&g->ring, g->slots, c); tries++) {
 		if (tries > 100000 || !g->display) {
 			free_cmd(c);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* engine/log.c: log filter, default stderr sink and rate limiter. The filter is
  * global state written once at start (engine/ may hold globals). */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
@@ -61,10 +62,18 @@ void sf_log_set_filter(const char *spec)
 	}
 }
 
-bool sf_log_enabled(enum sf_log_level level, const char *topic)
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+static void init_from_env(void)
 {
 	if (!g_log.parsed)
 		sf_log_set_filter(getenv("SAFFRON_DEBUG"));
+}
+
+bool sf_log_enabled(enum sf_log_level level, const char *topic)
+{
+	/* once: the first log call may come from any thread */
+	pthread_once(&g_once, init_from_env);
 	for (int i = 0; i < g_log.nrules; i++)
 		if (strcmp(g_log.rules[i].topic, topic) == 0)
 			return level <= g_log.rules[i].level;

@@ -34,9 +34,6 @@ struct sf_timer {
 struct sf_loop {
 	/* cache line 1: owner-thread only */
 	int epfd;
-	bool quit_local;
-	pthread_t owner;
-	bool owner_set;
 	struct sf_watch *graveyard;
 	struct sf_watch *wake_watch;
 	/* cache line 2: touched by other threads, atomics and wfcqueue only */
@@ -46,6 +43,9 @@ struct sf_loop {
 };
 
 static void run_tasks(void *data, int fd, uint32_t events);
+
+/* The loop this thread is running (thread-local: no other thread reads it). */
+static __thread struct sf_loop *t_current;
 
 struct sf_loop *sf_loop_create(void)
 {
@@ -96,7 +96,7 @@ void sf_loop_destroy(struct sf_loop *loop)
 
 bool sf_loop_is_current(struct sf_loop *loop)
 {
-	return loop->owner_set && pthread_equal(loop->owner, pthread_self());
+	return t_current == loop;
 }
 
 int sf_loop_iterate(struct sf_loop *loop, int timeout_ms)
@@ -104,10 +104,7 @@ int sf_loop_iterate(struct sf_loop *loop, int timeout_ms)
 	struct epoll_event ev[MAX_EVENTS];
 	int n;
 
-	if (!loop->owner_set) {
-		loop->owner = pthread_self();
-		loop->owner_set = true;
-	}
+	t_current = loop;
 	n = epoll_wait(loop->epfd, ev, MAX_EVENTS, timeout_ms);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
@@ -122,8 +119,7 @@ int sf_loop_iterate(struct sf_loop *loop, int timeout_ms)
 
 int sf_loop_run(struct sf_loop *loop)
 {
-	loop->owner = pthread_self();
-	loop->owner_set = true;
+	t_current = loop;
 	/* acquire: pairs with the release in sf_loop_quit() */
 	while (!atomic_load_explicit(&loop->quit, memory_order_acquire)) {
 		int r = sf_loop_iterate(loop, -1);

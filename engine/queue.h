@@ -21,6 +21,7 @@
 #endif
 #include <stdbool.h>
 #include <urcu/wfcqueue.h>
+#include "engine/tsan.h"
 
 /* Fields private to engine/queue.h; public so callers can embed queue and node
  * (no allocation per push). */
@@ -48,6 +49,7 @@ static inline void sf_queue_node_init(struct sf_queue_node *n)
 static inline bool sf_queue_push(struct sf_queue *q, struct sf_queue_node *n)
 {
 	cds_wfcq_node_init(&n->node);
+	SF_TSAN_RELEASE(n); /* the enqueue publishes the node's contents */
 	return !cds_wfcq_enqueue(&q->head, &q->tail, &n->node);
 }
 
@@ -56,7 +58,10 @@ static inline bool sf_queue_push(struct sf_queue *q, struct sf_queue_node *n)
 static inline struct sf_queue_node *sf_queue_pop(struct sf_queue *q)
 {
 	struct cds_wfcq_node *n = __cds_wfcq_dequeue_blocking(&q->head, &q->tail);
-	return n ? (struct sf_queue_node *)n : NULL;
+	if (!n)
+		return NULL;
+	SF_TSAN_ACQUIRE(n); /* pairs with the release in sf_queue_push() */
+	return (struct sf_queue_node *)n;
 }
 
 /* Move everything from @src to the end of @dst. Thread: the consumer of both. */
