@@ -14,6 +14,7 @@ static struct {
 	SpiceDisplayChannel *display;
 	SpiceInputsChannel *inputs;
 	bool primary, inputs_open;
+	int cursor_w, cursor_h;
 	int step;
 	int ticks;
 	const char *fail;
@@ -60,8 +61,10 @@ static gboolean tick(gpointer data)
 		return G_SOURCE_REMOVE;
 	}
 	switch (t.step) {
-	case 0: /* static desktop as spice-gtk rendered it */
-		t.fail = "static frame not seen";
+	case 0: /* static desktop as spice-gtk rendered it, and the guest's cursor */
+		t.fail = "static frame or cursor shape not seen";
+		if (t.cursor_w != 16 || t.cursor_h != 16)
+			break;
 		if (!t.primary || !pixel_is(5, 5, 0x2e5e8c) || !pixel_is(61, 471, 0xff9900) ||
 		    !pixel_is(10, 750, 0x3a9a3a) || !pixel_is(662, 180, 0x000000))
 			break;
@@ -104,6 +107,13 @@ static void primary_create(SpiceChannel *c, gint format, gint w, gint h, gint st
 	t.primary = true;
 }
 
+static void cursor_set(SpiceChannel *c, gint w, gint h, gint hot_x, gint hot_y, gpointer rgba,
+		       gpointer user)
+{
+	t.cursor_w = w;
+	t.cursor_h = h;
+}
+
 static void inputs_event(SpiceChannel *c, SpiceChannelEvent ev, gpointer user)
 {
 	if (ev == SPICE_CHANNEL_OPENED)
@@ -123,6 +133,9 @@ static void channel_new(SpiceSession *s, SpiceChannel *c, gpointer user)
 	} else if (SPICE_IS_DISPLAY_CHANNEL(c)) {
 		t.display = SPICE_DISPLAY_CHANNEL(c);
 		g_signal_connect(c, "display-primary-create", G_CALLBACK(primary_create), NULL);
+		spice_channel_connect(c);
+	} else if (SPICE_IS_CURSOR_CHANNEL(c)) {
+		g_signal_connect(c, "cursor-set", G_CALLBACK(cursor_set), NULL);
 		spice_channel_connect(c);
 	} else if (SPICE_IS_INPUTS_CHANNEL(c)) {
 		t.inputs = SPICE_INPUTS_CHANNEL(c);
