@@ -14,6 +14,7 @@
 SF_LOG_TOPIC("main");
 
 #define MAX_SESSION_CHANS 48
+#define PING_INTERVAL_MS 10000
 
 struct sf_session {
 	const struct sf_session_env *env;
@@ -21,6 +22,10 @@ struct sf_session {
 	uint32_t id;
 	uint16_t mouse_mode;
 	bool ended;
+	uint32_t ping_id;
+	uint64_t ping_sent_ns;
+	uint64_t rtt_ns; /* last measured round trip, 0 before the first PONG */
+	struct sf_timer *ping_timer;
 	struct sf_chan *chans[MAX_SESSION_CHANS];
 	unsigned nchans;
 };
@@ -37,6 +42,34 @@ static uint16_t supported_modes(const struct sf_session *s)
 	return SPICE_MOUSE_MODE_SERVER | (s->env->client_mouse ? SPICE_MOUSE_MODE_CLIENT : 0);
 }
 
+/* Latency probe: one PING in flight at a time; its PONG gives the RTT. */
+static void send_ping(struct sf_session *s)
+{
+	s->ping_sent_ns = sf_clock_now_ns();
+	push(s->main, sf_marshal_ping(++s->ping_id, s->ping_sent_ns, 0));
+}
+
+static void on_ping_timer(void *data)
+{
+	send_ping(data);
+}
+
+static int handle_pong(struct sf_session *s, const uint8_t *p, uint32_t size)
+{
+	struct sf_rbuf r;
+	uint32_t id;
+	uint64_t ts;
+
+	sf_rbuf_init(&r, p, size);
+	id = sf_rbuf_u32(&r);
+	ts = sf_rbuf_u64(&r);
+	if (r.err)
+		return -EPROTO;
+	if (id == s->ping_id && ts == s->ping_sent_ns)
+		s->rtt_ns = sf_clock_now_ns() - ts;
+	return 0;
+}
+
 static void on_start(struct sf_chan *c)
 {
 	struct sf_session *s = sf_chan_data(c);
@@ -49,6 +82,10 @@ static void on_start(struct sf_chan *c)
 	};
 
 	push(c, sf_marshal_main_init(&init));
+	send_ping(s);
+	s->ping_timer = sf_loop_timer_add(sf_chan_loop(c), on_ping_timer, s);
+	if (s->ping_timer)
+		sf_loop_timer_arm(s->ping_timer, PING_INTERVAL_MS, true);
 }
 
 static int handle(struct sf_chan *c, uint16_t type, const uint8_t *p, uint32_t size)
@@ -70,8 +107,9 @@ static int handle(struct sf_chan *c, uint16_t type, const uint8_t *p, uint32_t s
 			s->mouse_mode = mode;
 		push(c, sf_marshal_mouse_mode(supported_modes(s), s->mouse_mode));
 		return 0;
-	case SPICE_MSGC_MAIN_CLIENT_INFO:
 	case SPICE_MSGC_PONG:
+		return handle_pong(s, p, size);
+	case SPICE_MSGC_MAIN_CLIENT_INFO:
 	case SPICE_MSGC_MAIN_AGENT_START:
 	case SPICE_MSGC_MAIN_AGENT_TOKEN:
 	case SPICE_MSGC_MAIN_AGENT_DATA: /* no agent in this server: drop, as with no vdagent */
@@ -104,6 +142,7 @@ static void on_close(struct sf_chan *c)
 	struct sf_session *s = sf_chan_data(c);
 
 	end(s);
+	sf_loop_timer_remove(s->ping_timer);
 	sf_chan_unref(s->main);
 	free(s);
 }
@@ -142,6 +181,11 @@ struct sf_session *sf_session_create(struct sf_loop *loop, int fd,
 uint32_t sf_session_id(const struct sf_session *s)
 {
 	return s->id;
+}
+
+uint64_t sf_session_rtt_ns(const struct sf_session *s)
+{
+	return s->rtt_ns;
 }
 
 uint16_t sf_session_mouse_mode(const struct sf_session *s)

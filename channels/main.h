@@ -37,6 +37,10 @@ int sf_session_add_chan(struct sf_session *s, struct sf_chan *c);
 /* End the session (closes all its channels). Thread: main. */
 void sf_session_close(struct sf_session *s);
 
+/* Last round trip measured with PING/PONG on the main channel, in ns; 0 until
+ * the client answered one. Thread: main. */
+uint64_t sf_session_rtt_ns(const struct sf_session *s);
+
 /* Current mouse mode (SPICE_MOUSE_MODE_*). */
 uint16_t sf_session_mouse_mode(const struct sf_session *s);
 

@@ -302,6 +302,11 @@ int main(int argc, char **argv)
 		g_password = argv[2];
 	held = good_main(&session);
 	report(held >= 0, "good client links (held through the bad ones)");
+	if (held >= 0) {
+		int64_t n = expect_msg(held, SPICE_MSG_PING, body, sizeof(body));
+		report(n >= 12, "server pings a new session");
+		send_msg(held, SPICE_MSGC_PONG, body, 12);
+	}
 	run_bad_cases(session);
 	if (held >= 0) {
 		send_msg(held, SPICE_MSGC_MAIN_ATTACH_CHANNELS, NULL, 0);
