@@ -25,18 +25,29 @@ static inline int32_t sf_rect_h(const struct sf_rect *r)
 
 /* Pixels in SPICE's 32-bit layouts: SPICE_BITMAP_FMT_32BIT (B,G,R,X bytes) or
  * SPICE_BITMAP_FMT_RGBA (B,G,R,A, for cursors). Immutable once shared.
+ * @pixels is row 0; @stride may be negative (bottom-up guest surfaces).
  * Fields public: read on producer and sender threads without calls. */
 struct sf_image {
 	atomic_uint ref;
 	uint64_t id;
-	uint32_t width, height, stride;
+	uint32_t width, height;
+	int32_t stride;
 	uint8_t format;
 	uint8_t *pixels;
+	uint8_t *alloc; /* owned memory, NULL for external (guest) memory */
 };
+
+static inline uint8_t *sf_image_row(const struct sf_image *img, uint32_t y)
+{
+	return img->pixels + (ptrdiff_t)y * img->stride;
+}
 
 /* Allocate a zeroed image (stride = width * 4). Returns NULL with errno set
  * (also for sizes over 16384 x 16384). Thread: any. */
 struct sf_image *sf_image_new(uint32_t width, uint32_t height, uint8_t format);
+/* Wrap memory the caller keeps alive for the image's lifetime (guest VRAM).
+ * @row0 is row 0; @stride may be negative. Returns NULL with errno set. */
+struct sf_image *sf_image_wrap(uint32_t width, uint32_t height, uint8_t *row0, int32_t stride);
 struct sf_image *sf_image_ref(struct sf_image *img);
 void sf_image_unref(struct sf_image *img);
 
@@ -59,6 +70,8 @@ struct sf_cmd {
 	struct sf_rect rect;	/* destination (FILL, COPY, COPY_BITS) */
 	uint32_t width, height; /* SURFACE_CREATE */
 	uint32_t color;		/* FILL: x8r8g8b8 */
+	uint8_t *mem;		/* SURFACE_CREATE: external row 0 (guest memory), or NULL */
+	int32_t stride;		/* SURFACE_CREATE with @mem */
 	int32_t src_x, src_y;	/* COPY: origin in image; COPY_BITS: source point */
 	int16_t x, y;		/* CURSOR_*: position */
 	uint16_t hot_x, hot_y;	/* CURSOR_SET */

@@ -49,6 +49,7 @@ struct sf_display {
 	pthread_t thread;
 	bool running;
 	struct sf_task process_task;
+	atomic_bool paused; /* the VM is stopped: pull nothing */
 
 	/* producer only */
 	struct sf_surface *surfaces[SF_DISPLAY_MAX_SURFACES];
@@ -206,7 +207,9 @@ static bool do_surface_create(struct sf_display *d, const struct sf_cmd *cmd)
 	if (!cmd->width || !cmd->height || cmd->width > MAX_SURFACE_DIM ||
 	    cmd->height > MAX_SURFACE_DIM)
 		return bad(d, cmd, "bad surface size");
-	d->surfaces[id] = sf_surface_create(cmd->width, cmd->height);
+	d->surfaces[id] = cmd->mem ? sf_surface_create_external(cmd->width, cmd->height, cmd->mem,
+								 cmd->stride)
+				   : sf_surface_create(cmd->width, cmd->height);
 	if (!d->surfaces[id])
 		return bad(d, cmd, "out of memory");
 	if (id == 0)
@@ -329,24 +332,63 @@ static void handle(struct sf_display *d, const struct sf_cmd *cmd)
 	}
 }
 
+static void run_cmd(struct sf_display *d, struct sf_cmd *cmd)
+{
+	handle(d, cmd);
+	sf_image_unref(cmd->image);
+	cmd->image = NULL;
+	if (d->ops->release)
+		d->ops->release(d->opaque, cmd);
+}
+
+bool sf_display_exec(struct sf_display *d, struct sf_cmd *cmd)
+{
+	uint64_t rejected = d->stats.rejected;
+
+	SF_ASSERT_THREAD(SF_THREAD_PRODUCER);
+	run_cmd(d, cmd);
+	return d->stats.rejected == rejected;
+}
+
+/* Pull one command from @get; on an empty ring ask for a notification.
+ * Returns 1 if a command ran, 0 if the ring is idle (notification armed),
+ * -1 if it became non-empty while arming (poll again). */
+static int pull_one(struct sf_display *d, bool (*get)(void *, struct sf_cmd *),
+		    bool (*req)(void *))
+{
+	struct sf_cmd cmd;
+
+	memset(&cmd, 0, sizeof(cmd));
+	if (get(d->opaque, &cmd)) {
+		run_cmd(d, &cmd);
+		return 1;
+	}
+	return req(d->opaque) ? 0 : -1;
+}
+
 /* Returns true if the source may have more commands right now. */
 static bool process_batch(struct sf_display *d, unsigned max)
 {
+	bool cursor = d->ops->get_cursor_command && d->ops->req_cursor_notification;
+
 	for (unsigned n = 0; n < max; n++) {
-		struct sf_cmd cmd;
-		memset(&cmd, 0, sizeof(cmd));
-		if (!d->ops->get_command(d->opaque, &cmd)) {
-			if (d->ops->req_notification(d->opaque))
-				return false;
-			continue;
-		}
-		handle(d, &cmd);
-		sf_image_unref(cmd.image);
-		cmd.image = NULL;
-		if (d->ops->release)
-			d->ops->release(d->opaque, &cmd);
+		/* acquire: pairs with the release in sf_display_set_running() */
+		if (atomic_load_explicit(&d->paused, memory_order_acquire))
+			return false;
+		int a = pull_one(d, d->ops->get_command, d->ops->req_notification);
+		int b = cursor ? pull_one(d, d->ops->get_cursor_command,
+					  d->ops->req_cursor_notification)
+			       : 0;
+		if (a == 0 && b == 0)
+			return false;
 	}
 	return true;
+}
+
+void sf_display_drain(struct sf_display *d)
+{
+	while (process_batch(d, CMD_BATCH))
+		;
 }
 
 static void process_fn(struct sf_task *t)
@@ -515,6 +557,8 @@ struct sf_chan *sf_display_attach(struct sf_display *d, struct sf_loop *sender, 
 
 /* ---- lifecycle and synchronous calls ---- */
 
+static int run_sync(struct sf_display *d, void (*fn)(struct sf_display *, void *), void *arg);
+
 struct sync_call {
 	struct sf_task task;
 	struct sf_display *d;
@@ -534,6 +578,49 @@ static void sync_fn(struct sf_task *t)
 	s->done = true;
 	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->m);
+}
+
+struct async_call {
+	struct sf_task task;
+	struct sf_display *d;
+	void (*fn)(struct sf_display *d, void *arg);
+	void *arg;
+};
+
+static void async_fn(struct sf_task *t)
+{
+	struct async_call *a = sf_container_of(t, struct async_call, task);
+
+	a->fn(a->d, a->arg);
+	free(a);
+}
+
+int sf_display_call_async(struct sf_display *d, void (*fn)(struct sf_display *d, void *arg),
+			  void *arg)
+{
+	struct async_call *a = malloc(sizeof(*a));
+
+	if (!a)
+		return -ENOMEM;
+	a->d = d;
+	a->fn = fn;
+	a->arg = arg;
+	sf_task_init(&a->task, async_fn);
+	sf_loop_wake(d->loop, &a->task);
+	return 0;
+}
+
+int sf_display_call(struct sf_display *d, void (*fn)(struct sf_display *d, void *arg), void *arg)
+{
+	return run_sync(d, fn, arg);
+}
+
+void sf_display_set_running(struct sf_display *d, bool running)
+{
+	/* release: pairs with the acquire in process_batch() */
+	atomic_store_explicit(&d->paused, !running, memory_order_release);
+	if (running)
+		sf_display_wakeup(d);
 }
 
 static int run_sync(struct sf_display *d, void (*fn)(struct sf_display *, void *), void *arg)
@@ -558,8 +645,7 @@ static int run_sync(struct sf_display *d, void (*fn)(struct sf_display *, void *
 static void flush_all(struct sf_display *d, void *arg)
 {
 	(void)arg;
-	while (process_batch(d, CMD_BATCH))
-		;
+	sf_display_drain(d);
 }
 
 int sf_display_flush(struct sf_display *d)
@@ -583,7 +669,8 @@ static void read_px_fn(struct sf_display *d, void *arg)
 	src = sf_surface_image(d->surfaces[r->sid]);
 	r->out = sf_image_new(src->width, src->height, src->format);
 	if (r->out)
-		memcpy(r->out->pixels, src->pixels, (size_t)src->stride * src->height);
+		for (uint32_t y = 0; y < src->height; y++)
+			memcpy(sf_image_row(r->out, y), sf_image_row(src, y), (size_t)src->width * 4);
 }
 
 struct sf_image *sf_display_read_pixels(struct sf_display *d, uint32_t surface_id)

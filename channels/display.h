@@ -27,6 +27,9 @@ struct sf_display_source_ops {
 	/* The producer is done with @cmd (resources go back to the guest).
 	 * Optional; the producer has already dropped cmd->image. */
 	void (*release)(void *opaque, const struct sf_cmd *cmd);
+	/* A second ring for cursor commands (QXL has one). Optional. */
+	bool (*get_cursor_command)(void *opaque, struct sf_cmd *cmd);
+	bool (*req_cursor_notification)(void *opaque);
 };
 
 struct sf_display_stats {
@@ -53,6 +56,26 @@ void sf_display_wakeup(struct sf_display *d);
 /* Process every command available now, then return. Blocks the caller; never
  * call on the producer thread. Returns 0 or -errno. */
 int sf_display_flush(struct sf_display *d);
+
+/* Run @fn(@arg) on the producer thread and wait for it. Never call on the
+ * producer. Returns 0 or -EDEADLK (display not running or wrong thread). */
+int sf_display_call(struct sf_display *d, void (*fn)(struct sf_display *d, void *arg), void *arg);
+
+/* Queue @fn(@arg) on the producer thread and return at once; @fn runs after
+ * every command already pulled. Thread: any. Returns 0 or -ENOMEM. */
+int sf_display_call_async(struct sf_display *d, void (*fn)(struct sf_display *d, void *arg),
+			  void *arg);
+
+/* Process every command the source has now. Thread: producer (inside a call). */
+void sf_display_drain(struct sf_display *d);
+
+/* Handle one command now, as if pulled from the source; takes the command's
+ * image reference. Returns true if it was valid. Thread: producer. */
+bool sf_display_exec(struct sf_display *d, struct sf_cmd *cmd);
+
+/* Stop or resume pulling commands (the VM stopped or started). While stopped
+ * the producer never touches guest memory. Thread: any. */
+void sf_display_set_running(struct sf_display *d, bool running);
 
 /* Copy surface @surface_id after a flush. Returns a new image (caller owns
  * the reference) or NULL with errno set (ENOENT: no such surface). Thread: not

@@ -18,7 +18,7 @@ struct sf_image *sf_image_new(uint32_t width, uint32_t height, uint8_t format)
 	img = calloc(1, sizeof(*img));
 	if (!img)
 		return NULL;
-	img->pixels = calloc((size_t)width * height, 4);
+	img->alloc = img->pixels = calloc((size_t)width * height, 4);
 	if (!img->pixels) {
 		free(img);
 		return NULL;
@@ -27,8 +27,30 @@ struct sf_image *sf_image_new(uint32_t width, uint32_t height, uint8_t format)
 	img->id = sf_ids_next();
 	img->width = width;
 	img->height = height;
-	img->stride = width * 4;
+	img->stride = (int32_t)width * 4;
 	img->format = format;
+	return img;
+}
+
+struct sf_image *sf_image_wrap(uint32_t width, uint32_t height, uint8_t *row0, int32_t stride)
+{
+	struct sf_image *img;
+
+	if (!width || !height || width > MAX_DIM || height > MAX_DIM || !row0 ||
+	    (stride < 0 ? -(int64_t)stride : stride) < (int64_t)width * 4) {
+		errno = EINVAL;
+		return NULL;
+	}
+	img = calloc(1, sizeof(*img));
+	if (!img)
+		return NULL;
+	atomic_init(&img->ref, 1);
+	img->id = sf_ids_next();
+	img->width = width;
+	img->height = height;
+	img->stride = stride;
+	img->format = 8; /* SPICE_BITMAP_FMT_32BIT */
+	img->pixels = row0;
 	return img;
 }
 
@@ -45,7 +67,7 @@ void sf_image_unref(struct sf_image *img)
 		return;
 	/* acq_rel: last drop sees all writes made before sharing */
 	if (atomic_fetch_sub_explicit(&img->ref, 1, memory_order_acq_rel) == 1) {
-		free(img->pixels);
+		free(img->alloc);
 		free(img);
 	}
 }

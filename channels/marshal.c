@@ -176,8 +176,7 @@ struct sf_buf *sf_marshal_copy(uint32_t surface_id, const struct sf_rect *r,
 	p = sf_wbuf_space(&w, (size_t)stride * h_px);
 	for (uint32_t y = 0; p && y < h_px; y++)
 		memcpy(p + (size_t)y * stride,
-		       img->pixels + (size_t)(src_y + (int32_t)y) * img->stride + (size_t)src_x * 4,
-		       stride);
+		       sf_image_row(img, (uint32_t)src_y + y) + (size_t)src_x * 4, stride);
 	return sf_wbuf_finish(&w);
 }
 
@@ -208,7 +207,7 @@ static void put_cursor(struct sf_wbuf *w, const struct sf_image *shape, uint16_t
 	sf_wbuf_u16(w, hot_x);
 	sf_wbuf_u16(w, hot_y);
 	for (uint32_t y = 0; y < shape->height; y++)
-		sf_wbuf_bytes(w, shape->pixels + (size_t)y * shape->stride, shape->width * 4);
+		sf_wbuf_bytes(w, sf_image_row(shape, y), shape->width * 4);
 }
 
 struct sf_buf *sf_marshal_cursor_init(int16_t x, int16_t y, bool visible,

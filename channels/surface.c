@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* channels/surface.c: pixman rendering of the commands the display channel
- * forwards. COPY_BITS may overlap itself, so it moves rows in the safe order. */
+ * forwards, into our own memory or into guest memory (QXL surfaces, possibly
+ * bottom-up with a negative stride, which pixman images accept). COPY_BITS
+ * may overlap itself, so it moves rows in the safe order. */
+#include <errno.h>
 #include <string.h>
 #include <pixman.h>
 #include <spice/enums.h>
@@ -11,26 +14,38 @@ struct sf_surface {
 	pixman_image_t *pix;
 };
 
-struct sf_surface *sf_surface_create(uint32_t width, uint32_t height)
+static struct sf_surface *wrap(struct sf_image *img)
 {
-	struct sf_surface *s = calloc(1, sizeof(*s));
+	struct sf_surface *s;
 
-	if (!s)
+	if (!img)
 		return NULL;
-	s->img = sf_image_new(width, height, SPICE_BITMAP_FMT_32BIT);
-	if (!s->img)
-		goto err_free;
-	s->pix = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)width, (int)height,
-					  (uint32_t *)s->img->pixels, (int)s->img->stride);
-	if (!s->pix)
+	s = calloc(1, sizeof(*s));
+	if (!s)
 		goto err_img;
+	s->img = img;
+	s->pix = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)img->width, (int)img->height,
+					  (uint32_t *)img->pixels, (int)img->stride);
+	if (!s->pix)
+		goto err_free;
 	return s;
 
-err_img:
-	sf_image_unref(s->img);
 err_free:
 	free(s);
+err_img:
+	sf_image_unref(img);
 	return NULL;
+}
+
+struct sf_surface *sf_surface_create(uint32_t width, uint32_t height)
+{
+	return wrap(sf_image_new(width, height, SPICE_BITMAP_FMT_32BIT));
+}
+
+struct sf_surface *sf_surface_create_external(uint32_t width, uint32_t height, uint8_t *row0,
+					      int32_t stride)
+{
+	return wrap(sf_image_wrap(width, height, row0, stride));
 }
 
 void sf_surface_destroy(struct sf_surface *s)
@@ -55,29 +70,43 @@ bool sf_surface_contains(const struct sf_surface *s, const struct sf_rect *r)
 
 void sf_surface_fill(struct sf_surface *s, const struct sf_rect *r, uint32_t color)
 {
-	pixman_fill((uint32_t *)s->img->pixels, (int)(s->img->stride / 4), 32, r->left, r->top,
-		    sf_rect_w(r), sf_rect_h(r), color);
+	/* 8-bit channels widened exactly (c * 0x101), as spice-gtk's canvas does */
+	pixman_color_t c = {
+		.red = (uint16_t)(((color >> 16) & 0xff) * 0x101),
+		.green = (uint16_t)(((color >> 8) & 0xff) * 0x101),
+		.blue = (uint16_t)((color & 0xff) * 0x101),
+		.alpha = 0xffff,
+	};
+	pixman_rectangle16_t rect = {(int16_t)r->left, (int16_t)r->top, (uint16_t)sf_rect_w(r),
+				     (uint16_t)sf_rect_h(r)};
+
+	pixman_image_fill_rectangles(PIXMAN_OP_SRC, s->pix, &c, 1, &rect);
 }
 
 void sf_surface_copy(struct sf_surface *s, const struct sf_rect *r, const struct sf_image *img,
 		     int32_t src_x, int32_t src_y)
 {
-	pixman_blt((uint32_t *)img->pixels, (uint32_t *)s->img->pixels, (int)(img->stride / 4),
-		   (int)(s->img->stride / 4), 32, 32, src_x, src_y, r->left, r->top, sf_rect_w(r),
-		   sf_rect_h(r));
+	pixman_image_t *src = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)img->width,
+						       (int)img->height, (uint32_t *)img->pixels,
+						       (int)img->stride);
+
+	if (!src)
+		return;
+	pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, s->pix, src_x, src_y, 0, 0, r->left,
+				 r->top, sf_rect_w(r), sf_rect_h(r));
+	pixman_image_unref(src);
 }
 
 void sf_surface_copy_bits(struct sf_surface *s, const struct sf_rect *r, int32_t src_x,
 			  int32_t src_y)
 {
-	size_t stride = s->img->stride, row = (size_t)sf_rect_w(r) * 4;
+	size_t row = (size_t)sf_rect_w(r) * 4;
 	int32_t h = sf_rect_h(r);
-	uint8_t *base = s->img->pixels;
 	bool up = src_y < r->top; /* moving down: copy bottom rows first */
 
 	for (int32_t i = 0; i < h; i++) {
 		int32_t y = up ? h - 1 - i : i;
-		memmove(base + (size_t)(r->top + y) * stride + (size_t)r->left * 4,
-			base + (size_t)(src_y + y) * stride + (size_t)src_x * 4, row);
+		memmove(sf_image_row(s->img, (uint32_t)(r->top + y)) + (size_t)r->left * 4,
+			sf_image_row(s->img, (uint32_t)(src_y + y)) + (size_t)src_x * 4, row);
 	}
 }

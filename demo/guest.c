@@ -156,7 +156,7 @@ static struct sf_image *glyph_strip(uint32_t seed, uint32_t cells)
 	if (!img)
 		return NULL;
 	for (uint32_t y = 0; y < 12; y++) {
-		uint32_t *row = (uint32_t *)(img->pixels + y * img->stride);
+		uint32_t *row = (uint32_t *)sf_image_row(img, y);
 		for (uint32_t x = 0; x < img->width; x++) {
 			uint32_t cell = x / 8, cx = x % 8;
 			bool space = hash32(seed * 131 + cell) % 6 == 0;
@@ -175,7 +175,7 @@ static struct sf_image *gradient(uint32_t w, uint32_t h)
 	if (!img)
 		return NULL;
 	for (uint32_t y = 0; y < h; y++) {
-		uint32_t *row = (uint32_t *)(img->pixels + y * img->stride);
+		uint32_t *row = (uint32_t *)sf_image_row(img, y);
 		for (uint32_t x = 0; x < w; x++)
 			row[x] = (x * 255 / w) << 16 | (y * 255 / h) << 8 | ((x ^ y) & 0xff);
 	}
@@ -189,7 +189,7 @@ static struct sf_image *arrow_cursor(void)
 	if (!img)
 		return NULL;
 	for (uint32_t y = 0; y < 16; y++) {
-		uint32_t *row = (uint32_t *)(img->pixels + y * img->stride);
+		uint32_t *row = (uint32_t *)sf_image_row(img, y);
 		for (uint32_t x = 0; x <= y && x < 11; x++)
 			row[x] = (x == 0 || x == y || y == 15) ? 0xff000000u : 0xffffffffu;
 	}

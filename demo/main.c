@@ -75,7 +75,7 @@ static int write_ppm(const char *path, const struct sf_image *img)
 		return -errno;
 	fprintf(f, "P6\n%u %u\n255\n", img->width, img->height);
 	for (uint32_t y = 0; y < img->height; y++) {
-		const uint8_t *p = img->pixels + (size_t)y * img->stride;
+		const uint8_t *p = sf_image_row(img, y);
 		for (uint32_t x = 0; x < img->width; x++, p += 4) {
 			uint8_t rgb[3] = {p[2], p[1], p[0]};
 			fwrite(rgb, 1, 3, f);

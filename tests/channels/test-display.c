@@ -46,7 +46,8 @@ static bool req_notification(void *o)
 	return empty;
 }
 
-static const struct sf_display_source_ops ops = {get_command, req_notification, NULL};
+static const struct sf_display_source_ops ops = {.get_command = get_command,
+						  .req_notification = req_notification};
 
 static void submit(struct source *s, struct sf_display *d, struct sf_cmd c)
 {
@@ -141,7 +142,7 @@ static bool model_matches(struct model *m, struct sf_display *d)
 	bool ok = img != NULL;
 	for (int y = 0; ok && y < H; y++)
 		for (int x = 0; x < W; x++)
-			if ((((uint32_t *)(img->pixels + y * img->stride))[x] & 0xffffff) !=
+			if ((((uint32_t *)sf_image_row(img, (uint32_t)y))[x] & 0xffffff) !=
 			    (m->fb[y][x] & 0xffffff))
 				ok = false;
 	sf_image_unref(img);

@@ -9,7 +9,8 @@
 static uint32_t px(const struct sf_surface *s, int x, int y)
 {
 	const struct sf_image *i = sf_surface_image(s);
-	return ((const uint32_t *)(i->pixels + (size_t)y * i->stride))[x];
+	/* x8r8g8b8: the top byte is padding */
+	return ((const uint32_t *)sf_image_row(i, (uint32_t)y))[x] & 0xffffff;
 }
 
 SF_TEST(surface_fill_copy_bounds)
@@ -35,14 +36,16 @@ SF_TEST(surface_fill_copy_bounds)
 
 static void check_copy_bits(int dx, int dy, bool *ok)
 {
-	struct sf_surface *s = sf_surface_create(40, 40);
+	/* bottom-up guest-style memory: row 0 last, negative stride */
+	static uint32_t mem[40 * 40];
+	struct sf_surface *s = sf_surface_create_external(40, 40, (uint8_t *)&mem[39 * 40], -160);
 	const struct sf_image *img = sf_surface_image(s);
 	uint32_t ref[40][40];
 	struct sf_rect r = {10 + dx, 10 + dy, 30 + dx, 30 + dy};
 
 	for (int y = 0; y < 40; y++)
 		for (int x = 0; x < 40; x++)
-			ref[y][x] = ((uint32_t *)(img->pixels + y * img->stride))[x] =
+			ref[y][x] = ((uint32_t *)sf_image_row(img, (uint32_t)y))[x] =
 				(uint32_t)(y * 40 + x);
 	sf_surface_copy_bits(s, &r, 10, 10);
 	uint32_t src[20][20];
