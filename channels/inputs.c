@@ -123,7 +123,9 @@ static int handle(struct sf_chan *c, uint16_t type, const uint8_t *p, uint32_t s
 
 static void on_start(struct sf_chan *c)
 {
-	struct sf_buf *b = sf_marshal_inputs_init(0);
+	struct sf_inputs_ctx *ctx = sf_chan_data(c);
+	uint16_t mods = ctx->ops && ctx->ops->get_modifiers ? ctx->ops->get_modifiers(ctx->data) : 0;
+	struct sf_buf *b = sf_marshal_inputs_init(mods);
 
 	if (b)
 		sf_chan_push(c, b);

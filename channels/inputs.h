@@ -16,6 +16,8 @@ struct sf_input_ops {
 	void (*motion)(void *data, int32_t dx, int32_t dy, uint32_t buttons);
 	void (*position)(void *data, uint32_t x, uint32_t y, uint32_t buttons, uint8_t display);
 	void (*button)(void *data, uint8_t button, bool down, uint32_t buttons);
+	/* Keyboard LEDs for INPUTS_INIT (SPICE_KEYBOARD_MODIFIER_FLAGS_*). Optional. */
+	uint16_t (*get_modifiers)(void *data);
 };
 
 /* Connection ops for an inputs client; the chan's data must point at a

@@ -64,6 +64,10 @@ void sf_linker_set_timeout(struct sf_linker *l, unsigned ms);
  * Returns 0 or -errno (then @fd is closed). Thread: main. */
 int sf_linker_accept(struct sf_linker *l, int fd);
 
+/* The same for a socket the embedder vouches for (spice_server_add_client
+ * with skip_auth): the ticket is read but not checked. */
+int sf_linker_accept_trusted(struct sf_linker *l, int fd);
+
 /* Handshakes in progress (for tests and stats). */
 unsigned sf_linker_pending(const struct sf_linker *l);
 

@@ -130,9 +130,13 @@ static void end(struct sf_session *s)
 	s->ended = true;
 	for (unsigned i = 0; i < s->nchans; i++) {
 		sf_chan_close(s->chans[i]);
+		if (s->env->chan_gone)
+			s->env->chan_gone(s->chans[i], s->env->data);
 		sf_chan_unref(s->chans[i]);
 	}
 	s->nchans = 0;
+	if (s->env->chan_gone)
+		s->env->chan_gone(s->main, s->env->data);
 	if (s->env->ended)
 		s->env->ended(s, s->env->data);
 }
@@ -199,6 +203,27 @@ int sf_session_add_chan(struct sf_session *s, struct sf_chan *c)
 		return -ENOSPC;
 	s->chans[s->nchans++] = sf_chan_ref(c);
 	return 0;
+}
+
+void sf_session_foreach(struct sf_session *s, void (*fn)(struct sf_chan *c, void *data),
+			void *data)
+{
+	for (unsigned i = 0; i < s->nchans; i++)
+		fn(s->chans[i], data);
+}
+
+void sf_session_update_mouse(struct sf_session *s)
+{
+	if (!(s->mouse_mode & supported_modes(s)))
+		s->mouse_mode = SPICE_MOUSE_MODE_SERVER;
+	else if (s->env->client_mouse)
+		s->mouse_mode = SPICE_MOUSE_MODE_CLIENT;
+	push(s->main, sf_marshal_mouse_mode(supported_modes(s), s->mouse_mode));
+}
+
+struct sf_chan *sf_session_main(const struct sf_session *s)
+{
+	return s->main;
 }
 
 void sf_session_close(struct sf_session *s)

@@ -19,6 +19,8 @@ struct sf_session_env {
 	bool client_mouse; /* a tablet is present: client mouse mode supported */
 	/* The session ended (main channel closed). Thread: main. */
 	void (*ended)(struct sf_session *s, void *data);
+	/* A channel of the session (@c, or the main channel) is gone. Optional. */
+	void (*chan_gone)(struct sf_chan *c, void *data);
 	void *data;
 };
 
@@ -33,6 +35,16 @@ uint32_t sf_session_id(const struct sf_session *s);
 /* Tie @c to the session: it is closed when the session ends. Takes a
  * reference. Thread: main. Returns 0 or -ENOSPC. */
 int sf_session_add_chan(struct sf_session *s, struct sf_chan *c);
+
+/* Call @fn for each channel tied to the session (not the main channel). */
+void sf_session_foreach(struct sf_session *s, void (*fn)(struct sf_chan *c, void *data),
+			void *data);
+
+/* Tell the client the mouse mode changed or what is supported now. */
+void sf_session_update_mouse(struct sf_session *s);
+
+/* The main channel connection (borrowed). */
+struct sf_chan *sf_session_main(const struct sf_session *s);
 
 /* End the session (closes all its channels). Thread: main. */
 void sf_session_close(struct sf_session *s);

@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -13,6 +15,7 @@
 #include "channels/server.h"
 #include "channels/link.h"
 #include "channels/main.h"
+#include "channels/marshal.h"
 #include "engine/log.h"
 #include "engine/thread.h"
 
@@ -50,7 +53,21 @@ struct sf_server {
 	uint8_t channels[2 * SF_SERVER_MAX_DISPLAYS + 1][2];
 	struct sf_session_env env;
 	bool started;
+	const struct sf_server_hooks *hooks;
+	void *hooks_data;
+	uint16_t modifiers;
 };
+
+static void event(struct sf_server *srv, int ev, struct sf_chan *c, int fd)
+{
+	if (srv->hooks && srv->hooks->channel_event && c)
+		srv->hooks->channel_event(srv->hooks_data, ev, c, fd);
+}
+
+static void chan_gone(struct sf_chan *c, void *data)
+{
+	event(data, SF_SERVER_EVENT_DISCONNECTED, c, -1);
+}
 
 static struct sf_session *find_session(struct sf_server *srv, uint32_t id)
 {
@@ -126,6 +143,8 @@ static void adopt(void *data, int fd, const struct sf_link_info *info)
 		r->next = srv->sessions;
 		srv->sessions = r;
 		srv->nsessions++;
+		event(srv, SF_SERVER_EVENT_CONNECTED, sf_session_main(s), fd);
+		event(srv, SF_SERVER_EVENT_INITIALIZED, sf_session_main(s), fd);
 		return;
 	}
 	s = find_session(srv, info->connection_id);
@@ -141,8 +160,12 @@ static void adopt(void *data, int fd, const struct sf_link_info *info)
 		struct sender *snd = &srv->senders[srv->next_sender++ % srv->nsenders];
 		c = sf_display_attach(srv->displays[info->channel_id], snd->loop, fd, info);
 	}
-	if (c && sf_session_add_chan(s, c) < 0)
+	if (c && sf_session_add_chan(s, c) < 0) {
 		sf_chan_close(c);
+	} else if (c) {
+		event(srv, SF_SERVER_EVENT_CONNECTED, c, fd);
+		event(srv, SF_SERVER_EVENT_INITIALIZED, c, fd);
+	}
 	sf_chan_unref(c);
 }
 
@@ -173,8 +196,6 @@ struct sf_server *sf_server_create(const struct sf_server_config *cfg)
 		return NULL;
 	sf_thread_set_role(SF_THREAD_MAIN);
 	srv->cfg = *cfg;
-	if (!srv->cfg.addr)
-		srv->cfg.addr = "127.0.0.1";
 	if (!srv->cfg.max_sessions)
 		srv->cfg.max_sessions = 1024;
 	if (!srv->cfg.senders) {
@@ -193,6 +214,7 @@ struct sf_server *sf_server_create(const struct sf_server_config *cfg)
 	if (srv->cfg.link_timeout_ms)
 		sf_linker_set_timeout(srv->linker, srv->cfg.link_timeout_ms);
 	srv->env.ended = session_ended;
+	srv->env.chan_gone = chan_gone;
 	srv->env.data = srv;
 	srv->env.client_mouse = cfg->client_mouse;
 	srv->env.channels = (const uint8_t(*)[2])srv->channels;
@@ -243,13 +265,18 @@ struct sf_display *sf_server_add_display(struct sf_server *srv,
 {
 	struct sf_display *d;
 
-	if (srv->ndisplays == SF_SERVER_MAX_DISPLAYS || srv->started) {
+	if (srv->ndisplays == SF_SERVER_MAX_DISPLAYS) {
 		errno = ENOSPC;
 		return NULL;
 	}
 	d = sf_display_create((uint8_t)srv->ndisplays, ops, opaque);
 	if (!d)
 		return NULL;
+	if (srv->started && sf_display_start(d) < 0) {
+		sf_display_destroy(d);
+		errno = EAGAIN;
+		return NULL;
+	}
 	srv->displays[srv->ndisplays++] = d;
 	rebuild_channel_list(srv);
 	return d;
@@ -288,31 +315,101 @@ int sf_server_start(struct sf_server *srv)
 	return 0;
 }
 
+static int port_of(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return -1;
+	return ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+					      : ((struct sockaddr_in *)&ss)->sin_port);
+}
+
+int sf_server_listen_fd(struct sf_server *srv, int fd)
+{
+	srv->lfd = fd;
+	srv->port = port_of(fd);
+	srv->lwatch = sf_loop_watch_add(srv->loop, fd, EPOLLIN, on_accept, srv);
+	return srv->lwatch ? 0 : -errno;
+}
+
 int sf_server_listen(struct sf_server *srv)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)srv->cfg.port)};
-	socklen_t len = sizeof(sa);
-	int one = 1;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE,
+				 .ai_family = srv->cfg.family};
+	struct addrinfo *res, *ai;
+	char port[16];
+	int one = 1, fd = -1, e = EADDRNOTAVAIL;
 
-	if (inet_pton(AF_INET, srv->cfg.addr, &sa.sin_addr) != 1)
+	snprintf(port, sizeof(port), "%d", srv->cfg.port);
+	if (getaddrinfo(srv->cfg.addr && *srv->cfg.addr ? srv->cfg.addr : NULL, port, &hints,
+			&res) != 0)
 		return -EINVAL;
-	srv->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (srv->lfd < 0)
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 512) == 0)
+			break;
+		e = errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		return -e;
+	e = sf_server_listen_fd(srv, fd);
+	if (e < 0) {
+		close(fd);
+		srv->lfd = -1;
+	}
+	return e;
+}
+
+void sf_server_set_hooks(struct sf_server *srv, const struct sf_server_hooks *h, void *data)
+{
+	srv->hooks = h;
+	srv->hooks_data = data;
+}
+
+void sf_server_set_client_mouse(struct sf_server *srv, bool on)
+{
+	if (srv->env.client_mouse == on)
+		return;
+	srv->env.client_mouse = on;
+	for (struct session_ref *r = srv->sessions; r; r = r->next)
+		sf_session_update_mouse(r->s);
+}
+
+static void push_modifiers(struct sf_chan *c, void *data)
+{
+	struct sf_buf *b;
+
+	if (sf_chan_info(c)->channel_type != SPICE_CHANNEL_INPUTS)
+		return;
+	b = sf_marshal_key_modifiers(*(uint16_t *)data);
+	if (b)
+		sf_chan_push(c, b);
+	sf_buf_unref(b);
+}
+
+void sf_server_set_modifiers(struct sf_server *srv, uint16_t mods)
+{
+	srv->modifiers = mods;
+	for (struct session_ref *r = srv->sessions; r; r = r->next)
+		sf_session_foreach(r->s, push_modifiers, &mods);
+}
+
+int sf_server_add_client(struct sf_server *srv, int fd, bool skip_auth)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
 		return -errno;
-	setsockopt(srv->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(srv->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(srv->lfd, 512) < 0 ||
-	    getsockname(srv->lfd, (struct sockaddr *)&sa, &len) < 0)
-		goto err;
-	srv->port = ntohs(sa.sin_port);
-	srv->lwatch = sf_loop_watch_add(srv->loop, srv->lfd, EPOLLIN, on_accept, srv);
-	if (!srv->lwatch)
-		goto err;
-	return 0;
-err:;
-	int e = errno;
-	close(srv->lfd);
-	srv->lfd = -1;
-	return -e;
+	return skip_auth ? sf_linker_accept_trusted(srv->linker, fd)
+			 : sf_linker_accept(srv->linker, fd);
 }
 
 int sf_server_port(const struct sf_server *srv)
@@ -340,6 +437,7 @@ void sf_server_destroy(struct sf_server *srv)
 	sf_loop_watch_remove(srv->lwatch);
 	if (srv->lfd >= 0)
 		close(srv->lfd);
+	srv->hooks = NULL; /* the embedder is tearing down: no more events */
 	sf_linker_destroy(srv->linker);
 	for (int tries = 0; srv->sessions && tries < 1000; tries++) {
 		sf_session_close(srv->sessions->s);

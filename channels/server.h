@@ -15,7 +15,8 @@
 #define SF_SERVER_MAX_DISPLAYS 16
 
 struct sf_server_config {
-	const char *addr;	  /* default "127.0.0.1" */
+	const char *addr;	  /* NULL or "": every address */
+	int family;		  /* AF_UNSPEC (0), AF_INET or AF_INET6 */
 	int port;		  /* 0: pick a free port (see sf_server_port) */
 	unsigned senders;	  /* send-stage threads; 0: number of CPUs */
 	unsigned max_sessions;	  /* 0: 1024; multiple clients are on by default */
@@ -55,5 +56,26 @@ struct sf_loop *sf_server_loop(struct sf_server *srv);
 
 /* Live sessions. Thread: main. */
 unsigned sf_server_sessions(const struct sf_server *srv);
+
+/* Embedder hooks, all on the main thread. channel_event gets
+ * SF_SERVER_EVENT_* with the connection (and its socket for CONNECTED);
+ * @c identifies the same channel from CONNECTED to DISCONNECTED. */
+enum { SF_SERVER_EVENT_CONNECTED = 1, SF_SERVER_EVENT_INITIALIZED, SF_SERVER_EVENT_DISCONNECTED };
+struct sf_server_hooks {
+	void (*channel_event)(void *data, int event, struct sf_chan *c, int fd);
+};
+void sf_server_set_hooks(struct sf_server *srv, const struct sf_server_hooks *h, void *data);
+
+/* A tablet came or went: offer client mouse mode or not. Thread: main. */
+void sf_server_set_client_mouse(struct sf_server *srv, bool on);
+
+/* Keyboard LEDs changed: tell every inputs client. Thread: main. */
+void sf_server_set_modifiers(struct sf_server *srv, uint16_t mods);
+
+/* Serve an already connected socket (takes @fd). Thread: main. */
+int sf_server_add_client(struct sf_server *srv, int fd, bool skip_auth);
+
+/* Use an already listening socket instead of binding. Thread: main. */
+int sf_server_listen_fd(struct sf_server *srv, int fd);
 
 #endif

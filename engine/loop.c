@@ -94,6 +94,11 @@ void sf_loop_destroy(struct sf_loop *loop)
 	free(loop);
 }
 
+int sf_loop_fd(const struct sf_loop *loop)
+{
+	return loop->epfd;
+}
+
 bool sf_loop_is_current(struct sf_loop *loop)
 {
 	return t_current == loop;

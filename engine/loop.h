@@ -62,6 +62,10 @@ void sf_task_init(struct sf_task *task, void (*fn)(struct sf_task *task));
  * reference first and drop it when this returns false. */
 bool sf_loop_wake(struct sf_loop *loop, struct sf_task *task);
 
+/* The epoll fd: readable whenever the loop has work. Lets an embedder's own
+ * main loop drive this one (watch it, then sf_loop_iterate(loop, 0)). */
+int sf_loop_fd(const struct sf_loop *loop);
+
 /* True when called on @loop's own thread. */
 bool sf_loop_is_current(struct sf_loop *loop);
 
