@@ -43,8 +43,26 @@ DEMO_OBJS := $(DEMO_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := tests/unit.c $(wildcard tests/engine/*.c) $(wildcard tests/channels/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 
+SHIM_SRCS := $(wildcard shim/*.c)
+SHIM_OBJS := $(SHIM_SRCS:%.c=$(BUILD)/%.o)
+SHIM_CFLAGS := $(shell pkg-config --cflags spice-server) -fvisibility=hidden
+SHIM := $(BUILD)/shim/libspice-server.so.1
+
 all: $(BUILD)/libsaffron.a $(BUILD)/saffron-demo $(BUILD)/tests/unit \
-	$(BUILD)/tests/glib-client $(BUILD)/tests/rawclient
+	$(BUILD)/tests/glib-client $(BUILD)/tests/rawclient $(SHIM)
+
+$(BUILD)/shim/%.o: shim/%.c
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) $(SHIM_CFLAGS) -MMD -MP -c $< -o $@
+
+# The drop-in: every spice-server symbol with its version node, nothing else
+# exported; no jemalloc (it would replace the embedder's malloc).
+$(SHIM): $(SHIM_OBJS) $(LIB_OBJS) shim/spice-server.syms
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,libspice-server.so.1 \
+		-Wl,--version-script=shim/spice-server.syms -Wl,--no-undefined \
+		-o $@ $(SHIM_OBJS) $(LIB_OBJS) $(LDLIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -121,4 +139,4 @@ clean:
 	rm -rf build
 
 .PHONY: all deps test run asan tsan fuzz fuzz-smoke format format-check clean
--include $(LIB_OBJS:.o=.d) $(DEMO_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(DEMO_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(SHIM_OBJS:.o=.d)

@@ -385,6 +385,11 @@ static bool process_batch(struct sf_display *d, unsigned max)
 	return true;
 }
 
+bool sf_display_has_surface(const struct sf_display *d, uint32_t sid)
+{
+	return sid < SF_DISPLAY_MAX_SURFACES && d->surfaces[sid];
+}
+
 void sf_display_drain(struct sf_display *d)
 {
 	while (process_batch(d, CMD_BATCH))

@@ -73,6 +73,9 @@ void sf_display_drain(struct sf_display *d);
  * image reference. Returns true if it was valid. Thread: producer. */
 bool sf_display_exec(struct sf_display *d, struct sf_cmd *cmd);
 
+/* True if surface @sid exists. Thread: producer. */
+bool sf_display_has_surface(const struct sf_display *d, uint32_t sid);
+
 /* Stop or resume pulling commands (the VM stopped or started). While stopped
  * the producer never touches guest memory. Thread: any. */
 void sf_display_set_running(struct sf_display *d, bool running);

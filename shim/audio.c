@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* shim/audio.c: the playback and record interfaces. Saffron has no sound
+ * channels yet, so no client ever listens or records: the functions behave
+ * exactly as spice-server's do with no sound client connected (get_buffer
+ * hands out no buffer, record yields no samples) while keeping the state the
+ * embedder sets (started, volume, mute, rate) for when the channels land. */
+#include <string.h>
+#include "shim/shim.h"
+
+struct SpicePlaybackState {
+	SpiceServer *reds;
+	bool started, muted;
+	uint8_t nchannels;
+	uint16_t volume[8];
+	uint32_t rate;
+};
+
+struct SpiceRecordState {
+	SpiceServer *reds;
+	bool started, muted;
+	uint8_t nchannels;
+	uint16_t volume[8];
+	uint32_t rate;
+};
+
+int shim_audio_add(SpiceServer *s, SpiceBaseInstance *sin, bool playback)
+{
+	for (unsigned i = 0; i < SHIM_MAX_AUDIO; i++) {
+		if (playback && !s->playback[i]) {
+			SpicePlaybackInstance *p = (SpicePlaybackInstance *)sin;
+			if (!(p->st = calloc(1, sizeof(*p->st))))
+				return -1;
+			p->st->reds = s;
+			p->st->rate = SPICE_INTERFACE_PLAYBACK_FREQ;
+			s->playback[i] = p;
+			return 0;
+		}
+		if (!playback && !s->record[i]) {
+			SpiceRecordInstance *r = (SpiceRecordInstance *)sin;
+			if (!(r->st = calloc(1, sizeof(*r->st))))
+				return -1;
+			r->st->reds = s;
+			r->st->rate = SPICE_INTERFACE_RECORD_FREQ;
+			s->record[i] = r;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int shim_audio_remove(SpiceServer *unused, SpiceBaseInstance *sin)
+{
+	bool playback = strcmp(sin->sif->type, SPICE_INTERFACE_PLAYBACK) == 0;
+	SpiceServer *s = playback ? ((SpicePlaybackInstance *)sin)->st->reds
+				  : ((SpiceRecordInstance *)sin)->st->reds;
+
+	(void)unused;
+	for (unsigned i = 0; i < SHIM_MAX_AUDIO; i++) {
+		if (playback && s->playback[i] == (SpicePlaybackInstance *)sin) {
+			free(s->playback[i]->st);
+			s->playback[i]->st = NULL;
+			s->playback[i] = NULL;
+			return 0;
+		}
+		if (!playback && s->record[i] == (SpiceRecordInstance *)sin) {
+			free(s->record[i]->st);
+			s->record[i]->st = NULL;
+			s->record[i] = NULL;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+SF_EXPORT void spice_server_playback_start(SpicePlaybackInstance *sin)
+{
+	sin->st->started = true;
+}
+
+SF_EXPORT void spice_server_playback_stop(SpicePlaybackInstance *sin)
+{
+	sin->st->started = false;
+}
+
+/* No playback client: no buffer, as spice-server answers then. */
+SF_EXPORT void spice_server_playback_get_buffer(SpicePlaybackInstance *sin, uint32_t **samples,
+						uint32_t *num_samples)
+{
+	(void)sin;
+	*samples = NULL;
+	*num_samples = 0;
+}
+
+SF_EXPORT void spice_server_playback_put_samples(SpicePlaybackInstance *sin, uint32_t *samples)
+{
+	(void)sin;
+	(void)samples; /* only ever a buffer get_buffer handed out: none */
+}
+
+SF_EXPORT void spice_server_playback_set_volume(SpicePlaybackInstance *sin, uint8_t nchannels,
+						uint16_t *volume)
+{
+	sin->st->nchannels = SF_MIN(nchannels, (uint8_t)8);
+	memcpy(sin->st->volume, volume, sin->st->nchannels * sizeof(*volume));
+}
+
+SF_EXPORT void spice_server_playback_set_mute(SpicePlaybackInstance *sin, uint8_t mute)
+{
+	sin->st->muted = mute != 0;
+}
+
+SF_EXPORT void spice_server_record_start(SpiceRecordInstance *sin)
+{
+	sin->st->started = true;
+}
+
+SF_EXPORT void spice_server_record_stop(SpiceRecordInstance *sin)
+{
+	sin->st->started = false;
+}
+
+SF_EXPORT uint32_t spice_server_record_get_samples(SpiceRecordInstance *sin, uint32_t *samples,
+						   uint32_t bufsize)
+{
+	(void)sin, (void)samples, (void)bufsize;
+	return 0; /* no record client */
+}
+
+SF_EXPORT void spice_server_record_set_volume(SpiceRecordInstance *sin, uint8_t nchannels,
+					      uint16_t *volume)
+{
+	sin->st->nchannels = SF_MIN(nchannels, (uint8_t)8);
+	memcpy(sin->st->volume, volume, sin->st->nchannels * sizeof(*volume));
+}
+
+SF_EXPORT void spice_server_record_set_mute(SpiceRecordInstance *sin, uint8_t mute)
+{
+	sin->st->muted = mute != 0;
+}
+
+/* Opus runs at 48 kHz; without a client to negotiate with, the interface
+ * default is the best rate, as in spice-server. */
+SF_EXPORT uint32_t spice_server_get_best_playback_rate(SpicePlaybackInstance *sin)
+{
+	(void)sin;
+	return SPICE_INTERFACE_PLAYBACK_FREQ;
+}
+
+SF_EXPORT void spice_server_set_playback_rate(SpicePlaybackInstance *sin, uint32_t frequency)
+{
+	sin->st->rate = frequency;
+}
+
+SF_EXPORT uint32_t spice_server_get_best_record_rate(SpiceRecordInstance *sin)
+{
+	(void)sin;
+	return SPICE_INTERFACE_RECORD_FREQ;
+}
+
+SF_EXPORT void spice_server_set_record_rate(SpiceRecordInstance *sin, uint32_t frequency)
+{
+	sin->st->rate = frequency;
+}

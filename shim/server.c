@@ -1,0 +1,550 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* shim/server.c: spice_server_* lifecycle, configuration and interfaces.
+ * Settings made before spice_server_init() are kept and applied there; the
+ * ones that matter while running (ticket, LEDs, mouse) are applied live. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "shim/shim.h"
+#include "engine/clock.h"
+
+SF_LOG_TOPIC("shim");
+
+struct shim_event {
+	struct sf_chan *chan;
+	SpiceChannelEventInfo info;
+	struct shim_event *next;
+};
+
+SF_EXPORT spice_compat_version_t spice_get_current_compat_version(void)
+{
+	return SPICE_COMPAT_VERSION_CURRENT;
+}
+
+SF_EXPORT SpiceServer *spice_server_new(void)
+{
+	SpiceServer *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->port = -1;
+	s->listen_fd = -1;
+	s->image_compression = SPICE_IMAGE_COMPRESSION_AUTO_GLZ;
+	s->jpeg = SPICE_WAN_COMPRESSION_AUTO;
+	s->zlib_glz = SPICE_WAN_COMPRESSION_AUTO;
+	s->streaming_video = SPICE_STREAM_VIDEO_FILTER;
+	s->playback_compression = true;
+	s->agent_mouse = s->agent_copypaste = s->agent_file_xfer = true;
+	s->default_security = SPICE_CHANNEL_SECURITY_NONE | SPICE_CHANNEL_SECURITY_SSL;
+	s->vm_running = true;
+	return s;
+}
+
+/* Saffron's main loop runs inside the embedder's: its epoll fd is one watch. */
+static void loop_ready(int fd, int event, void *opaque)
+{
+	SpiceServer *s = opaque;
+
+	(void)fd;
+	(void)event;
+	sf_loop_iterate(sf_server_loop(s->srv), 0);
+}
+
+static void fill_addrs(SpiceChannelEventInfo *info, int fd)
+{
+	info->flags |= SPICE_CHANNEL_EVENT_FLAG_ADDR_EXT;
+	info->llen_ext = sizeof(info->laddr_ext);
+	info->plen_ext = sizeof(info->paddr_ext);
+	if (fd < 0 || getsockname(fd, (struct sockaddr *)&info->laddr_ext, &info->llen_ext) < 0)
+		info->llen_ext = 0;
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)&info->paddr_ext, &info->plen_ext) < 0)
+		info->plen_ext = 0;
+}
+
+/* The embedder keeps the info pointer from INITIALIZED to DISCONNECTED (QEMU
+ * lists channels by it), so each one lives as long as its connection. */
+static void channel_event(void *data, int ev, struct sf_chan *c, int fd)
+{
+	SpiceServer *s = data;
+	struct shim_event **pp, *e;
+	const struct sf_link_info *li = sf_chan_info(c);
+
+	for (pp = &s->events; *pp && (*pp)->chan != c; pp = &(*pp)->next)
+		;
+	e = *pp;
+	if (!e) {
+		if (ev != SF_SERVER_EVENT_CONNECTED || !(e = calloc(1, sizeof(*e))))
+			return;
+		e->chan = c;
+		e->info.connection_id = (int)li->connection_id;
+		e->info.type = li->channel_type;
+		e->info.id = li->channel_id;
+		fill_addrs(&e->info, fd);
+		e->next = s->events;
+		s->events = e;
+		pp = &s->events;
+	}
+	if (s->core && s->core->channel_event)
+		s->core->channel_event(ev, &e->info);
+	if (ev == SF_SERVER_EVENT_DISCONNECTED) {
+		*pp = e->next;
+		free(e);
+		if (s->exit_on_disconnect && li->channel_type == SPICE_CHANNEL_MAIN)
+			exit(0);
+	}
+}
+
+static const struct sf_server_hooks hooks = {.channel_event = channel_event};
+
+static int apply_auth(SpiceServer *s)
+{
+	if (s->noauth || !s->has_ticket) {
+		/* spice-server with neither refuses everyone; keep that unless noauth */
+		if (s->noauth)
+			sf_server_set_noauth(s->srv);
+		else
+			sf_server_set_ticket(s->srv, NULL, 0);
+		return 0;
+	}
+	return sf_server_set_ticket(s->srv, s->ticket, s->ticket_expires);
+}
+
+SF_EXPORT int spice_server_init(SpiceServer *s, SpiceCoreInterface *core)
+{
+	struct sf_server_config cfg = {0};
+	int r;
+
+	if (!s || !core || core->base.major_version != SPICE_INTERFACE_CORE_MAJOR || s->srv)
+		return -1;
+	s->core = core;
+	cfg.addr = s->addr;
+	cfg.family = s->family;
+	cfg.port = s->port;
+	cfg.client_mouse = s->tablet != NULL;
+	s->srv = sf_server_create(&cfg);
+	if (!s->srv)
+		return -1;
+	sf_server_set_hooks(s->srv, &hooks, s);
+	sf_server_set_input_ops(s->srv, shim_input_ops(), s);
+	if (apply_auth(s) < 0 || sf_server_start(s->srv) < 0)
+		goto err;
+	if (s->listen_fd >= 0)
+		r = sf_server_listen_fd(s->srv, s->listen_fd);
+	else
+		r = s->port > 0 ? sf_server_listen(s->srv) : 0;
+	if (r < 0) {
+		sf_log_error("cannot listen on %s:%d: %s", s->addr ? s->addr : "*", s->port,
+			     strerror(-r));
+		goto err;
+	}
+	s->watch = core->watch_add(sf_loop_fd(sf_server_loop(s->srv)), SPICE_WATCH_EVENT_READ,
+				   loop_ready, s);
+	if (!s->watch)
+		goto err;
+	return 0;
+err:
+	sf_server_destroy(s->srv);
+	s->srv = NULL;
+	return -1;
+}
+
+SF_EXPORT void spice_server_destroy(SpiceServer *s)
+{
+	if (!s)
+		return;
+	if (s->watch)
+		s->core->watch_remove(s->watch);
+	sf_server_destroy(s->srv);
+	while (s->events) {
+		struct shim_event *e = s->events;
+		s->events = e->next;
+		free(e);
+	}
+	for (unsigned i = 0; i < SHIM_MAX_QXL; i++) {
+		if (s->qxl[i] && s->qxl[i]->st) {
+			free(s->qxl[i]->st->surface_release);
+			free(s->qxl[i]->st);
+			s->qxl[i]->st = NULL;
+		}
+	}
+	free(s->addr);
+	free(s->ticket);
+	free(s->video_codecs);
+	free(s->name);
+	free(s);
+}
+
+SF_EXPORT int spice_server_set_compat_version(SpiceServer *s, spice_compat_version_t version)
+{
+	(void)s;
+	return version == SPICE_COMPAT_VERSION_CURRENT ? 0 : -1;
+}
+
+SF_EXPORT int spice_server_set_port(SpiceServer *s, int port)
+{
+	if (port < 0 || port > 0xffff)
+		return -1;
+	s->port = port;
+	return 0;
+}
+
+SF_EXPORT void spice_server_set_addr(SpiceServer *s, const char *addr, int flags)
+{
+	free(s->addr);
+	s->addr = addr && *addr ? strdup(addr) : NULL;
+	s->family = flags & SPICE_ADDR_FLAG_IPV4_ONLY	? AF_INET
+		    : flags & SPICE_ADDR_FLAG_IPV6_ONLY ? AF_INET6
+							: AF_UNSPEC;
+	if (flags & SPICE_ADDR_FLAG_UNIX_ONLY)
+		sf_log_error("unix socket listening is not supported; use a TCP address");
+}
+
+SF_EXPORT int spice_server_set_listen_socket_fd(SpiceServer *s, int listen_fd)
+{
+	s->listen_fd = listen_fd;
+	return 0;
+}
+
+SF_EXPORT int spice_server_set_exit_on_disconnect(SpiceServer *s, int flag)
+{
+	s->exit_on_disconnect = flag != 0;
+	return 0;
+}
+
+SF_EXPORT int spice_server_set_noauth(SpiceServer *s)
+{
+	free(s->ticket);
+	s->ticket = NULL;
+	s->has_ticket = false;
+	s->noauth = true;
+	return s->srv ? apply_auth(s) : 0;
+}
+
+/* Built without SASL, as spice-server can be: enabling it is an error. */
+SF_EXPORT int spice_server_set_sasl(SpiceServer *s, int enabled)
+{
+	(void)s;
+	return enabled ? -1 : 0;
+}
+
+SF_EXPORT int spice_server_set_sasl_appname(SpiceServer *s, const char *appname)
+{
+	(void)s;
+	(void)appname;
+	return -1;
+}
+
+SF_EXPORT int spice_server_set_ticket(SpiceServer *s, const char *passwd, int lifetime,
+				      int fail_if_connected, int disconnect_if_connected)
+{
+	unsigned clients = s->srv ? sf_server_sessions(s->srv) : 0;
+
+	if (fail_if_connected && clients)
+		return -1;
+	if (disconnect_if_connected && clients)
+		sf_log_info("set_ticket: existing clients keep their sessions");
+	free(s->ticket);
+	s->ticket = passwd ? strdup(passwd) : NULL;
+	s->has_ticket = passwd != NULL;
+	s->noauth = false;
+	s->ticket_expires = lifetime > 0 ? time(NULL) + lifetime : 0;
+	return s->srv ? apply_auth(s) : 0;
+}
+
+/* TLS arrives with the security issue; until then a TLS port is refused
+ * clearly instead of silently serving plain text. */
+SF_EXPORT int spice_server_set_tls(SpiceServer *s, int port, const char *ca_cert_file,
+				   const char *certs_file, const char *private_key_file,
+				   const char *key_passwd, const char *dh_key_file,
+				   const char *ciphersuite)
+{
+	(void)s, (void)ca_cert_file, (void)certs_file, (void)private_key_file, (void)key_passwd,
+		(void)dh_key_file, (void)ciphersuite;
+	if (port == 0)
+		return 0;
+	sf_log_error("TLS (tls-port=%d) is not supported by this Saffron build", port);
+	return -1;
+}
+
+SF_EXPORT int spice_server_add_client(SpiceServer *s, int socket, int skip_auth)
+{
+	return s->srv && sf_server_add_client(s->srv, socket, skip_auth != 0) == 0 ? 0 : -1;
+}
+
+SF_EXPORT int spice_server_add_ssl_client(SpiceServer *s, int socket, int skip_auth)
+{
+	(void)s, (void)socket, (void)skip_auth;
+	sf_log_error("TLS clients are not supported by this Saffron build");
+	return -1;
+}
+
+static bool version_ok(const SpiceBaseInterface *sif, uint32_t major, uint32_t min_minor)
+{
+	return sif->major_version == major && sif->minor_version >= min_minor;
+}
+
+SF_EXPORT int spice_server_add_interface(SpiceServer *s, SpiceBaseInstance *sin)
+{
+	const SpiceBaseInterface *sif = sin->sif;
+
+	if (strcmp(sif->type, SPICE_INTERFACE_KEYBOARD) == 0) {
+		SpiceKbdInstance *k = (SpiceKbdInstance *)sin;
+		if (!version_ok(sif, SPICE_INTERFACE_KEYBOARD_MAJOR, 1) || s->kbd)
+			return -1;
+		k->st = calloc(1, sizeof(*k->st));
+		if (!k->st)
+			return -1;
+		k->st->reds = s;
+		s->kbd = k;
+	} else if (strcmp(sif->type, SPICE_INTERFACE_MOUSE) == 0) {
+		SpiceMouseInstance *m = (SpiceMouseInstance *)sin;
+		if (!version_ok(sif, SPICE_INTERFACE_MOUSE_MAJOR, 1) || s->mouse)
+			return -1;
+		m->st = calloc(1, sizeof(*m->st));
+		if (!m->st)
+			return -1;
+		m->st->reds = s;
+		s->mouse = m;
+	} else if (strcmp(sif->type, SPICE_INTERFACE_TABLET) == 0) {
+		SpiceTabletInstance *t = (SpiceTabletInstance *)sin;
+		if (!version_ok(sif, SPICE_INTERFACE_TABLET_MAJOR, 1) || s->tablet)
+			return -1;
+		t->st = calloc(1, sizeof(*t->st));
+		if (!t->st)
+			return -1;
+		t->st->reds = s;
+		s->tablet = t;
+		if (s->srv)
+			sf_server_set_client_mouse(s->srv, true);
+	} else if (strcmp(sif->type, SPICE_INTERFACE_QXL) == 0) {
+		if (!s->srv)
+			return -1;
+		return shim_qxl_add(s, (QXLInstance *)sin);
+	} else if (strcmp(sif->type, SPICE_INTERFACE_MIGRATION) == 0) {
+		SpiceMigrateInstance *m = (SpiceMigrateInstance *)sin;
+		if (!version_ok(sif, SPICE_INTERFACE_MIGRATION_MAJOR, 1) || s->migration)
+			return -1;
+		m->st = calloc(1, sizeof(*m->st));
+		if (!m->st)
+			return -1;
+		m->st->reds = s;
+		s->migration = m;
+	} else if (strcmp(sif->type, SPICE_INTERFACE_CHAR_DEVICE) == 0) {
+		return shim_chardev_add(s, (SpiceCharDeviceInstance *)sin);
+	} else if (strcmp(sif->type, SPICE_INTERFACE_PLAYBACK) == 0) {
+		return shim_audio_add(s, sin, true);
+	} else if (strcmp(sif->type, SPICE_INTERFACE_RECORD) == 0) {
+		return shim_audio_add(s, sin, false);
+	} else {
+		sf_log_warn("unknown interface type %s", sif->type);
+		return -1;
+	}
+	return 0;
+}
+
+SF_EXPORT int spice_server_remove_interface(SpiceBaseInstance *sin)
+{
+	const char *type = sin->sif->type;
+
+	if (strcmp(type, SPICE_INTERFACE_TABLET) == 0) {
+		SpiceTabletInstance *t = (SpiceTabletInstance *)sin;
+		SpiceServer *s = t->st ? t->st->reds : NULL;
+		if (!s)
+			return -1;
+		s->tablet = NULL;
+		if (s->srv)
+			sf_server_set_client_mouse(s->srv, false);
+		free(t->st);
+		t->st = NULL;
+		return 0;
+	}
+	if (strcmp(type, SPICE_INTERFACE_CHAR_DEVICE) == 0)
+		return shim_chardev_remove(NULL, (SpiceCharDeviceInstance *)sin);
+	if (strcmp(type, SPICE_INTERFACE_PLAYBACK) == 0 || strcmp(type, SPICE_INTERFACE_RECORD) == 0)
+		return shim_audio_remove(NULL, sin);
+	/* spice-server cannot remove keyboards, mice or QXL devices either */
+	sf_log_warn("removing a %s interface is not supported", type);
+	return -1;
+}
+
+SF_EXPORT int spice_server_set_image_compression(SpiceServer *s, SpiceImageCompression comp)
+{
+	if (comp <= SPICE_IMAGE_COMPRESSION_INVALID || comp >= SPICE_IMAGE_COMPRESSION_ENUM_END)
+		return -1;
+	s->image_compression = comp;
+	return 0;
+}
+
+SF_EXPORT SpiceImageCompression spice_server_get_image_compression(SpiceServer *s)
+{
+	return s->image_compression;
+}
+
+static bool wan_ok(spice_wan_compression_t c)
+{
+	return c == SPICE_WAN_COMPRESSION_AUTO || c == SPICE_WAN_COMPRESSION_ALWAYS ||
+	       c == SPICE_WAN_COMPRESSION_NEVER;
+}
+
+SF_EXPORT int spice_server_set_jpeg_compression(SpiceServer *s, spice_wan_compression_t comp)
+{
+	if (!wan_ok(comp))
+		return -1;
+	s->jpeg = comp;
+	return 0;
+}
+
+SF_EXPORT int spice_server_set_zlib_glz_compression(SpiceServer *s, spice_wan_compression_t comp)
+{
+	if (!wan_ok(comp))
+		return -1;
+	s->zlib_glz = comp;
+	return 0;
+}
+
+SF_EXPORT int spice_server_set_channel_security(SpiceServer *s, const char *channel, int security)
+{
+	static const char *const names[] = {"main",	"display",   "inputs", "cursor",
+					    "playback", "record",    "smartcard", "usbredir",
+					    "port",	"webdav"};
+	if (!channel) {
+		s->default_security = security;
+		return 0;
+	}
+	for (size_t i = 0; i < SF_ARRAY_SIZE(names); i++)
+		if (strcmp(channel, names[i]) == 0)
+			return security & SPICE_CHANNEL_SECURITY_NONE ? 0 : -1;
+	return -1;
+}
+
+SF_EXPORT int spice_server_add_renderer(SpiceServer *s, const char *name)
+{
+	(void)s;
+	return name && strcmp(name, "sw") == 0 ? 0 : -1;
+}
+
+SF_EXPORT int spice_server_set_streaming_video(SpiceServer *s, int value)
+{
+	if (value != SPICE_STREAM_VIDEO_OFF && value != SPICE_STREAM_VIDEO_ALL &&
+	    value != SPICE_STREAM_VIDEO_FILTER)
+		return -1;
+	s->streaming_video = value;
+	return 0;
+}
+
+/* "encoder:codec;..." with the pairs spice-server knows. */
+static bool codecs_ok(const char *v)
+{
+	static const char *const known[] = {"spice:mjpeg",    "gstreamer:mjpeg", "gstreamer:h264",
+					    "gstreamer:vp8",  "gstreamer:vp9",	 "gstreamer:h265",
+					    "gstreamer:av1"};
+	char buf[256];
+	size_t any = 0;
+
+	if (!v || strlen(v) >= sizeof(buf))
+		return false;
+	memcpy(buf, v, strlen(v) + 1);
+	for (char *save, *tok = strtok_r(buf, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+		bool found = false;
+		for (size_t i = 0; i < SF_ARRAY_SIZE(known); i++)
+			found |= strcmp(tok, known[i]) == 0;
+		if (!found)
+			return false;
+		any++;
+	}
+	return any > 0;
+}
+
+SF_EXPORT int spice_server_set_video_codecs(SpiceServer *s, const char *video_codecs)
+{
+	if (!codecs_ok(video_codecs))
+		return -1;
+	free(s->video_codecs);
+	s->video_codecs = strdup(video_codecs);
+	return s->video_codecs ? 0 : -1;
+}
+
+SF_EXPORT const char *spice_server_get_video_codecs(SpiceServer *s)
+{
+	return strdup(s->video_codecs ? s->video_codecs : "spice:mjpeg");
+}
+
+SF_EXPORT void spice_server_free_video_codecs(SpiceServer *s, const char *video_codecs)
+{
+	(void)s;
+	free((char *)video_codecs);
+}
+
+SF_EXPORT int spice_server_set_playback_compression(SpiceServer *s, int enable)
+{
+	s->playback_compression = enable != 0;
+	return 0;
+}
+
+SF_EXPORT int spice_server_set_agent_mouse(SpiceServer *s, int enable)
+{
+	s->agent_mouse = enable != 0;
+	return 0;
+}
+
+SF_EXPORT int spice_server_set_agent_copypaste(SpiceServer *s, int enable)
+{
+	s->agent_copypaste = enable != 0;
+	return 0;
+}
+
+SF_EXPORT int spice_server_set_agent_file_xfer(SpiceServer *s, int enable)
+{
+	s->agent_file_xfer = enable != 0;
+	return 0;
+}
+
+/* Deprecated in spice-server too, which answers -1. */
+SF_EXPORT int spice_server_get_sock_info(SpiceServer *s, struct sockaddr *sa, socklen_t *salen)
+{
+	(void)s, (void)sa, (void)salen;
+	return -1;
+}
+
+SF_EXPORT int spice_server_get_peer_info(SpiceServer *s, struct sockaddr *sa, socklen_t *salen)
+{
+	(void)s, (void)sa, (void)salen;
+	return -1;
+}
+
+SF_EXPORT int spice_server_is_server_mouse(SpiceServer *s)
+{
+	return s->tablet == NULL;
+}
+
+SF_EXPORT void spice_server_set_name(SpiceServer *s, const char *name)
+{
+	free(s->name);
+	s->name = name ? strdup(name) : NULL;
+}
+
+SF_EXPORT void spice_server_set_uuid(SpiceServer *s, const uint8_t uuid[16])
+{
+	memcpy(s->uuid, uuid, 16);
+}
+
+SF_EXPORT void spice_server_vm_start(SpiceServer *s)
+{
+	s->vm_running = true;
+	shim_qxl_set_running(s, true);
+	shim_chardev_vm_running(s, true);
+}
+
+SF_EXPORT void spice_server_vm_stop(SpiceServer *s)
+{
+	s->vm_running = false;
+	shim_qxl_set_running(s, false);
+	shim_chardev_vm_running(s, false);
+}
+
+SF_EXPORT int spice_server_get_num_clients(SpiceServer *s)
+{
+	return s->srv ? (int)sf_server_sessions(s->srv) : 0;
+}
