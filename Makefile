@@ -40,7 +40,8 @@ LIB_SRCS := $(wildcard engine/*.c) $(wildcard channels/*.c) $(wildcard encoders/
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 DEMO_SRCS := $(wildcard demo/*.c)
 DEMO_OBJS := $(DEMO_SRCS:%.c=$(BUILD)/%.o)
-UNIT_SRCS := tests/unit.c $(wildcard tests/engine/*.c) $(wildcard tests/channels/*.c)
+UNIT_SRCS := tests/unit.c $(wildcard tests/engine/*.c) $(wildcard tests/channels/*.c) \
+	$(wildcard tests/shim/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 
 SHIM_SRCS := $(wildcard shim/*.c)
@@ -49,7 +50,7 @@ SHIM_CFLAGS := $(shell pkg-config --cflags spice-server) -fvisibility=hidden
 SHIM := $(BUILD)/shim/libspice-server.so.1
 
 all: $(BUILD)/libsaffron.a $(BUILD)/saffron-demo $(BUILD)/tests/unit \
-	$(BUILD)/tests/glib-client $(BUILD)/tests/rawclient $(SHIM)
+	$(BUILD)/tests/glib-client $(BUILD)/tests/rawclient $(BUILD)/tests/ppmcmp $(SHIM)
 
 $(BUILD)/shim/%.o: shim/%.c
 	@mkdir -p $(dir $@)
@@ -76,9 +77,13 @@ $(BUILD)/saffron-demo: $(DEMO_OBJS) $(BUILD)/libsaffron.a
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(MALLOC_LIBS)
 
-$(BUILD)/tests/unit: $(UNIT_OBJS) $(BUILD)/libsaffron.a
+$(BUILD)/tests/unit: $(UNIT_OBJS) $(BUILD)/shim/memslot.o $(BUILD)/shim/qxl-parse.o \
+		$(BUILD)/libsaffron.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/ppmcmp: $(BUILD)/tests/e2e/ppmcmp.o
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/tests/rawclient: $(BUILD)/tests/e2e/rawclient.o $(BUILD)/libsaffron.a
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -112,7 +117,7 @@ tsan: deps
 		sh tests/run.sh
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz-*.c))
-FUZZ_LIB_SRCS := $(LIB_SRCS)
+FUZZ_LIB_SRCS := $(LIB_SRCS) shim/memslot.c shim/qxl-parse.c
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS)
 	@mkdir -p $(dir $@)
 	$(Q)clang -std=gnu11 -g -O1 -I. $(PKG_CFLAGS) -DSF_DEBUG -fsanitize=fuzzer,address,undefined \

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* tests/shim/test-qxl-parse.c: memslot translation and QXL command parsing
+ * against a fake guest RAM: valid commands of each kind, and the hostile
+ * cases (addresses outside the slot, stale generation, slot id off by one,
+ * chunk cycles, huge sizes, out-of-range surfaces). */
+#include <errno.h>
+#include <string.h>
+#include <spice/enums.h>
+#include <spice/qxl_dev.h>
+#include "shim/qxl-parse.h"
+#include "tests/shim/guestmem.h"
+#include "tests/unit.h"
+
+static uint8_t ram[1 << 20];
+
+static struct sf_qxl_parser parser(struct guestmem *g)
+{
+	return (struct sf_qxl_parser){.ms = &g->ms, .group = 0, .n_surfaces = 16};
+}
+
+SF_TEST(memslot_checks_slot_generation_and_range)
+{
+	struct guestmem g;
+
+	gm_init(&g, ram, sizeof(ram));
+	SF_TEST_ASSERT(sf_memslot_get(&g.ms, 0, gm_phys(0), 16) == ram);
+	SF_TEST_ASSERT(sf_memslot_get(&g.ms, 0, gm_phys(sizeof(ram) - 16), 16) ==
+		       ram + sizeof(ram) - 16);
+	SF_TEST_ASSERT(!sf_memslot_get(&g.ms, 0, gm_phys(sizeof(ram) - 15), 16)); /* past end */
+	SF_TEST_ASSERT(!sf_memslot_get(&g.ms, 0, gm_phys(0) - 1, 1));		    /* before */
+	SF_TEST_ASSERT(!sf_memslot_get(&g.ms, 0, gm_phys(0), (size_t)-1));	    /* overflow */
+	SF_TEST_ASSERT(!sf_memslot_get(&g.ms, 1, gm_phys(0), 1));		    /* other group */
+	SF_TEST_ASSERT(!sf_memslot_get(&g.ms, 2, gm_phys(0), 1));		    /* no group */
+	SF_TEST_ASSERT(!sf_memslot_get(&g.ms, 0, gm_phys(0) ^ (1ull << 48), 1)); /* stale gen */
+	/* slot id == nslots: the CVE-2019-3813 off-by-one */
+	SF_TEST_ASSERT(!sf_memslot_get(&g.ms, 0, (4ull << 56) | (3ull << 48) | GM_BASE, 1));
+	SF_TEST_ASSERT(sf_memslots_add(&g.ms, 0, 4, 0, 0, 100, 0) < 0);
+	SF_TEST_ASSERT(sf_memslots_init(&g.ms, 9, 4, 8, 8) < 0);
+	gm_init(&g, ram, sizeof(ram));
+	sf_memslots_del(&g.ms, 0, GM_SLOT);
+	SF_TEST_ASSERT(!sf_memslot_get(&g.ms, 0, gm_phys(0), 1));
+}
+
+/* A QXL_DRAW_COPY of a WxH bitmap at (x, y); returns the drawable offset. */
+static size_t copy_drawable(struct guestmem *g, int x, int y, int w, int h, uint8_t fmt,
+			    uint8_t flags, uint32_t stride, size_t data_off, size_t pal_off)
+{
+	size_t d_off = gm_alloc(g, sizeof(QXLDrawable)), i_off = gm_alloc(g, sizeof(QXLImage));
+	QXLDrawable *d = (QXLDrawable *)(g->ram + d_off);
+	QXLImage *im = (QXLImage *)(g->ram + i_off);
+
+	memset(d, 0, sizeof(*d));
+	d->type = QXL_DRAW_COPY;
+	d->bbox = (QXLRect){.left = x, .top = y, .right = x + w, .bottom = y + h};
+	d->u.copy.src_bitmap = gm_phys(i_off);
+	d->u.copy.src_area = (QXLRect){.right = w, .bottom = h};
+	d->u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
+	memset(im, 0, sizeof(*im));
+	im->descriptor.type = SPICE_IMAGE_TYPE_BITMAP;
+	im->descriptor.width = im->bitmap.x = (uint32_t)w;
+	im->descriptor.height = im->bitmap.y = (uint32_t)h;
+	im->bitmap.format = fmt;
+	im->bitmap.flags = flags;
+	im->bitmap.stride = stride;
+	im->bitmap.data = gm_phys(data_off);
+	im->bitmap.palette = pal_off ? gm_phys(pal_off) : 0;
+	return d_off;
+}
+
+static uint32_t px(const struct sf_image *img, uint32_t x, uint32_t y)
+{
+	return ((const uint32_t *)sf_image_row(img, y))[x] & 0xffffff;
+}
+
+SF_TEST(qxl_copy_direct_32bit_and_chunked_24bit_bottom_up)
+{
+	struct guestmem g;
+	struct sf_qxl_parser p;
+	struct sf_cmd out[SF_QXL_MAX_SPLIT];
+	size_t data, d, chunk;
+	QXLDataChunk *c;
+
+	gm_init(&g, ram, sizeof(ram));
+	p = parser(&g);
+	data = gm_alloc(&g, 4 * 4 * 2);
+	for (uint32_t i = 0; i < 8; i++)
+		((uint32_t *)(ram + data))[i] = 0x100000u * i + i;
+	d = copy_drawable(&g, 10, 20, 4, 2, SPICE_BITMAP_FMT_32BIT,
+			  QXL_BITMAP_DIRECT | QXL_BITMAP_TOP_DOWN, 16, data, 0);
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
+	SF_TEST_ASSERT(out[0].type == SF_CMD_COPY && out[0].rect.left == 10 &&
+		       out[0].rect.bottom == 22);
+	SF_TEST_ASSERT(px(out[0].image, 3, 1) == ((0x100000u * 7 + 7) & 0xffffff));
+	sf_image_unref(out[0].image);
+
+	/* 24-bit, bottom-up, split across two chunks */
+	chunk = gm_alloc(&g, sizeof(QXLDataChunk) + 8);
+	c = (QXLDataChunk *)(ram + chunk);
+	c->data_size = 8;
+	size_t chunk2 = gm_alloc(&g, sizeof(QXLDataChunk) + 8);
+	c->next_chunk = gm_phys(chunk2);
+	((QXLDataChunk *)(ram + chunk2))->data_size = 8;
+	((QXLDataChunk *)(ram + chunk2))->next_chunk = 0;
+	uint8_t rows[16] = {1, 2, 3, 4, 5, 6, 0, 0, 7, 8, 9, 10, 11, 12, 0, 0}; /* 2x2, stride 8 */
+	memcpy(c->data, rows, 8);
+	memcpy(((QXLDataChunk *)(ram + chunk2))->data, rows + 8, 8);
+	d = copy_drawable(&g, 0, 0, 2, 2, SPICE_BITMAP_FMT_24BIT, 0, 8, chunk, 0);
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
+	SF_TEST_ASSERT(px(out[0].image, 0, 0) == 0x090807); /* last stored row is row 0 */
+	SF_TEST_ASSERT(px(out[0].image, 1, 1) == 0x060504);
+	sf_image_unref(out[0].image);
+}
+
+SF_TEST(qxl_copy_8bit_palette_and_clip_split)
+{
+	struct guestmem g;
+	struct sf_qxl_parser p;
+	struct sf_cmd out[SF_QXL_MAX_SPLIT];
+	size_t data, pal, d, clip;
+	QXLClipRects *cr;
+
+	gm_init(&g, ram, sizeof(ram));
+	p = parser(&g);
+	pal = gm_alloc(&g, sizeof(QXLPalette) + 2 * 4);
+	((QXLPalette *)(ram + pal))->num_ents = 2;
+	((QXLPalette *)(ram + pal))->ents[0] = 0x112233;
+	((QXLPalette *)(ram + pal))->ents[1] = 0x445566;
+	data = gm_alloc(&g, 64);
+	memset(ram + data, 1, 64);
+	ram[data] = 0;
+	d = copy_drawable(&g, 100, 100, 8, 8, SPICE_BITMAP_FMT_8BIT,
+			  QXL_BITMAP_DIRECT | QXL_BITMAP_TOP_DOWN, 8, data, pal);
+	clip = gm_alloc(&g, sizeof(QXLClipRects) + 2 * sizeof(QXLRect));
+	cr = (QXLClipRects *)(ram + clip);
+	cr->num_rects = 2;
+	cr->chunk.data_size = 2 * sizeof(QXLRect);
+	((QXLRect *)cr->chunk.data)[0] = (QXLRect){.left = 100, .top = 100, .right = 102, .bottom = 102};
+	((QXLRect *)cr->chunk.data)[1] = (QXLRect){.left = 104, .top = 106, .right = 200, .bottom = 200};
+	((QXLDrawable *)(ram + d))->clip.type = SPICE_CLIP_TYPE_RECTS;
+	((QXLDrawable *)(ram + d))->clip.data = gm_phys(clip);
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 2);
+	SF_TEST_ASSERT(out[0].rect.right == 102 && out[0].src_x == 0 && out[0].src_y == 0);
+	SF_TEST_ASSERT(out[1].rect.left == 104 && out[1].rect.right == 108 && out[1].src_x == 4 &&
+		       out[1].src_y == 6);
+	SF_TEST_ASSERT(px(out[0].image, 0, 0) == 0x112233 && px(out[0].image, 1, 0) == 0x445566);
+	SF_TEST_ASSERT(out[0].image == out[1].image); /* one conversion, shared */
+	sf_image_unref(out[0].image);
+	sf_image_unref(out[1].image);
+}
+
+SF_TEST(qxl_hostile_drawables_are_rejected)
+{
+	struct guestmem g;
+	struct sf_qxl_parser p;
+	struct sf_cmd out[SF_QXL_MAX_SPLIT];
+	size_t data, d, chunk;
+	QXLDrawable *dr;
+
+	gm_init(&g, ram, sizeof(ram));
+	p = parser(&g);
+	data = gm_alloc(&g, 64);
+	/* data pointer past the end of the slot */
+	d = copy_drawable(&g, 0, 0, 4, 4, SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT, 16,
+			  sizeof(ram) - 32, 0);
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -EINVAL && p.error);
+	/* stride smaller than a row */
+	d = copy_drawable(&g, 0, 0, 4, 4, SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT, 15, data, 0);
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -EINVAL);
+	/* huge image */
+	d = copy_drawable(&g, 0, 0, 4, 4, SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT, 1u << 30,
+			  data, 0);
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -EINVAL);
+	/* chunk chain that loops on itself with empty chunks */
+	chunk = gm_alloc(&g, sizeof(QXLDataChunk));
+	((QXLDataChunk *)(ram + chunk))->data_size = 0;
+	((QXLDataChunk *)(ram + chunk))->next_chunk = gm_phys(chunk);
+	d = copy_drawable(&g, 0, 0, 4, 4, SPICE_BITMAP_FMT_32BIT, 0, 16, chunk, 0);
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -EINVAL);
+	/* indexed bitmap without palette */
+	d = copy_drawable(&g, 0, 0, 4, 4, SPICE_BITMAP_FMT_8BIT, QXL_BITMAP_DIRECT, 4, data, 0);
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -EINVAL);
+	/* surface id out of range, bad bbox, unknown type, scaled copy */
+	d = copy_drawable(&g, 0, 0, 4, 4, SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT, 16, data, 0);
+	dr = (QXLDrawable *)(ram + d);
+	dr->surface_id = 16;
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -EINVAL);
+	dr->surface_id = 0;
+	dr->bbox.right = -5;
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -EINVAL);
+	dr->bbox.right = 4;
+	dr->u.copy.src_area.right = 8;
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -ENOTSUP);
+	dr->type = 200;
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -ENOTSUP);
+	/* the drawable itself outside guest memory */
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(sizeof(ram) - 8), out) == -EINVAL);
+	SF_TEST_ASSERT(!sf_qxl_release_ptr(&p, gm_phys(sizeof(ram) - 4)));
+}
+
+SF_TEST(qxl_fill_copy_bits_surface_and_cursor)
+{
+	struct guestmem g;
+	struct sf_qxl_parser p;
+	struct sf_cmd out[SF_QXL_MAX_SPLIT];
+	size_t d, s, mem, cc, cur;
+	QXLDrawable *dr;
+	QXLSurfaceCmd *sc;
+	QXLCursorCmd *ccmd;
+	QXLCursor *shape;
+
+	gm_init(&g, ram, sizeof(ram));
+	p = parser(&g);
+	d = gm_alloc(&g, sizeof(QXLDrawable));
+	dr = (QXLDrawable *)(ram + d);
+	memset(dr, 0, sizeof(*dr));
+	dr->type = QXL_DRAW_FILL;
+	dr->bbox = (QXLRect){.left = 1, .top = 2, .right = 3, .bottom = 4};
+	dr->u.fill.brush.type = SPICE_BRUSH_TYPE_SOLID;
+	dr->u.fill.brush.u.color = 0xff00ff;
+	dr->u.fill.rop_descriptor = SPICE_ROPD_OP_PUT;
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
+	SF_TEST_ASSERT(out[0].type == SF_CMD_FILL && out[0].color == 0xff00ff);
+	dr->type = QXL_COPY_BITS;
+	dr->u.copy_bits.src_pos = (QXLPoint){7, 9};
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
+	SF_TEST_ASSERT(out[0].type == SF_CMD_COPY_BITS && out[0].src_x == 7 && out[0].src_y == 9);
+
+	mem = gm_alloc(&g, 16 * 8 * 4);
+	s = gm_alloc(&g, sizeof(QXLSurfaceCmd));
+	sc = (QXLSurfaceCmd *)(ram + s);
+	memset(sc, 0, sizeof(*sc));
+	sc->surface_id = 3;
+	sc->type = QXL_SURFACE_CMD_CREATE;
+	sc->u.surface_create = (QXLSurface){SPICE_SURFACE_FMT_32_xRGB, 16, 8, -64, gm_phys(mem)};
+	SF_TEST_ASSERT(sf_qxl_parse_surface(&p, gm_phys(s), out) == 1);
+	SF_TEST_ASSERT(out[0].type == SF_CMD_SURFACE_CREATE && out[0].mem == ram + mem + 7 * 64);
+	sc->u.surface_create.height = 9; /* one row more than the memory holds... */
+	sc->u.surface_create.data = gm_phys(sizeof(ram) - 16 * 8 * 4);
+	SF_TEST_ASSERT(sf_qxl_parse_surface(&p, gm_phys(s), out) == -EINVAL);
+	sc->surface_id = 0; /* the primary is not created by command */
+	SF_TEST_ASSERT(sf_qxl_parse_surface(&p, gm_phys(s), out) == -EINVAL);
+
+	cur = gm_alloc(&g, sizeof(QXLCursor) + 2 * 2 * 4);
+	shape = (QXLCursor *)(ram + cur);
+	shape->header = (QXLCursorHeader){.type = SPICE_CURSOR_TYPE_ALPHA, .width = 2, .height = 2,
+					  .hot_spot_x = 1, .hot_spot_y = 1};
+	shape->data_size = 16;
+	shape->chunk.data_size = 16;
+	memset(shape->chunk.data, 0xff, 16);
+	cc = gm_alloc(&g, sizeof(QXLCursorCmd));
+	ccmd = (QXLCursorCmd *)(ram + cc);
+	memset(ccmd, 0, sizeof(*ccmd));
+	ccmd->type = QXL_CURSOR_SET;
+	ccmd->u.set.visible = 1;
+	ccmd->u.set.shape = gm_phys(cur);
+	SF_TEST_ASSERT(sf_qxl_parse_cursor(&p, gm_phys(cc), out) == 1);
+	SF_TEST_ASSERT(out[0].type == SF_CMD_CURSOR_SET && out[0].image->width == 2 &&
+		       out[0].hot_x == 1);
+	sf_image_unref(out[0].image);
+	shape->header.hot_spot_x = 2; /* hot spot outside the shape */
+	SF_TEST_ASSERT(sf_qxl_parse_cursor(&p, gm_phys(cc), out) == -EINVAL);
+	shape->header.hot_spot_x = 0;
+	shape->data_size = 3; /* less data than the size needs */
+	SF_TEST_ASSERT(sf_qxl_parse_cursor(&p, gm_phys(cc), out) == -EINVAL);
+}
