@@ -5,7 +5,7 @@
 BUILD ?= build
 SAN ?=
 CC ?= cc
-PKGS := liburcu ck pixman-1 libcrypto spice-protocol
+PKGS := liburcu ck pixman-1 libcrypto spice-protocol liblz4
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 GLIB_CLIENT := spice-client-glib-2.0
@@ -96,6 +96,19 @@ $(BUILD)/tests/glib-client: tests/e2e/glib-client.c $(BUILD)/demo/guest.o $(BUIL
 		$(shell pkg-config --cflags $(GLIB_CLIENT)) -o $@ $< $(BUILD)/demo/guest.o \
 		$(BUILD)/libsaffron.a $(shell pkg-config --libs $(GLIB_CLIENT)) $(LDLIBS) $(LDFLAGS)
 
+# bench/: the spice.h harness links the reference's soname; LD_LIBRARY_PATH
+# decides which library runs. Never part of `make test`.
+$(BUILD)/bench/harness: bench/harness.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+		$(shell pkg-config --cflags spice-server) -o $@ $< -lspice-server -pthread
+
+$(BUILD)/bench/loadclient: $(BUILD)/bench/loadclient.o $(BUILD)/libsaffron.a
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bench: $(BUILD)/bench/harness $(BUILD)/bench/loadclient $(SHIM)
+	sh bench/run.sh
+
 deps:
 	@sh scripts/deps.sh
 
@@ -143,5 +156,5 @@ format-check:
 clean:
 	rm -rf build
 
-.PHONY: all deps test run asan tsan fuzz fuzz-smoke format format-check clean
+.PHONY: all deps test run asan tsan fuzz fuzz-smoke format format-check clean bench
 -include $(LIB_OBJS:.o=.d) $(DEMO_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(SHIM_OBJS:.o=.d)

@@ -15,6 +15,7 @@
 #include "channels/chan.h"
 #include "channels/wire.h"
 #include "engine/log.h"
+#include "engine/clock.h"
 
 SF_LOG_TOPIC("chan");
 
@@ -45,6 +46,7 @@ struct sf_chan {
 	uint32_t head_off;		  /* bytes of out_head already written */
 	bool want_out;
 	bool started;
+	uint64_t last_flush_ns;
 	bool close_done;
 	uint32_t ack_window, ack_generation, ack_client_gen, unacked;
 	uint8_t *in;
@@ -412,12 +414,32 @@ static int flush(struct sf_chan *c)
 	return 0;
 }
 
+/* Bulk channels on a loop with a tick: the first message after a quiet
+ * tick goes out at once (interactive latency); messages following it within
+ * the tick are written together at the tick, one writev per client instead
+ * of one per message. */
+static bool defer_send(struct sf_chan *c)
+{
+	unsigned tick = sf_loop_tick(c->loop);
+	uint64_t now;
+
+	if (!c->ops->batch || !tick || sf_loop_in_tick(c->loop))
+		return false;
+	now = sf_clock_now_ns();
+	if (now - c->last_flush_ns >= (uint64_t)tick * 1000000)
+		return false;
+	return sf_loop_defer(c->loop, &c->send_task);
+}
+
 static void send_fn(struct sf_task *t)
 {
 	struct sf_chan *c = sf_container_of(t, struct sf_chan, send_task);
 	int r;
 
 	if (c->started && !c->close_done) {
+		if (defer_send(c))
+			return; /* the pin travels with the deferred task */
+		c->last_flush_ns = sf_clock_now_ns();
 		r = flush(c);
 		if (r < 0)
 			do_close(c, strerror(-r));

@@ -28,6 +28,7 @@ struct sf_chan_ops {
 	const char *name;
 	uint32_t max_msg_size; /* larger client messages disconnect the client */
 	bool acks;	       /* flow control with SET_ACK / ACK */
+	bool batch;	       /* writes may wait for the loop's tick (bulk channels) */
 	/* A client message that is not common to all channels. Returns 0, or
 	 * -errno to disconnect this client (the caller logs). */
 	int (*handle)(struct sf_chan *c, uint16_t type, const uint8_t *body, uint32_t size);

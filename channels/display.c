@@ -35,6 +35,7 @@ struct client {
 	atomic_int state;   /* producer: NORMAL->DROPPING, RESYNC->NORMAL; sender: DROPPING->RESYNC */
 	atomic_bool closed; /* set by the connection's on_close */
 	bool listed;	    /* producer only */
+	bool lz4;	    /* the client decodes SPICE_IMAGE_TYPE_LZ4 */
 	struct client *prev, *next;
 	struct sf_task attach_task, detach_task, resync_task;
 };
@@ -59,8 +60,9 @@ struct sf_display {
 	int16_t cur_x, cur_y;
 	bool cursor_visible;
 	uint64_t gen;	       /* bumped by every change to surface 0 */
-	struct sf_buf *snap;   /* full copy of surface 0 at snap_gen */
-	uint64_t snap_gen;
+	struct sf_buf *snap[2]; /* full copy of surface 0 at snap_gen, [raw, lz4] */
+	uint64_t snap_gen[2];
+	bool compress;
 	struct sf_display_stats stats;
 	struct sf_ratelimit rl;
 };
@@ -118,20 +120,58 @@ static void fanout(struct sf_display *d, enum kind kind, struct sf_buf *b)
 	sf_buf_unref(b);
 }
 
-static struct sf_buf *surface_snapshot(struct sf_display *d, uint32_t sid)
+static bool wants_lz4(const struct sf_display *d, const struct client *c)
+{
+	return d->compress && c->lz4;
+}
+
+static struct sf_buf *marshal_copy(bool lz4, uint32_t sid, const struct sf_rect *r,
+				   const struct sf_image *img, int32_t x, int32_t y)
+{
+	return lz4 ? sf_marshal_copy_lz4(sid, r, img, x, y) : sf_marshal_copy(sid, r, img, x, y);
+}
+
+static struct sf_buf *surface_snapshot(struct sf_display *d, uint32_t sid, bool lz4)
 {
 	const struct sf_image *img = sf_surface_image(d->surfaces[sid]);
 	struct sf_rect all = {0, 0, (int32_t)img->width, (int32_t)img->height};
 
 	if (sid != 0)
-		return sf_marshal_copy(sid, &all, img, 0, 0);
+		return marshal_copy(lz4, sid, &all, img, 0, 0);
 	/* encode once: every client resyncing at the same generation shares it */
-	if (!d->snap || d->snap_gen != d->gen) {
-		sf_buf_unref(d->snap);
-		d->snap = sf_marshal_copy(0, &all, img, 0, 0);
-		d->snap_gen = d->gen;
+	if (!d->snap[lz4] || d->snap_gen[lz4] != d->gen) {
+		sf_buf_unref(d->snap[lz4]);
+		d->snap[lz4] = marshal_copy(lz4, 0, &all, img, 0, 0);
+		d->snap_gen[lz4] = d->gen;
 	}
-	return d->snap ? sf_buf_ref(d->snap) : NULL;
+	return d->snap[lz4] ? sf_buf_ref(d->snap[lz4]) : NULL;
+}
+
+/* A copy in up to two encodings, each made once, on first need: LZ4 for
+ * clients that decode it, raw for the others. */
+static void fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect *r,
+			const struct sf_image *img, int32_t x, int32_t y)
+{
+	struct sf_buf *v[2] = {NULL, NULL};
+
+	for (struct client *c = d->clients; c; c = c->next) {
+		bool lz4;
+		if (c->kind != K_DISPLAY || atomic_load_explicit(&c->state, memory_order_acquire) !=
+						    CS_NORMAL)
+			continue;
+		if (sf_chan_backlog(c->chan) > d->backlog_limit) {
+			/* release: pairs with the acquire in on_drained() */
+			atomic_store_explicit(&c->state, CS_DROPPING, memory_order_release);
+			continue;
+		}
+		lz4 = wants_lz4(d, c);
+		if (!v[lz4])
+			v[lz4] = marshal_copy(lz4, sid, r, img, x, y);
+		if (v[lz4])
+			push(c, v[lz4]);
+	}
+	sf_buf_unref(v[0]);
+	sf_buf_unref(v[1]);
 }
 
 static void send_one(struct client *c, struct sf_buf *b)
@@ -153,7 +193,7 @@ static void send_surfaces(struct sf_display *d, struct client *c, bool create)
 							      SPICE_SURFACE_FMT_32_xRGB,
 							      i == 0 ? SPICE_SURFACE_FLAGS_PRIMARY
 								     : 0));
-		send_one(c, surface_snapshot(d, i));
+		send_one(c, surface_snapshot(d, i, wants_lz4(d, c)));
 	}
 	if (create && d->surfaces[0])
 		send_one(c, sf_marshal_mark());
@@ -253,9 +293,10 @@ static bool do_draw(struct sf_display *d, const struct sf_cmd *cmd)
 		if (!image_covers(cmd->image, &cmd->rect, cmd->src_x, cmd->src_y))
 			return bad(d, cmd, "source outside image");
 		sf_surface_copy(s, &cmd->rect, cmd->image, cmd->src_x, cmd->src_y);
-		b = sf_marshal_copy(cmd->surface_id, &cmd->rect, cmd->image, cmd->src_x,
-				    cmd->src_y);
-		break;
+		if (cmd->surface_id == 0)
+			d->gen++;
+		fanout_copy(d, cmd->surface_id, &cmd->rect, cmd->image, cmd->src_x, cmd->src_y);
+		return true;
 	case SF_CMD_COPY_BITS:
 		src = (struct sf_rect){cmd->src_x, cmd->src_y, cmd->src_x + sf_rect_w(&cmd->rect),
 				       cmd->src_y + sf_rect_h(&cmd->rect)};
@@ -414,6 +455,7 @@ static void attach_fn(struct sf_task *t)
 
 	if (!atomic_load_explicit(&c->closed, memory_order_acquire) && !c->listed) {
 		c->listed = true;
+		c->lz4 = sf_chan_test_cap(c->chan, SPICE_DISPLAY_CAP_LZ4_COMPRESSION);
 		client_ref(c);
 		c->next = d->clients;
 		if (d->clients)
@@ -517,6 +559,7 @@ static const struct sf_chan_ops display_client_ops = {
 	.name = "display",
 	.max_msg_size = 4096,
 	.acks = true,
+	.batch = true,
 	.handle = client_handle,
 	.on_drained = client_drained,
 	.on_close = client_closed,
@@ -526,6 +569,7 @@ static const struct sf_chan_ops cursor_client_ops = {
 	.name = "cursor",
 	.max_msg_size = 4096,
 	.acks = true,
+	.batch = true,
 	.handle = client_handle,
 	.on_drained = client_drained,
 	.on_close = client_closed,
@@ -708,6 +752,11 @@ uint8_t sf_display_id(const struct sf_display *d)
 	return d->id;
 }
 
+void sf_display_set_compression(struct sf_display *d, bool on)
+{
+	d->compress = on;
+}
+
 void sf_display_set_backlog_limit(struct sf_display *d, size_t bytes)
 {
 	d->backlog_limit = bytes;
@@ -729,6 +778,7 @@ struct sf_display *sf_display_create(uint8_t id, const struct sf_display_source_
 	d->ops = ops;
 	d->opaque = opaque;
 	d->backlog_limit = DEFAULT_BACKLOG;
+	d->compress = true;
 	d->rl = (struct sf_ratelimit)SF_RATELIMIT_INIT(1000, 10);
 	sf_task_init(&d->process_task, process_fn);
 	return d;
@@ -788,7 +838,8 @@ void sf_display_destroy(struct sf_display *d)
 	for (uint32_t i = 0; i < SF_DISPLAY_MAX_SURFACES; i++)
 		sf_surface_destroy(d->surfaces[i]);
 	sf_image_unref(d->cursor);
-	sf_buf_unref(d->snap);
+	sf_buf_unref(d->snap[0]);
+	sf_buf_unref(d->snap[1]);
 	sf_loop_destroy(d->loop);
 	free(d);
 }

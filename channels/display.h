@@ -13,7 +13,7 @@
 #include "channels/chan.h"
 
 #define SF_DISPLAY_MAX_SURFACES 1024
-#define SF_DISPLAY_ACK_WINDOW 20
+#define SF_DISPLAY_ACK_WINDOW 64
 
 struct sf_display;
 
@@ -95,6 +95,10 @@ struct sf_chan *sf_display_attach(struct sf_display *d, struct sf_loop *sender, 
 /* Set the per-client backlog (bytes queued, not yet written) past which a
  * client is dropped from fan-out and resynced later. Thread: main, before start. */
 void sf_display_set_backlog_limit(struct sf_display *d, size_t bytes);
+
+/* Encode images (LZ4 for the clients that decode it) or send them raw.
+ * Thread: main, before start. Default on. */
+void sf_display_set_compression(struct sf_display *d, bool on);
 
 /* Counters, read through the producer. Thread: not the producer. */
 int sf_display_get_stats(struct sf_display *d, struct sf_display_stats *out);

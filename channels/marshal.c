@@ -5,6 +5,7 @@
 #include <spice/enums.h>
 #include "channels/marshal.h"
 #include "channels/wire.h"
+#include "encoders/lz4.h"
 
 static void put_rect(struct sf_wbuf *w, const struct sf_rect *r)
 {
@@ -177,6 +178,42 @@ struct sf_buf *sf_marshal_copy(uint32_t surface_id, const struct sf_rect *r,
 	for (uint32_t y = 0; p && y < h_px; y++)
 		memcpy(p + (size_t)y * stride,
 		       sf_image_row(img, (uint32_t)src_y + y) + (size_t)src_x * 4, stride);
+	return sf_wbuf_finish(&w);
+}
+
+struct sf_buf *sf_marshal_copy_lz4(uint32_t surface_id, const struct sf_rect *r,
+				   const struct sf_image *img, int32_t src_x, int32_t src_y)
+{
+	uint32_t w_px = (uint32_t)sf_rect_w(r), h_px = (uint32_t)sf_rect_h(r), img_off, size_off;
+	struct sf_rect src = {0, 0, (int32_t)w_px, (int32_t)h_px};
+	size_t bound = sf_lz4_bound(w_px, h_px), n;
+	struct sf_wbuf w;
+	uint8_t *p;
+
+	sf_wbuf_init(&w, SPICE_MSG_DISPLAY_DRAW_COPY, (uint32_t)SF_MIN(bound + 96, 1u << 20));
+	put_base(&w, surface_id, r);
+	img_off = sf_wbuf_pos(&w);
+	sf_wbuf_u32(&w, 0);
+	put_rect(&w, &src);
+	sf_wbuf_u16(&w, SPICE_ROPD_OP_PUT);
+	sf_wbuf_u8(&w, SPICE_IMAGE_SCALE_MODE_NEAREST);
+	put_no_mask(&w);
+	sf_wbuf_patch_u32(&w, img_off, sf_wbuf_pos(&w));
+	sf_wbuf_u64(&w, img->id);
+	sf_wbuf_u8(&w, SPICE_IMAGE_TYPE_LZ4);
+	sf_wbuf_u8(&w, 0);
+	sf_wbuf_u32(&w, w_px);
+	sf_wbuf_u32(&w, h_px);
+	size_off = sf_wbuf_pos(&w);
+	sf_wbuf_u32(&w, 0); /* BinaryData.data_size, patched below */
+	p = sf_wbuf_space(&w, bound);
+	n = p ? sf_lz4_encode(img, (uint32_t)src_x, (uint32_t)src_y, w_px, h_px, p, bound) : 0;
+	if (!n) {
+		w.err = true;
+		return sf_wbuf_finish(&w);
+	}
+	w.buf->size -= (uint32_t)(bound - n); /* give back the unused worst case */
+	sf_wbuf_patch_u32(&w, size_off, (uint32_t)n);
 	return sf_wbuf_finish(&w);
 }
 

@@ -299,6 +299,8 @@ int sf_server_start(struct sf_server *srv)
 		s->loop = sf_loop_create();
 		if (!s->loop)
 			return -ENOMEM;
+		if (srv->cfg.batch_ms >= 0)
+			sf_loop_set_tick(s->loop, srv->cfg.batch_ms ? (unsigned)srv->cfg.batch_ms : 16);
 		srv->nsenders++;
 		snprintf(name, sizeof(name), "sf-sender%u", i % 1000);
 		r = sf_thread_start(&s->thread, name, SF_THREAD_SENDER, sender_main, s->loop);

@@ -22,6 +22,7 @@ struct sf_server_config {
 	unsigned max_sessions;	  /* 0: 1024; multiple clients are on by default */
 	unsigned link_timeout_ms; /* 0: 10000 */
 	bool client_mouse;	  /* a tablet exists: offer client mouse mode */
+	int batch_ms;		  /* send-stage batching window; 0: 16 ms, <0: off */
 };
 
 struct sf_server;

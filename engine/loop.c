@@ -36,6 +36,10 @@ struct sf_loop {
 	int epfd;
 	struct sf_watch *graveyard;
 	struct sf_watch *wake_watch;
+	unsigned tick_ms;
+	struct sf_timer *tick_timer;
+	struct sf_queue deferred; /* owner-only use of the queue */
+	bool deferred_armed, in_tick;
 	/* cache line 2: touched by other threads, atomics and wfcqueue only */
 	struct sf_queue tasks __attribute__((aligned(64)));
 	int wakefd;
@@ -54,6 +58,7 @@ struct sf_loop *sf_loop_create(void)
 	if (!loop)
 		return NULL;
 	sf_queue_init(&loop->tasks);
+	sf_queue_init(&loop->deferred);
 	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (loop->epfd < 0)
 		goto err_free;
@@ -87,6 +92,7 @@ void sf_loop_destroy(struct sf_loop *loop)
 {
 	if (!loop)
 		return;
+	sf_loop_timer_remove(loop->tick_timer);
 	sf_loop_watch_remove(loop->wake_watch);
 	bury(loop);
 	close(loop->wakefd);
@@ -282,4 +288,58 @@ static void run_tasks(void *data, int fd, uint32_t events)
 		atomic_store_explicit(&t->queued, false, memory_order_release);
 		t->fn(t);
 	}
+}
+
+static void run_deferred(void *data)
+{
+	struct sf_loop *loop = data;
+	struct sf_queue batch;
+	struct sf_queue_node *n;
+
+	loop->deferred_armed = false;
+	sf_queue_init(&batch);
+	sf_queue_splice(&batch, &loop->deferred);
+	loop->in_tick = true;
+	while ((n = sf_queue_pop(&batch))) {
+		struct sf_task *t = sf_container_of(n, struct sf_task, node);
+		/* release: as in run_tasks(); the node is detached before re-queueing */
+		atomic_store_explicit(&t->queued, false, memory_order_release);
+		t->fn(t);
+	}
+	loop->in_tick = false;
+}
+
+void sf_loop_set_tick(struct sf_loop *loop, unsigned ms)
+{
+	loop->tick_ms = ms;
+	if (ms && !loop->tick_timer)
+		loop->tick_timer = sf_loop_timer_add(loop, run_deferred, loop);
+}
+
+unsigned sf_loop_tick(const struct sf_loop *loop)
+{
+	return loop->tick_timer ? loop->tick_ms : 0;
+}
+
+bool sf_loop_defer(struct sf_loop *loop, struct sf_task *task)
+{
+	bool expected = false;
+
+	if (!loop->tick_ms || !loop->tick_timer)
+		return false;
+	/* acq_rel: as in sf_loop_wake(); while deferred, wakes coalesce */
+	if (!atomic_compare_exchange_strong_explicit(&task->queued, &expected, true,
+						     memory_order_acq_rel, memory_order_acquire))
+		return true; /* already queued somewhere: it will run */
+	sf_queue_push(&loop->deferred, &task->node);
+	if (!loop->deferred_armed) {
+		loop->deferred_armed = true;
+		sf_loop_timer_arm(loop->tick_timer, loop->tick_ms, false);
+	}
+	return true;
+}
+
+bool sf_loop_in_tick(const struct sf_loop *loop)
+{
+	return loop->in_tick;
 }

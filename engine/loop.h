@@ -62,6 +62,19 @@ void sf_task_init(struct sf_task *task, void (*fn)(struct sf_task *task));
  * reference first and drop it when this returns false. */
 bool sf_loop_wake(struct sf_loop *loop, struct sf_task *task);
 
+/* Batching: a loop with a tick of @ms runs deferred tasks together once per
+ * tick. 0 (the default) disables deferral. Thread: owner, or before run. */
+void sf_loop_set_tick(struct sf_loop *loop, unsigned ms);
+unsigned sf_loop_tick(const struct sf_loop *loop);
+
+/* Run @task (just taken off the task queue, its pin kept) at the next tick
+ * instead of now; further wakes coalesce into that run. Thread: owner.
+ * Returns false when the loop has no tick (run it now). */
+bool sf_loop_defer(struct sf_loop *loop, struct sf_task *task);
+
+/* True while the loop runs its tick's deferred tasks. Thread: owner. */
+bool sf_loop_in_tick(const struct sf_loop *loop);
+
 /* The epoll fd: readable whenever the loop has work. Lets an embedder's own
  * main loop drive this one (watch it, then sf_loop_iterate(loop, 0)). */
 int sf_loop_fd(const struct sf_loop *loop);

@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* bench/harness.c: a QXL device written only against the official <spice.h>
+ * and linked to libspice-server.so.1, so the same binary runs on Saffron's
+ * shim or the reference library (LD_LIBRARY_PATH picks). It waits for N
+ * display clients, plays a workload of QXL commands at a fixed rate, waits
+ * for the server to drain, and prints its own CPU time. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+#include <spice.h>
+
+#define W 800
+#define H 600
+#define MAX_WATCHES 4096
+#define MAX_TIMERS 256
+#define MIN64(a, b) ((a) < (b) ? (a) : (b))
+
+/* ---- a minimal SpiceCoreInterface on poll() (main thread) ---- */
+struct SpiceWatch {
+	int fd, mask;
+	SpiceWatchFunc fn;
+	void *opaque;
+	bool used;
+};
+struct SpiceTimer {
+	uint64_t due;
+	SpiceTimerFunc fn;
+	void *opaque;
+	bool used, armed;
+};
+static struct SpiceWatch watches[MAX_WATCHES];
+static struct SpiceTimer timers[MAX_TIMERS];
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static SpiceTimer *timer_add(SpiceTimerFunc fn, void *opaque)
+{
+	for (int i = 0; i < MAX_TIMERS; i++)
+		if (!timers[i].used) {
+			timers[i] = (struct SpiceTimer){.fn = fn, .opaque = opaque, .used = true};
+			return &timers[i];
+		}
+	return NULL;
+}
+static void timer_start(SpiceTimer *t, uint32_t ms)
+{
+	t->due = now_ms() + ms;
+	t->armed = true;
+}
+static void timer_cancel(SpiceTimer *t)
+{
+	t->armed = false;
+}
+static void timer_remove(SpiceTimer *t)
+{
+	t->used = t->armed = false;
+}
+static SpiceWatch *watch_add(int fd, int mask, SpiceWatchFunc fn, void *opaque)
+{
+	for (int i = 0; i < MAX_WATCHES; i++)
+		if (!watches[i].used) {
+			watches[i] = (struct SpiceWatch){fd, mask, fn, opaque, true};
+			return &watches[i];
+		}
+	return NULL;
+}
+static void watch_update_mask(SpiceWatch *w, int mask)
+{
+	w->mask = mask;
+}
+static void watch_remove(SpiceWatch *w)
+{
+	w->used = false;
+}
+
+static int display_clients;
+static void channel_event(int event, SpiceChannelEventInfo *info)
+{
+	if (getenv("HARNESS_DEBUG"))
+		fprintf(stderr, "harness: event %d type %d id %d\n", event, info->type, info->id);
+	if (info->type == SPICE_CHANNEL_DISPLAY) {
+		if (event == SPICE_CHANNEL_EVENT_INITIALIZED)
+			display_clients++;
+		else if (event == SPICE_CHANNEL_EVENT_DISCONNECTED)
+			display_clients--;
+	}
+}
+
+static SpiceCoreInterface core = {
+	.base = {.type = SPICE_INTERFACE_CORE, .description = "bench core",
+		 .major_version = SPICE_INTERFACE_CORE_MAJOR,
+		 .minor_version = SPICE_INTERFACE_CORE_MINOR},
+	.timer_add = timer_add, .timer_start = timer_start, .timer_cancel = timer_cancel,
+	.timer_remove = timer_remove, .watch_add = watch_add,
+	.watch_update_mask = watch_update_mask, .watch_remove = watch_remove,
+	.channel_event = channel_event,
+};
+
+static void core_iterate(int max_ms)
+{
+	static struct pollfd pfd[MAX_WATCHES];
+	static int idx[MAX_WATCHES];
+	uint64_t t = now_ms();
+	int n = 0, timeout = max_ms;
+
+	for (int i = 0; i < MAX_TIMERS; i++)
+		if (timers[i].used && timers[i].armed)
+			timeout = (int)MIN64((int64_t)timeout,
+						 timers[i].due > t ? (int64_t)(timers[i].due - t) : 0);
+	for (int i = 0; i < MAX_WATCHES; i++) {
+		if (!watches[i].used)
+			continue;
+		pfd[n].fd = watches[i].fd;
+		pfd[n].events = (watches[i].mask & SPICE_WATCH_EVENT_READ ? POLLIN : 0) |
+				(watches[i].mask & SPICE_WATCH_EVENT_WRITE ? POLLOUT : 0);
+		idx[n++] = i;
+	}
+	if (poll(pfd, (nfds_t)n, timeout) > 0)
+		for (int k = 0; k < n; k++) {
+			struct SpiceWatch *w = &watches[idx[k]];
+			int ev = (pfd[k].revents & (POLLIN | POLLHUP | POLLERR) ? SPICE_WATCH_EVENT_READ : 0) |
+				 (pfd[k].revents & POLLOUT ? SPICE_WATCH_EVENT_WRITE : 0);
+			if (w->used && w->fd == pfd[k].fd && (ev & w->mask))
+				w->fn(w->fd, ev & w->mask, w->opaque);
+		}
+	t = now_ms();
+	for (int i = 0; i < MAX_TIMERS; i++)
+		if (timers[i].used && timers[i].armed && timers[i].due <= t) {
+			timers[i].armed = false;
+			timers[i].fn(timers[i].opaque);
+		}
+}
+
+/* ---- the QXL device ---- */
+struct update {
+	QXLDrawable drawable;
+	QXLImage image;
+	QXLCommandExt ext;
+	uint8_t *bitmap;
+};
+
+static QXLInstance qxl;
+static pthread_mutex_t qlock = PTHREAD_MUTEX_INITIALIZER;
+static struct update *queue[65536];
+static unsigned qhead, qtail;
+static bool want_notify;
+static uint8_t *primary;
+static unsigned released;
+
+static void attached_worker(QXLInstance *qin)
+{
+	(void)qin;
+}
+static void set_compression_level(QXLInstance *qin, int level)
+{
+	(void)qin, (void)level;
+}
+static void set_mm_time(QXLInstance *qin, uint32_t mm)
+{
+	(void)qin, (void)mm;
+}
+static void get_init_info(QXLInstance *qin, QXLDevInitInfo *info)
+{
+	(void)qin;
+	memset(info, 0, sizeof(*info));
+	info->num_memslots_groups = 1;
+	info->num_memslots = 1;
+	info->memslot_gen_bits = 8;
+	info->memslot_id_bits = 8;
+	info->n_surfaces = 1;
+}
+static int get_command(QXLInstance *qin, QXLCommandExt *ext)
+{
+	struct update *u = NULL;
+	(void)qin;
+	pthread_mutex_lock(&qlock);
+	if (qhead != qtail)
+		u = queue[qhead++ % 65536];
+	pthread_mutex_unlock(&qlock);
+	if (!u)
+		return 0;
+	*ext = u->ext;
+	return 1;
+}
+static int req_cmd_notification(QXLInstance *qin)
+{
+	int empty;
+	(void)qin;
+	pthread_mutex_lock(&qlock);
+	empty = qhead == qtail;
+	want_notify = empty;
+	pthread_mutex_unlock(&qlock);
+	return empty;
+}
+static void release_resource(QXLInstance *qin, QXLReleaseInfoExt ext)
+{
+	struct update *u = (struct update *)(uintptr_t)ext.info->id;
+	(void)qin;
+	free(u->bitmap);
+	free(u);
+	__atomic_add_fetch(&released, 1, __ATOMIC_RELAXED);
+}
+static int get_cursor_command(QXLInstance *qin, QXLCommandExt *ext)
+{
+	(void)qin, (void)ext;
+	return 0;
+}
+static int req_cursor_notification(QXLInstance *qin)
+{
+	(void)qin;
+	return 1;
+}
+static void notify_update(QXLInstance *qin, uint32_t id)
+{
+	(void)qin, (void)id;
+}
+static int flush_resources(QXLInstance *qin)
+{
+	(void)qin;
+	return 0;
+}
+static void async_complete(QXLInstance *qin, uint64_t cookie)
+{
+	(void)qin, (void)cookie;
+}
+static void update_area_complete(QXLInstance *qin, uint32_t sid, QXLRect *r, uint32_t n)
+{
+	(void)qin, (void)sid, (void)r, (void)n;
+}
+static void set_client_capabilities(QXLInstance *qin, uint8_t present, uint8_t *caps)
+{
+	(void)qin, (void)present, (void)caps;
+}
+static int client_monitors_config(QXLInstance *qin, VDAgentMonitorsConfig *mc)
+{
+	(void)qin, (void)mc;
+	return 0;
+}
+
+static QXLInterface qxl_if = {
+	.base = {.type = SPICE_INTERFACE_QXL, .description = "bench qxl",
+		 .major_version = SPICE_INTERFACE_QXL_MAJOR, .minor_version = SPICE_INTERFACE_QXL_MINOR},
+	.attached_worker = attached_worker, .set_compression_level = set_compression_level,
+	.set_mm_time = set_mm_time, .get_init_info = get_init_info, .get_command = get_command,
+	.req_cmd_notification = req_cmd_notification, .release_resource = release_resource,
+	.get_cursor_command = get_cursor_command, .req_cursor_notification = req_cursor_notification,
+	.notify_update = notify_update, .flush_resources = flush_resources,
+	.async_complete = async_complete, .update_area_complete = update_area_complete,
+	.set_client_capabilities = set_client_capabilities,
+	.client_monitors_config = client_monitors_config,
+};
+
+static void push(struct update *u)
+{
+	bool kick;
+	u->drawable.release_info.id = (uintptr_t)u;
+	u->ext.cmd.type = QXL_CMD_DRAW;
+	u->ext.cmd.data = (uintptr_t)&u->drawable;
+	u->ext.group_id = 0;
+	pthread_mutex_lock(&qlock);
+	queue[qtail++ % 65536] = u;
+	kick = want_notify;
+	want_notify = false;
+	pthread_mutex_unlock(&qlock);
+	if (kick)
+		spice_qxl_wakeup(&qxl);
+}
+
+static struct update *draw(int x, int y, int w, int h, uint8_t type)
+{
+	struct update *u = calloc(1, sizeof(*u));
+	u->drawable.bbox = (QXLRect){.top = y, .left = x, .bottom = y + h, .right = x + w};
+	u->drawable.effect = QXL_EFFECT_OPAQUE;
+	u->drawable.type = type;
+	u->drawable.surfaces_dest[0] = u->drawable.surfaces_dest[1] = u->drawable.surfaces_dest[2] = -1;
+	return u;
+}
+
+static void fill(int x, int y, int w, int h, uint32_t color)
+{
+	struct update *u = draw(x, y, w, h, QXL_DRAW_FILL);
+	u->drawable.u.fill.brush.type = SPICE_BRUSH_TYPE_SOLID;
+	u->drawable.u.fill.brush.u.color = color;
+	u->drawable.u.fill.rop_descriptor = SPICE_ROPD_OP_PUT;
+	push(u);
+}
+
+/* A direct 32-bit bitmap copy, as QEMU's VGA path sends them. */
+static void copy(int x, int y, int w, int h, uint32_t (*px)(int, int, uint32_t), uint32_t seed)
+{
+	static uint32_t unique = 1;
+	struct update *u = draw(x, y, w, h, QXL_DRAW_COPY);
+	QXLImage *im = &u->image;
+	u->bitmap = malloc((size_t)w * h * 4);
+	for (int j = 0; j < h; j++)
+		for (int i = 0; i < w; i++)
+			((uint32_t *)u->bitmap)[j * w + i] = px(i, j, seed);
+	u->drawable.u.copy.src_bitmap = (uintptr_t)im;
+	u->drawable.u.copy.src_area = (QXLRect){.right = w, .bottom = h};
+	u->drawable.u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
+	QXL_SET_IMAGE_ID(im, QXL_IMAGE_GROUP_DEVICE, unique++);
+	im->descriptor.type = SPICE_IMAGE_TYPE_BITMAP;
+	im->descriptor.width = im->bitmap.x = (uint32_t)w;
+	im->descriptor.height = im->bitmap.y = (uint32_t)h;
+	im->bitmap.format = SPICE_BITMAP_FMT_32BIT;
+	im->bitmap.flags = QXL_BITMAP_DIRECT | QXL_BITMAP_TOP_DOWN;
+	im->bitmap.stride = (uint32_t)w * 4;
+	im->bitmap.data = (uintptr_t)u->bitmap;
+	push(u);
+}
+
+static uint32_t hash32(uint32_t x)
+{
+	x ^= x >> 16;
+	x *= 0x7feb352dU;
+	x ^= x >> 15;
+	x *= 0x846ca68bU;
+	return x ^ (x >> 16);
+}
+static uint32_t glyphs(int x, int y, uint32_t seed)
+{
+	bool ink = x % 8 < 6 && y > 1 && y < 11 && !(hash32(seed ^ (uint32_t)(x * 31 + y * 977)) & 3);
+	return ink ? 0x101010 : 0xf0f0f0;
+}
+static uint32_t photo(int x, int y, uint32_t seed)
+{
+	return (uint32_t)((x + seed) & 0xff) << 16 | (uint32_t)((y * 3 + seed) & 0xff) << 8 |
+	       ((hash32((uint32_t)(x * 7 + y * 13) + seed) & 0x1f) + (uint32_t)((x ^ y) & 0xc0));
+}
+static uint32_t frame(int x, int y, uint32_t seed)
+{
+	int cx = (int)(seed * 9 % 640), cy = (int)(seed * 5 % 360);
+	int dx = x - cx, dy = y - cy;
+	return dx * dx + dy * dy < 2500 ? 0xffcc00 : (uint32_t)(x * 255 / 640) << 8 | (uint32_t)(y * 255 / 360);
+}
+
+/* Issue command number @i of @workload. */
+static void step(const char *workload, unsigned i)
+{
+	uint32_t r = hash32(i + 1);
+	if (strcmp(workload, "office") == 0) {
+		if (i % 2)
+			fill((int)(r % (W - 64)), (int)((r >> 12) % (H - 32)), 8 + (int)(r % 56),
+			     8 + (int)((r >> 8) % 24), hash32(r) & 0xffffff);
+		else
+			copy((int)(r % (W - 240)), (int)((r >> 12) % (H - 12)), 240, 12, glyphs, r);
+	} else if (strcmp(workload, "bitmap") == 0) {
+		copy((int)(r % (W - 256)), (int)((r >> 12) % (H - 256)), 256, 256, photo, i);
+	} else {
+		copy(80, 120, 640, 360, frame, i);
+	}
+}
+
+static int rate_of(const char *workload)
+{
+	return strcmp(workload, "office") == 0 ? 500 : strcmp(workload, "bitmap") == 0 ? 100 : 30;
+}
+
+static volatile sig_atomic_t stop;
+static void on_sig(int s)
+{
+	(void)s;
+	stop = 1;
+}
+
+static double cpu_s(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       ru.ru_stime.tv_usec / 1e6;
+}
+
+static void write_ppm(const char *path)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return;
+	fprintf(f, "P6\n%d %d\n255\n", W, H);
+	for (int i = 0; i < W * H; i++) {
+		uint8_t *p = primary + (size_t)i * 4, rgb[3] = {p[2], p[1], p[0]};
+		fwrite(rgb, 1, 3, f);
+	}
+	fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+	const char *workload = "office", *dump = NULL;
+	int port = 5900, clients = 1, count = 1000, wait_s = 120;
+	static const struct option lo[] = {{"port", 1, 0, 'p'}, {"clients", 1, 0, 'c'},
+					   {"workload", 1, 0, 'w'}, {"count", 1, 0, 'n'},
+					   {"dump", 1, 0, 'd'}, {"wait", 1, 0, 't'}, {0, 0, 0, 0}};
+	int c;
+	SpiceServer *s;
+	QXLDevMemSlot slot = {.slot_group_id = 0, .slot_id = 0, .virt_end = ~(uintptr_t)0};
+	QXLDevSurfaceCreate surf = {.width = W, .height = H, .stride = W * 4,
+				    .format = SPICE_SURFACE_FMT_32_xRGB, .mouse_mode = 1};
+	double cpu0, cpu1;
+	uint64_t t0, t1, next;
+
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'p': port = atoi(optarg); break;
+		case 'c': clients = atoi(optarg); break;
+		case 'w': workload = optarg; break;
+		case 'n': count = atoi(optarg); break;
+		case 'd': dump = optarg; break;
+		case 't': wait_s = atoi(optarg); break;
+		default: return 2;
+		}
+	}
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, on_sig);
+	s = spice_server_new();
+	spice_server_set_port(s, port);
+	spice_server_set_addr(s, "127.0.0.1", 0);
+	spice_server_set_noauth(s);
+	if (spice_server_init(s, &core) < 0) {
+		fprintf(stderr, "harness: spice_server_init failed\n");
+		return 1;
+	}
+	qxl.base.sif = &qxl_if.base;
+	qxl.id = 0;
+	if (spice_server_add_interface(s, &qxl.base) < 0)
+		return 1;
+	spice_server_vm_start(s);
+	spice_qxl_add_memslot(&qxl, &slot);
+	primary = calloc((size_t)W * H, 4);
+	surf.mem = (uintptr_t)primary;
+	spice_qxl_create_primary_surface(&qxl, 0, &surf);
+	fill(0, 0, W, H, 0x204060);
+	fprintf(stderr, "harness: ready on port %d, waiting for %d display clients\n", port, clients);
+	for (t0 = now_ms(); display_clients < clients && !stop && now_ms() - t0 < (uint64_t)wait_s * 1000;)
+		core_iterate(50);
+	if (display_clients < clients)
+		fprintf(stderr, "harness: only %d of %d clients connected\n", display_clients, clients);
+	for (t0 = now_ms(); now_ms() - t0 < 2000 && !stop;) /* let initial frames go out */
+		core_iterate(20);
+	cpu0 = cpu_s();
+	t0 = next = now_ms();
+	for (unsigned i = 0; i < (unsigned)count && !stop;) {
+		if (now_ms() >= next) {
+			step(workload, i++);
+			next = t0 + (uint64_t)i * 1000 / (uint64_t)rate_of(workload);
+		}
+		core_iterate((int)(next > now_ms() ? next - now_ms() : 0));
+	}
+	/* drain: the server pulled every command (spice-server keeps drawables
+	 * in its tree, so releases are no signal), then 2 s for the sends */
+	for (t1 = now_ms(); now_ms() - t1 < 60000;) {
+		bool empty;
+		pthread_mutex_lock(&qlock);
+		empty = qhead == qtail;
+		pthread_mutex_unlock(&qlock);
+		if (empty)
+			break;
+		core_iterate(10);
+	}
+	for (t1 = now_ms(); now_ms() - t1 < 2000;)
+		core_iterate(10);
+	cpu1 = cpu_s();
+	if (dump) {
+		QXLRect all = {.right = W, .bottom = H}, dirty;
+		spice_qxl_update_area(&qxl, 0, &all, &dirty, 1, 0);
+		write_ppm(dump);
+	}
+	printf("workload=%s clients=%d connected=%d commands=%d cpu_s=%.3f wall_s=%.2f\n", workload,
+	       clients, display_clients, count, cpu1 - cpu0, (double)(now_ms() - t0) / 1000.0);
+	fflush(stdout);
+	while (!stop) /* keep serving until the driver stops us */
+		core_iterate(50);
+	return 0;
+}

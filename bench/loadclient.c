@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* bench/loadclient.c: N SPICE clients from one process. Each links a main and
+ * a display channel (blocking handshakes at start), then one epoll loop acks,
+ * answers pings and discards, counting bytes per client. With --verify it
+ * decodes raw draws (fill, raw-bitmap copy, copy-bits, with clip rects) into
+ * a framebuffer per client and compares each with the expected frame at the
+ * end; clients that received a compressed image or a video stream are
+ * reported as undecodable instead. --stall makes client 0 stop reading for a
+ * while (the slow-client experiment). */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <spice/enums.h>
+#include <spice/protocol.h>
+#include "channels/ticket.h"
+#include "channels/wire.h"
+#include "encoders/lz4.h"
+
+#define FW 800
+#define FH 600
+
+struct client;
+struct conn {
+	int fd;
+	bool display;
+	struct client *cl;
+	uint8_t *buf;
+	size_t len, cap;
+	uint32_t window, since_ack;
+};
+struct client {
+	struct conn main, disp;
+	uint32_t session;
+	uint64_t bytes;
+	uint32_t *fb;
+	bool undecodable;
+};
+
+static int g_port = 5900;
+static struct client *g_cl;
+static int g_n;
+static bool g_verify;
+static volatile sig_atomic_t g_stop;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static bool rd_full(int fd, void *p, size_t n)
+{
+	for (size_t got = 0; got < n;) {
+		ssize_t r = recv(fd, (uint8_t *)p + got, n - got, 0);
+		if (r <= 0)
+			return false;
+		got += (size_t)r;
+	}
+	return true;
+}
+
+static void wr(int fd, const void *p, size_t n)
+{
+	if (send(fd, p, n, MSG_NOSIGNAL) != (ssize_t)n)
+		g_stop = g_stop; /* the epoll loop notices a dead socket */
+}
+
+static void send_msg(int fd, uint16_t type, const void *body, uint32_t size)
+{
+	uint8_t h[6];
+	sf_put_le16(h, type);
+	sf_put_le32(h + 2, size);
+	wr(fd, h, 6);
+	if (size)
+		wr(fd, body, size);
+}
+
+static int dial_link(uint8_t type, uint32_t conn_id)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_port)};
+	struct timeval tv = {.tv_sec = 30};
+	uint8_t m[16 + 26], h[16], body[512], enc[128], res[4];
+	uint32_t caps = (1u << SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION) |
+			(1u << SPICE_COMMON_CAP_AUTH_SPICE) | (1u << SPICE_COMMON_CAP_MINI_HEADER);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+	uint32_t size;
+
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		goto err;
+	sf_put_le32(m, SPICE_MAGIC);
+	sf_put_le32(m + 4, SPICE_VERSION_MAJOR);
+	sf_put_le32(m + 8, SPICE_VERSION_MINOR);
+	sf_put_le32(m + 12, 26);
+	sf_put_le32(m + 16, conn_id);
+	m[20] = type;
+	m[21] = 0;
+	sf_put_le32(m + 22, 1);
+	sf_put_le32(m + 26, 1);
+	sf_put_le32(m + 30, 18);
+	sf_put_le32(m + 34, caps);
+	/* display: decode LZ4 images, as spice-gtk built with liblz4 does */
+	sf_put_le32(m + 38, type == SPICE_CHANNEL_DISPLAY ? 1u << SPICE_DISPLAY_CAP_LZ4_COMPRESSION : 0);
+	wr(fd, m, sizeof(m));
+	if (!rd_full(fd, h, 16) || (size = sf_get_le32(h + 12)) > sizeof(body) || size < 4 + 162 ||
+	    !rd_full(fd, body, size) || sf_get_le32(body) != 0)
+		goto err;
+	sf_put_le32(res, SPICE_COMMON_CAP_AUTH_SPICE);
+	wr(fd, res, 4);
+	if (sf_ticket_encrypt(body + 4, SPICE_TICKET_PUBKEY_BYTES, "", enc) < 0)
+		goto err;
+	wr(fd, enc, sizeof(enc));
+	if (!rd_full(fd, res, 4) || sf_get_le32(res) != 0)
+		goto err;
+	return fd;
+err:
+	close(fd);
+	return -1;
+}
+
+/* Blocking read of main-channel messages until @want arrives; answers pings. */
+static int64_t main_until(int fd, uint16_t want, uint8_t *out, size_t cap)
+{
+	static uint8_t body[1 << 20];
+	for (int i = 0; i < 64; i++) {
+		uint8_t h[6];
+		uint32_t size;
+		if (!rd_full(fd, h, 6) || (size = sf_get_le32(h + 2)) > sizeof(body) ||
+		    !rd_full(fd, body, size))
+			return -1;
+		if (sf_get_le16(h) == SPICE_MSG_PING && size >= 12)
+			send_msg(fd, SPICE_MSGC_PONG, body, 12);
+		if (sf_get_le16(h) == want) {
+			memcpy(out, body, SF_MIN(cap, size));
+			return size;
+		}
+	}
+	return -1;
+}
+
+static bool connect_client(struct client *c)
+{
+	uint8_t init[32];
+
+	c->main.fd = dial_link(SPICE_CHANNEL_MAIN, 0);
+	if (c->main.fd < 0 || main_until(c->main.fd, SPICE_MSG_MAIN_INIT, init, 32) < 32)
+		return false;
+	c->session = sf_get_le32(init);
+	send_msg(c->main.fd, SPICE_MSGC_MAIN_ATTACH_CHANNELS, NULL, 0);
+	if (main_until(c->main.fd, SPICE_MSG_MAIN_CHANNELS_LIST, init, 4) < 4)
+		return false;
+	c->disp.fd = dial_link(SPICE_CHANNEL_DISPLAY, c->session);
+	if (c->disp.fd < 0)
+		return false;
+	/* spice-gtk sends DISPLAY_INIT first: cache ids and sizes */
+	uint8_t di[14] = {0};
+	send_msg(c->disp.fd, SPICE_MSGC_DISPLAY_INIT, di, sizeof(di));
+	c->main.cl = c->disp.cl = c;
+	c->disp.display = true;
+	return true;
+}
+
+/* ---- verify: a tiny renderer for raw draws ---- */
+struct clip {
+	int n;
+	int32_t r[64][4]; /* top, left, bottom, right */
+};
+
+static bool in_clip(const struct clip *c, int x, int y)
+{
+	if (c->n < 0)
+		return true;
+	for (int i = 0; i < c->n; i++)
+		if (y >= c->r[i][0] && x >= c->r[i][1] && y < c->r[i][2] && x < c->r[i][3])
+			return true;
+	return false;
+}
+
+static void draw(struct client *cl, uint16_t type, const uint8_t *p, uint32_t size)
+{
+	struct sf_rbuf r;
+	int32_t top, left, bottom, right;
+	struct clip clip = {.n = -1};
+	uint32_t sid;
+
+	sf_rbuf_init(&r, p, size);
+	sid = sf_rbuf_u32(&r);
+	top = (int32_t)sf_rbuf_u32(&r), left = (int32_t)sf_rbuf_u32(&r);
+	bottom = (int32_t)sf_rbuf_u32(&r), right = (int32_t)sf_rbuf_u32(&r);
+	if (sf_rbuf_u8(&r) == SPICE_CLIP_TYPE_RECTS) {
+		clip.n = (int)sf_rbuf_u32(&r);
+		if (clip.n > 64) {
+			cl->undecodable = true;
+			return;
+		}
+		for (int i = 0; i < clip.n; i++)
+			for (int k = 0; k < 4; k++)
+				clip.r[i][k] = (int32_t)sf_rbuf_u32(&r);
+	}
+	if (r.err || sid != 0)
+		return;
+	if (type == SPICE_MSG_DISPLAY_DRAW_FILL) {
+		uint8_t brush = sf_rbuf_u8(&r);
+		uint32_t color = sf_rbuf_u32(&r);
+		if (brush != SPICE_BRUSH_TYPE_SOLID) {
+			cl->undecodable = true;
+			return;
+		}
+		for (int y = SF_MAX(top, 0); y < SF_MIN(bottom, FH); y++)
+			for (int x = SF_MAX(left, 0); x < SF_MIN(right, FW); x++)
+				if (in_clip(&clip, x, y))
+					cl->fb[y * FW + x] = color & 0xffffff;
+	} else if (type == SPICE_MSG_DISPLAY_DRAW_COPY) {
+		uint32_t img = sf_rbuf_u32(&r), sx = sf_rbuf_u32(&r) /* src top */, stride;
+		int32_t src_top = (int32_t)sx, src_left = (int32_t)sf_rbuf_u32(&r);
+		const uint8_t *d;
+		if (!r.err && img + 22 <= size && p[img + 8] == SPICE_IMAGE_TYPE_LZ4) {
+			uint32_t w = sf_get_le32(p + img + 10), h = sf_get_le32(p + img + 14);
+			uint32_t len = sf_get_le32(p + img + 18);
+			uint32_t *tmp = w && h && w <= FW && h <= FH ? malloc((size_t)w * h * 4) : NULL;
+			if (!tmp || len > size - img - 22 ||
+			    sf_lz4_decode(p + img + 22, len, w, h, tmp) < 0) {
+				free(tmp);
+				cl->undecodable = true;
+				return;
+			}
+			for (int y = SF_MAX(top, 0); y < SF_MIN(bottom, FH); y++)
+				for (int x = SF_MAX(left, 0); x < SF_MIN(right, FW); x++) {
+					int iy = y - top + src_top, ix = x - left + src_left;
+					if (in_clip(&clip, x, y) && iy >= 0 && ix >= 0 && (uint32_t)iy < h &&
+					    (uint32_t)ix < w)
+						cl->fb[y * FW + x] = tmp[(size_t)iy * w + (size_t)ix] & 0xffffff;
+				}
+			free(tmp);
+			return;
+		}
+		if (r.err || img + 36 > size || p[img + 8] != SPICE_IMAGE_TYPE_BITMAP ||
+		    p[img + 18] != SPICE_BITMAP_FMT_32BIT || !(p[img + 19] & SPICE_BITMAP_FLAGS_TOP_DOWN)) {
+			cl->undecodable = true;
+			return;
+		}
+		stride = sf_get_le32(p + img + 28);
+		d = p + img + 36;
+		for (int y = SF_MAX(top, 0); y < SF_MIN(bottom, FH); y++)
+			for (int x = SF_MAX(left, 0); x < SF_MIN(right, FW); x++) {
+				size_t off = (size_t)(y - top + src_top) * stride + (size_t)(x - left + src_left) * 4;
+				if (in_clip(&clip, x, y) && img + 36 + off + 4 <= size)
+					cl->fb[y * FW + x] = sf_get_le32(d + off) & 0xffffff;
+			}
+	} else if (type == SPICE_MSG_DISPLAY_COPY_BITS) {
+		int32_t sxp = (int32_t)sf_rbuf_u32(&r), syp = (int32_t)sf_rbuf_u32(&r);
+		int w = right - left, h = bottom - top;
+		uint32_t *tmp = malloc((size_t)SF_MAX(w * h, 1) * 4);
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++)
+				tmp[y * w + x] = cl->fb[(syp + y) * FW + sxp + x];
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++)
+				if (in_clip(&clip, left + x, top + y))
+					cl->fb[(top + y) * FW + left + x] = tmp[y * w + x];
+		free(tmp);
+	} else if (type != SPICE_MSG_DISPLAY_MARK && type != SPICE_MSG_DISPLAY_SURFACE_CREATE &&
+		   type != SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES && type != SPICE_MSG_DISPLAY_MONITORS_CONFIG &&
+		   type != SPICE_MSG_DISPLAY_INVAL_ALL_PIXMAPS) {
+		cl->undecodable = true; /* streams, other draws */
+	}
+}
+
+static void handle(struct conn *c, uint16_t type, const uint8_t *p, uint32_t size)
+{
+	if (type == SPICE_MSG_PING && size >= 12) {
+		send_msg(c->fd, SPICE_MSGC_PONG, p, 12);
+	} else if (type == SPICE_MSG_SET_ACK && size >= 8) {
+		send_msg(c->fd, SPICE_MSGC_ACK_SYNC, p, 4);
+		c->window = sf_get_le32(p + 4);
+		c->since_ack = 0;
+		return;
+	}
+	if (c->window && ++c->since_ack >= c->window) {
+		send_msg(c->fd, SPICE_MSGC_ACK, NULL, 0);
+		c->since_ack = 0;
+	}
+	if (c->display && g_verify && type >= SPICE_MSG_DISPLAY_MODE)
+		draw(c->cl, type, p, size);
+}
+
+static void pump(struct conn *c)
+{
+	for (int rounds = 0; rounds < 16; rounds++) {
+		ssize_t n;
+		size_t off = 0;
+		if (c->cap - c->len < 65536) {
+			c->cap = c->cap ? c->cap * 2 : 1 << 17;
+			c->buf = realloc(c->buf, c->cap);
+		}
+		n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
+		if (n <= 0)
+			return;
+		c->len += (size_t)n;
+		c->cl->bytes += (uint64_t)n;
+		while (c->len - off >= 6) {
+			uint32_t size = sf_get_le32(c->buf + off + 2);
+			if (c->len - off - 6 < size) {
+				if (size + 6 > c->cap) {
+					c->cap = size + 65536 * 2;
+					c->buf = realloc(c->buf, c->cap);
+				}
+				break;
+			}
+			handle(c, sf_get_le16(c->buf + off), c->buf + off + 6, size);
+			off += 6 + size;
+		}
+		memmove(c->buf, c->buf + off, c->len - off);
+		c->len -= off;
+	}
+}
+
+static void on_sig(int s)
+{
+	(void)s;
+	g_stop = 1;
+}
+
+static uint32_t *load_ppm(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	int w, h, m;
+	uint32_t *fb;
+	if (!f || fscanf(f, "P6 %d %d %d", &w, &h, &m) != 3 || w != FW || h != FH || fgetc(f) == EOF)
+		return NULL;
+	fb = malloc((size_t)FW * FH * 4);
+	for (int i = 0; i < FW * FH; i++) {
+		uint8_t rgb[3];
+		if (fread(rgb, 1, 3, f) != 3)
+			break;
+		fb[i] = (uint32_t)rgb[0] << 16 | (uint32_t)rgb[1] << 8 | rgb[2];
+	}
+	fclose(f);
+	return fb;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {{"port", 1, 0, 'p'}, {"clients", 1, 0, 'c'},
+					   {"verify", 1, 0, 'v'}, {"stall", 1, 0, 's'},
+					   {"stall-at", 1, 0, 'a'}, {0, 0, 0, 0}};
+	const char *expected = NULL;
+	int stall_s = 0, stall_at = 3, ep, opt;
+	struct epoll_event ev, evs[256];
+	uint64_t t0, min = UINT64_MAX, max = 0, sum = 0;
+	bool stalled = false;
+
+	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'p': g_port = atoi(optarg); break;
+		case 'c': g_n = atoi(optarg); break;
+		case 'v': expected = optarg; g_verify = true; break;
+		case 's': stall_s = atoi(optarg); break;
+		case 'a': stall_at = atoi(optarg); break;
+		default: return 2;
+		}
+	}
+	signal(SIGTERM, on_sig);
+	signal(SIGINT, on_sig);
+	signal(SIGPIPE, SIG_IGN);
+	g_cl = calloc((size_t)g_n, sizeof(*g_cl));
+	ep = epoll_create1(0);
+	for (int i = 0; i < g_n; i++) {
+		struct client *c = &g_cl[i];
+		if (!connect_client(c)) {
+			fprintf(stderr, "loadclient: client %d failed to link\n", i);
+			return 1;
+		}
+		if (g_verify)
+			c->fb = calloc((size_t)FW * FH, 4);
+		for (int k = 0; k < 2; k++) {
+			struct conn *cn = k ? &c->disp : &c->main;
+			fcntl(cn->fd, F_SETFL, fcntl(cn->fd, F_GETFL) | O_NONBLOCK);
+			ev.events = EPOLLIN;
+			ev.data.ptr = cn;
+			epoll_ctl(ep, EPOLL_CTL_ADD, cn->fd, &ev);
+		}
+	}
+	fprintf(stderr, "loadclient: %d clients linked\n", g_n);
+	t0 = now_ms();
+	while (!g_stop) {
+		int n = epoll_wait(ep, evs, 256, 100);
+		uint64_t t = now_ms() - t0;
+		bool stall_now = stall_s && t >= (uint64_t)stall_at * 1000 &&
+				 t < (uint64_t)(stall_at + stall_s) * 1000;
+		if (stall_now != stalled) {
+			stalled = stall_now;
+			fprintf(stderr, "loadclient: client 0 %s reading at %.1f s\n",
+				stalled ? "stops" : "resumes", (double)t / 1000);
+			ev.events = stalled ? 0 : EPOLLIN;
+			ev.data.ptr = &g_cl[0].disp;
+			epoll_ctl(ep, EPOLL_CTL_MOD, g_cl[0].disp.fd, &ev);
+		}
+		for (int i = 0; i < n; i++)
+			pump(evs[i].data.ptr);
+	}
+	for (int i = 0; i < g_n; i++) {
+		min = SF_MIN(min, g_cl[i].bytes);
+		max = SF_MAX(max, g_cl[i].bytes);
+		sum += g_cl[i].bytes;
+	}
+	printf("clients=%d bytes_min=%llu bytes_avg=%llu bytes_max=%llu\n", g_n,
+	       (unsigned long long)min, (unsigned long long)(sum / (uint64_t)SF_MAX(g_n, 1)),
+	       (unsigned long long)max);
+	if (g_verify) {
+		uint32_t *ref = load_ppm(expected);
+		int ok = 0, undecodable = 0;
+		for (int i = 0; ref && i < g_n; i++) {
+			if (g_cl[i].undecodable) {
+				undecodable++;
+				continue;
+			}
+			ok += memcmp(ref, g_cl[i].fb, (size_t)FW * FH * 4) == 0;
+		}
+		printf("verified=%d of %d undecodable=%d\n", ok, g_n, undecodable);
+	}
+	return 0;
+}
