@@ -21,8 +21,8 @@
 
 #define W 800
 #define H 600
-#define MAX_WATCHES 4096
-#define MAX_TIMERS 256
+#define MAX_WATCHES 16384
+#define MAX_TIMERS 16384
 #define MIN64(a, b) ((a) < (b) ? (a) : (b))
 
 /* ---- a minimal SpiceCoreInterface on poll() (main thread) ---- */

@@ -377,6 +377,8 @@ int main(int argc, char **argv)
 	}
 	signal(SIGTERM, on_sig);
 	signal(SIGINT, on_sig);
+	if (stall_s) /* the stalled client must read again before the end */
+		stall_at = SF_MAX(stall_at, 0);
 	signal(SIGPIPE, SIG_IGN);
 	g_cl = calloc((size_t)g_n, sizeof(*g_cl));
 	ep = epoll_create1(0);
@@ -413,6 +415,16 @@ int main(int argc, char **argv)
 		}
 		for (int i = 0; i < n; i++)
 			pump(evs[i].data.ptr);
+	}
+	/* stopped: keep reading until every socket has been quiet for 3 s
+	 * (bounded), so what the server sent is decoded before comparing */
+	for (uint64_t quiet = now_ms(), start = quiet; g_verify && now_ms() - quiet < 3000 &&
+						       now_ms() - start < 300000;) {
+		int n = epoll_wait(ep, evs, 256, 200);
+		for (int i = 0; i < n; i++)
+			pump(evs[i].data.ptr);
+		if (n > 0)
+			quiet = now_ms();
 	}
 	for (int i = 0; i < g_n; i++) {
 		min = SF_MIN(min, g_cl[i].bytes);

@@ -25,7 +25,9 @@ for _ in $(seq 1 3000); do
 	sleep 0.1
 done
 sleep 1
-kill -TERM $lp 2>/dev/null; wait $lp 2>/dev/null
+kill -TERM $lp 2>/dev/null
+for _ in $(seq 1 3000); do kill -0 $lp 2>/dev/null || break; sleep 0.1; done
+wait $lp 2>/dev/null
 kill -TERM $hp 2>/dev/null; sleep 0.3; kill -9 $hp 2>/dev/null; wait $hp 2>/dev/null
 cpu=$(sed -n 's/.*cpu_s=\([0-9.]*\).*/\1/p' "$TMP/h.out")
 conn=$(sed -n 's/.*connected=\([0-9]*\).*/\1/p' "$TMP/h.out")
