@@ -47,6 +47,7 @@ struct sf_chan {
 	bool want_out;
 	bool started;
 	uint64_t last_flush_ns;
+	uint64_t skipped; /* superseded messages never sent */
 	bool close_done;
 	uint32_t ack_window, ack_generation, ack_client_gen, unacked;
 	uint8_t *in;
@@ -211,6 +212,11 @@ size_t sf_chan_backlog(const struct sf_chan *c)
 	return atomic_load_explicit(&c->backlog, memory_order_relaxed);
 }
 
+uint64_t sf_chan_skipped(const struct sf_chan *c)
+{
+	return c->skipped;
+}
+
 bool sf_chan_ack_blocked(const struct sf_chan *c)
 {
 	return c->ops->acks && c->ack_window && c->unacked >= 2 * c->ack_window;
@@ -373,6 +379,32 @@ static void splice_pipe(struct sf_chan *c)
 	}
 }
 
+/* Drop superseded messages this client has not started: their header was
+ * never built, so serials and the ack count stay exact. */
+static void prune(struct sf_chan *c)
+{
+	struct item **pp = &c->out_head, *prev = NULL;
+
+	while (*pp) {
+		struct item *it = *pp;
+		if (!it->hdr_done && !(it == c->out_head && c->head_off) &&
+		    sf_buf_is_obsolete(it->buf)) {
+			*pp = it->next;
+			if (c->out_tail == it)
+				c->out_tail = prev;
+			/* relaxed: statistic, see sf_chan_push() */
+			atomic_fetch_sub_explicit(&c->backlog, c->hdr_size + it->buf->size,
+						  memory_order_relaxed);
+			c->skipped++;
+			sf_buf_unref(it->buf);
+			free(it);
+			continue;
+		}
+		prev = it;
+		pp = &it->next;
+	}
+}
+
 /* Returns -errno on a fatal socket error. */
 static int flush(struct sf_chan *c)
 {
@@ -382,6 +414,7 @@ static int flush(struct sf_chan *c)
 	int n;
 
 	splice_pipe(c);
+	prune(c);
 	while (c->out_head) {
 		n = build_iov(c, iov, &total);
 		if (n == 0)
@@ -404,8 +437,10 @@ static int flush(struct sf_chan *c)
 			wake(c, &c->send_task); /* yield to other clients on this loop */
 			return 0;
 		}
-		if (!c->out_head)
+		if (!c->out_head) {
 			splice_pipe(c);
+			prune(c);
+		}
 	}
 	update_events(c, false);
 	if (!c->out_head && !sf_chan_ack_blocked(c) && sf_queue_empty(&c->pipe) &&

@@ -64,6 +64,10 @@ int sf_chan_set_ack(struct sf_chan *c, uint32_t window);
 /* Bytes queued but not yet written. Thread: any; a snapshot. */
 size_t sf_chan_backlog(const struct sf_chan *c);
 
+/* Messages dropped because they were superseded before being sent.
+ * Thread: loop. */
+uint64_t sf_chan_skipped(const struct sf_chan *c);
+
 /* True while the send stage waits for the client's ACK. Thread: loop. */
 bool sf_chan_ack_blocked(const struct sf_chan *c);
 

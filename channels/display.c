@@ -23,6 +23,7 @@ SF_LOG_TOPIC("display");
 #define MAX_SURFACE_DIM 8192
 #define MAX_CURSOR_DIM 512
 #define DEFAULT_BACKLOG (16u << 20)
+#define OCCLUSION_WINDOW 128 /* recent draws a later opaque draw may supersede */
 
 enum kind { K_DISPLAY, K_CURSOR };
 enum cstate { CS_NORMAL, CS_DROPPING, CS_RESYNC };
@@ -38,6 +39,13 @@ struct client {
 	bool lz4;	    /* the client decodes SPICE_IMAGE_TYPE_LZ4 */
 	struct client *prev, *next;
 	struct sf_task attach_task, detach_task, resync_task;
+};
+
+/* A recent draw whose bodies may still sit unsent in some pipes. */
+struct drawn {
+	uint32_t sid;
+	struct sf_rect r;
+	struct sf_buf *b[2]; /* raw and LZ4 variants, either may be NULL */
 };
 
 struct sf_display {
@@ -65,6 +73,8 @@ struct sf_display {
 	bool compress;
 	struct sf_display_stats stats;
 	struct sf_ratelimit rl;
+	struct drawn drawn[OCCLUSION_WINDOW];
+	unsigned ndrawn;
 };
 
 /* ---- client references ---- */
@@ -90,6 +100,68 @@ static void wake_client(struct client *c, struct sf_task *t)
 	client_ref(c);
 	if (!sf_loop_wake(c->d->loop, t))
 		client_unref(c);
+}
+
+/* ---- occlusion (producer) ----
+ * Draw messages are opaque (ROP put, no mask): a later draw whose rectangle
+ * contains an earlier one's on the same surface makes the earlier one
+ * pointless for every client that has not sent it yet. Marking the shared
+ * body obsolete drops it from all those pipes at once (chan.c prune()).
+ * COPY_BITS reads pixels earlier draws wrote, so it pins everything before
+ * it. With GLZ (not yet) the rule of seed 003 would add: a body that any
+ * client may have GLZ-decoded into its dictionary is never marked. */
+
+static void drawn_drop(struct drawn *w)
+{
+	sf_buf_unref(w->b[0]);
+	sf_buf_unref(w->b[1]);
+}
+
+static void occlusion_forget(struct sf_display *d)
+{
+	for (unsigned i = 0; i < d->ndrawn; i++)
+		drawn_drop(&d->drawn[i]);
+	d->ndrawn = 0;
+}
+
+static bool contains(const struct sf_rect *outer, const struct sf_rect *in)
+{
+	return outer->left <= in->left && outer->top <= in->top && outer->right >= in->right &&
+	       outer->bottom >= in->bottom;
+}
+
+static void occlusion_cover(struct sf_display *d, uint32_t sid, const struct sf_rect *r)
+{
+	unsigned keep = 0;
+
+	for (unsigned i = 0; i < d->ndrawn; i++) {
+		struct drawn *w = &d->drawn[i];
+		if (w->sid == sid && contains(r, &w->r)) {
+			for (int k = 0; k < 2; k++)
+				if (w->b[k]) {
+					sf_buf_set_obsolete(w->b[k]);
+					d->stats.obsoleted++;
+				}
+			drawn_drop(w);
+			continue;
+		}
+		d->drawn[keep++] = *w;
+	}
+	d->ndrawn = keep;
+}
+
+static void occlusion_add(struct sf_display *d, uint32_t sid, const struct sf_rect *r,
+			  struct sf_buf *b0, struct sf_buf *b1)
+{
+	if (!b0 && !b1)
+		return;
+	if (d->ndrawn == OCCLUSION_WINDOW) { /* forget the oldest */
+		drawn_drop(&d->drawn[0]);
+		memmove(&d->drawn[0], &d->drawn[1], (OCCLUSION_WINDOW - 1) * sizeof(d->drawn[0]));
+		d->ndrawn--;
+	}
+	d->drawn[d->ndrawn++] = (struct drawn){sid, *r, {b0 ? sf_buf_ref(b0) : NULL,
+							 b1 ? sf_buf_ref(b1) : NULL}};
 }
 
 /* ---- fan-out (producer) ---- */
@@ -170,6 +242,8 @@ static void fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect
 		if (v[lz4])
 			push(c, v[lz4]);
 	}
+	occlusion_cover(d, sid, r);
+	occlusion_add(d, sid, r, v[0], v[1]);
 	sf_buf_unref(v[0]);
 	sf_buf_unref(v[1]);
 }
@@ -270,6 +344,7 @@ static bool do_surface_destroy(struct sf_display *d, const struct sf_cmd *cmd)
 		return bad(d, cmd, "no such surface");
 	sf_surface_destroy(d->surfaces[id]);
 	d->surfaces[id] = NULL;
+	occlusion_forget(d);
 	if (id == 0)
 		d->gen++;
 	fanout(d, K_DISPLAY, sf_marshal_surface_destroy(id));
@@ -288,6 +363,8 @@ static bool do_draw(struct sf_display *d, const struct sf_cmd *cmd)
 	case SF_CMD_FILL:
 		sf_surface_fill(s, &cmd->rect, cmd->color);
 		b = sf_marshal_fill(cmd->surface_id, &cmd->rect, cmd->color);
+		occlusion_cover(d, cmd->surface_id, &cmd->rect);
+		occlusion_add(d, cmd->surface_id, &cmd->rect, b, NULL);
 		break;
 	case SF_CMD_COPY:
 		if (!image_covers(cmd->image, &cmd->rect, cmd->src_x, cmd->src_y))
@@ -303,6 +380,7 @@ static bool do_draw(struct sf_display *d, const struct sf_cmd *cmd)
 		if (!sf_surface_contains(s, &src))
 			return bad(d, cmd, "copy-bits source outside surface");
 		sf_surface_copy_bits(s, &cmd->rect, cmd->src_x, cmd->src_y);
+		occlusion_forget(d); /* it reads what earlier draws wrote */
 		b = sf_marshal_copy_bits(cmd->surface_id, &cmd->rect, cmd->src_x, cmd->src_y);
 		break;
 	default:
@@ -840,6 +918,7 @@ void sf_display_destroy(struct sf_display *d)
 	sf_image_unref(d->cursor);
 	sf_buf_unref(d->snap[0]);
 	sf_buf_unref(d->snap[1]);
+	occlusion_forget(d);
 	sf_loop_destroy(d->loop);
 	free(d);
 }

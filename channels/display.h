@@ -34,6 +34,7 @@ struct sf_display_source_ops {
 
 struct sf_display_stats {
 	uint64_t commands, rejected, messages, resyncs;
+	uint64_t obsoleted; /* bodies superseded by a later opaque draw */
 	uint32_t clients, cursor_clients;
 };
 

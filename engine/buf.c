@@ -11,6 +11,7 @@ struct sf_buf *sf_buf_new(uint16_t type, uint32_t cap)
 	if (!b)
 		return NULL;
 	atomic_init(&b->ref, 1);
+	atomic_init(&b->obsolete, false);
 	b->type = type;
 	b->size = 0;
 	b->cap = cap;

@@ -12,6 +12,9 @@
 /* Fields public for the send path (read-only once published). */
 struct sf_buf {
 	atomic_uint ref;
+	/* Set (once, by its producer) when a later message makes this one
+	 * pointless; a send stage that has not started writing it skips it. */
+	atomic_bool obsolete;
 	uint16_t type; /* SPICE message type */
 	uint32_t size; /* bytes used in data[] */
 	uint32_t cap;
@@ -25,6 +28,19 @@ struct sf_buf *sf_buf_new(uint16_t type, uint32_t cap);
 /* Grow to at least @cap bytes; may move the buffer. Only before publication
  * (refcount 1). Returns the new pointer or NULL (old buffer untouched). */
 struct sf_buf *sf_buf_reserve(struct sf_buf *buf, uint32_t cap);
+
+/* Mark @buf superseded. Thread: any. */
+static inline void sf_buf_set_obsolete(struct sf_buf *buf)
+{
+	/* relaxed: a hint; skipping or sending a superseded draw both give the
+	 * same final picture */
+	atomic_store_explicit(&buf->obsolete, true, memory_order_relaxed);
+}
+
+static inline bool sf_buf_is_obsolete(const struct sf_buf *buf)
+{
+	return atomic_load_explicit(&buf->obsolete, memory_order_relaxed);
+}
 
 /* Thread: any. Returns @buf. */
 struct sf_buf *sf_buf_ref(struct sf_buf *buf);

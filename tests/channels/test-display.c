@@ -67,7 +67,7 @@ struct model {
 	int fd;
 	uint32_t fb[H][W];
 	bool created;
-	unsigned msgs, since_ack, copies;
+	unsigned msgs, since_ack, copies, fills;
 	uint8_t buf[1 << 20];
 	size_t len;
 };
@@ -99,9 +99,21 @@ static void apply(struct model *m, uint16_t type, const uint8_t *p, uint32_t siz
 	if (type == SPICE_MSG_DISPLAY_SURFACE_CREATE)
 		m->created = true;
 	if (type == SPICE_MSG_DISPLAY_DRAW_FILL)
+		m->fills++;
+	if (type == SPICE_MSG_DISPLAY_DRAW_FILL)
 		for (int y = top; y < bottom; y++)
 			for (int x = left; x < right; x++)
 				m->fb[y][x] = sf_get_le32(p + 22);
+	if (type == SPICE_MSG_DISPLAY_COPY_BITS) {
+		static uint32_t tmp[H][W];
+		int32_t sx = (int32_t)sf_get_le32(p + 21), sy = (int32_t)sf_get_le32(p + 25);
+		for (int y = top; y < bottom; y++)
+			for (int x = left; x < right; x++)
+				tmp[y][x] = m->fb[sy + y - top][sx + x - left];
+		for (int y = top; y < bottom; y++)
+			for (int x = left; x < right; x++)
+				m->fb[y][x] = tmp[y][x];
+	}
 	if (type == SPICE_MSG_DISPLAY_DRAW_COPY) {
 		const uint8_t *img = p + sf_get_le32(p + 21);
 		uint32_t stride = sf_get_le32(img + 28);
@@ -267,5 +279,48 @@ SF_TEST(display_stalled_client_is_dropped_then_resynced)
 	SF_TEST_ASSERT(sf_display_get_stats(r.d, &st) == 0 && st.resyncs >= 1);
 	SF_TEST_ASSERT(r.m->copies >= 2);
 	SF_TEST_ASSERT(model_matches(r.m, r.d));
+	rig_down(&r);
+}
+
+SF_TEST(display_superseded_draws_are_dropped_from_lagging_pipes)
+{
+	struct rig r = {0};
+	struct sf_display_stats st;
+
+	SF_TEST_ASSERT(rig_up(&r, 16 << 20));
+	pump(r.m, 200);
+	/* the client neither reads nor acks: after the ack window the rest
+	 * queue, and each full-surface fill supersedes the one before */
+	for (int i = 0; i < 1000; i++)
+		fill(&r.src, r.d, 0, 0, W, H, 0x010203u * (uint32_t)i);
+	fill(&r.src, r.d, 5, 5, 9, 9, 0xabcdef); /* partial: must not hide the last full one */
+	sf_display_flush(r.d);
+	pump(r.m, 500);
+	SF_TEST_ASSERT(sf_display_get_stats(r.d, &st) == 0);
+	SF_TEST_ASSERT(st.obsoleted >= 900 && st.resyncs == 0);
+	SF_TEST_ASSERT(r.m->fills < 300); /* ~ two ack windows, not 1001 */
+	SF_TEST_ASSERT(model_matches(r.m, r.d));
+	SF_TEST_ASSERT(r.m->fb[6][6] == 0xabcdef &&
+		       (r.m->fb[0][0] & 0xffffff) == ((0x010203u * 999) & 0xffffff));
+	rig_down(&r);
+}
+
+SF_TEST(display_copy_bits_pins_earlier_draws)
+{
+	struct rig r = {0};
+
+	SF_TEST_ASSERT(rig_up(&r, 16 << 20));
+	pump(r.m, 200);
+	for (int i = 0; i < 300; i++) /* fill the ack window so later ones queue */
+		fill(&r.src, r.d, 40, 40, 41, 41, (uint32_t)i);
+	fill(&r.src, r.d, 0, 0, 8, 8, 0x00ff00);
+	/* reads the green square, then a fill covers where it came from */
+	submit(&r.src, r.d, (struct sf_cmd){.type = SF_CMD_COPY_BITS, .rect = {20, 20, 28, 28},
+					    .src_x = 0, .src_y = 0});
+	fill(&r.src, r.d, 0, 0, 16, 16, 0x0000ff);
+	sf_display_flush(r.d);
+	pump(r.m, 500);
+	SF_TEST_ASSERT(model_matches(r.m, r.d));
+	SF_TEST_ASSERT((r.m->fb[24][24] & 0xffffff) == 0x00ff00);
 	rig_down(&r);
 }
