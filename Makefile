@@ -50,7 +50,7 @@ SHIM_CFLAGS := $(shell pkg-config --cflags spice-server) -fvisibility=hidden
 SHIM := $(BUILD)/shim/libspice-server.so.1
 
 all: $(BUILD)/libsaffron.a $(BUILD)/saffron-demo $(BUILD)/tests/unit \
-	$(BUILD)/tests/glib-client $(BUILD)/tests/rawclient $(BUILD)/tests/ppmcmp $(SHIM)
+	$(BUILD)/tests/glib-client $(BUILD)/tests/rawclient $(BUILD)/tests/ppmcmp $(BUILD)/tests/pattern $(SHIM)
 
 $(BUILD)/shim/%.o: shim/%.c
 	@mkdir -p $(dir $@)
@@ -83,6 +83,9 @@ $(BUILD)/tests/unit: $(UNIT_OBJS) $(BUILD)/shim/memslot.o $(BUILD)/shim/qxl-pars
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/ppmcmp: $(BUILD)/tests/e2e/ppmcmp.o
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/tests/pattern: $(BUILD)/tests/e2e/pattern.o
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/tests/rawclient: $(BUILD)/tests/e2e/rawclient.o $(BUILD)/libsaffron.a

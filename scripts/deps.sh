@@ -5,7 +5,7 @@ set -e
 PKGS="build-essential pkg-config clang libclang-rt-14-dev liburcu-dev libck-dev libssl-dev
 libpixman-1-dev libjpeg62-turbo-dev liblz4-dev libopus-dev libjemalloc-dev
 libspice-protocol-dev libspice-server-dev libspice-client-glib-2.0-dev spice-client-gtk
-libglib2.0-dev xvfb virt-viewer x11-apps imagemagick netcat-openbsd qemu-system-x86"
+libglib2.0-dev xvfb virt-viewer x11-apps imagemagick netcat-openbsd qemu-system-x86 cpio"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
