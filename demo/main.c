@@ -22,6 +22,7 @@ struct opts {
 	unsigned senders;
 	unsigned quit_after;
 	unsigned link_timeout;
+	unsigned max_clients;
 };
 
 struct app {
@@ -34,7 +35,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: saffron-demo [--addr A] [--port P] [--password PW] [--static]\n"
 			"                    [--dump-frame PATH] [--senders N] [--quit-after SEC]\n"
-			"                    [--link-timeout MS]\n");
+			"                    [--link-timeout MS] [--max-clients N]\n");
 }
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -44,12 +45,12 @@ static int parse(int argc, char **argv, struct opts *o)
 		{"password", required_argument, 0, 'w'}, {"static", no_argument, 0, 's'},
 		{"dump-frame", required_argument, 0, 'd'}, {"senders", required_argument, 0, 'n'},
 		{"quit-after", required_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
-		{"link-timeout", required_argument, 0, 't'},
+		{"link-timeout", required_argument, 0, 't'}, {"max-clients", required_argument, 0, 'm'},
 		{0, 0, 0, 0}};
 	int c;
 
 	*o = (struct opts){.addr = "127.0.0.1", .port = 5900};
-	while ((c = getopt_long(argc, argv, "a:p:w:sd:n:q:t:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:p:w:sd:n:q:t:m:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'a': o->addr = optarg; break;
 		case 'p': o->port = atoi(optarg); break;
@@ -59,6 +60,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'n': o->senders = (unsigned)atoi(optarg); break;
 		case 'q': o->quit_after = (unsigned)atoi(optarg); break;
 		case 't': o->link_timeout = (unsigned)atoi(optarg); break;
+		case 'm': o->max_clients = (unsigned)atoi(optarg); break;
 		default: usage(); return -1;
 		}
 	}
@@ -178,6 +180,7 @@ int main(int argc, char **argv)
 	cfg.port = o.port;
 	cfg.senders = o.senders;
 	cfg.link_timeout_ms = o.link_timeout;
+	cfg.max_sessions = o.max_clients;
 	cfg.client_mouse = true;
 	a.srv = sf_server_create(&cfg);
 	a.guest = sf_guest_create();

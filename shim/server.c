@@ -123,6 +123,9 @@ SF_EXPORT int spice_server_init(SpiceServer *s, SpiceCoreInterface *core)
 	cfg.family = s->family;
 	cfg.port = s->port;
 	cfg.client_mouse = s->tablet != NULL;
+	/* spice.h has no call for it: clients are unlimited unless the env says */
+	if (getenv("SAFFRON_MAX_CLIENTS"))
+		cfg.max_sessions = (unsigned)atoi(getenv("SAFFRON_MAX_CLIENTS"));
 	s->srv = sf_server_create(&cfg);
 	if (!s->srv)
 		return -1;

@@ -13,4 +13,11 @@ check "stock client still served after the hostile ones" sh -c \
 	 $BUILD/saffron-demo --static --dump-frame $TMP/ref.ppm && cmp -s $TMP/after.ppm $TMP/ref.ppm"
 check "server logged each rejection with its reason" grep -q "rejected: invalid magic" "$TMP/bad.err"
 stop_demo bad
+
+start_demo limit --static --max-clients 1
+timeout 60 "$BUILD/tests/rawclient" "$PORT" "" limit1 >"$TMP/limit.out"
+sed -n 's/^\(not \)\{0,1\}ok [0-9]* - /&/p' "$TMP/limit.out" | while read -r l; do echo "$l"; done
+N=$((N + $(grep -c '^\(not \)\{0,1\}ok' "$TMP/limit.out")))
+FAILED=$((FAILED + $(grep -c '^not ok' "$TMP/limit.out")))
+stop_demo limit
 finish

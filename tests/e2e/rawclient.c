@@ -287,6 +287,29 @@ static void run_bad_cases(uint32_t session)
 	close(fd);
 }
 
+/* The server was started with a limit of one client. */
+static int limit_test(void)
+{
+	uint32_t session;
+	int held = good_main(&session), fd, again = -1;
+
+	report(held >= 0, "first client is served");
+	fd = dial();
+	report(do_link(fd, 0, SPICE_CHANNEL_MAIN, g_password) == SPICE_LINK_ERR_ERROR && closes(fd),
+	       "second client refused at the limit");
+	close(fd);
+	close(held);
+	for (int i = 0; i < 50 && again < 0; i++) { /* the server notices the close */
+		usleep(100000);
+		again = good_main(&session);
+	}
+	report(again >= 0, "a client is served again once the first left");
+	if (again >= 0)
+		close(again);
+	printf("1..%d\n", g_case);
+	return g_failed;
+}
+
 int main(int argc, char **argv)
 {
 	uint32_t session = 0;
@@ -300,6 +323,8 @@ int main(int argc, char **argv)
 	g_port = atoi(argv[1]);
 	if (argc > 2)
 		g_password = argv[2];
+	if (argc > 3 && strcmp(argv[3], "limit1") == 0)
+		return limit_test();
 	held = good_main(&session);
 	report(held >= 0, "good client links (held through the bad ones)");
 	if (held >= 0) {
