@@ -5,7 +5,7 @@
 BUILD ?= build
 SAN ?=
 CC ?= cc
-PKGS := liburcu ck pixman-1 libcrypto spice-protocol liblz4
+PKGS := liburcu ck pixman-1 libcrypto spice-protocol liblz4 opus
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 GLIB_CLIENT := spice-client-glib-2.0
@@ -50,7 +50,7 @@ SHIM_CFLAGS := $(shell pkg-config --cflags spice-server) -fvisibility=hidden
 SHIM := $(BUILD)/shim/libspice-server.so.1
 
 all: $(BUILD)/libsaffron.a $(BUILD)/saffron-demo $(BUILD)/tests/unit \
-	$(BUILD)/tests/glib-client $(BUILD)/tests/rawclient $(BUILD)/tests/ppmcmp $(BUILD)/tests/pattern $(SHIM)
+	$(BUILD)/tests/glib-client $(BUILD)/tests/rawclient $(BUILD)/tests/ppmcmp $(BUILD)/tests/pattern $(BUILD)/tests/glib-audio $(SHIM)
 
 $(BUILD)/shim/%.o: shim/%.c
 	@mkdir -p $(dir $@)
@@ -75,7 +75,7 @@ $(BUILD)/libsaffron.a: $(LIB_OBJS)
 
 $(BUILD)/saffron-demo: $(DEMO_OBJS) $(BUILD)/libsaffron.a
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(MALLOC_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lm $(MALLOC_LIBS)
 
 $(BUILD)/tests/unit: $(UNIT_OBJS) $(BUILD)/shim/memslot.o $(BUILD)/shim/qxl-parse.o \
 		$(BUILD)/libsaffron.a
@@ -111,6 +111,12 @@ $(BUILD)/bench/loadclient: $(BUILD)/bench/loadclient.o $(BUILD)/libsaffron.a
 
 bench: $(BUILD)/bench/harness $(BUILD)/bench/loadclient $(SHIM)
 	sh bench/run.sh
+
+$(BUILD)/tests/glib-audio: tests/e2e/glib-audio.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -O1 -g -Wall -Werror $(filter -fsanitize=%,$(CFLAGS)) \
+		$(shell pkg-config --cflags $(GLIB_CLIENT)) -o $@ $< \
+		$(shell pkg-config --libs $(GLIB_CLIENT)) -lm $(LDFLAGS)
 
 deps:
 	@sh scripts/deps.sh

@@ -50,7 +50,8 @@ struct sf_server {
 	void *input_data;
 	struct session_ref *sessions;
 	unsigned nsessions;
-	uint8_t channels[2 * SF_SERVER_MAX_DISPLAYS + 1][2];
+	uint8_t channels[2 * SF_SERVER_MAX_DISPLAYS + 2][2];
+	struct sf_playback *playback;
 	struct sf_session_env env;
 	bool started;
 	const struct sf_server_hooks *hooks;
@@ -95,6 +96,8 @@ static void session_ended(struct sf_session *s, void *data)
 static uint32_t channel_caps(void *data, uint8_t type)
 {
 	(void)data;
+	if (type == SPICE_CHANNEL_PLAYBACK)
+		return 1u << SPICE_PLAYBACK_CAP_VOLUME | 1u << SPICE_PLAYBACK_CAP_OPUS;
 	return type == SPICE_CHANNEL_INPUTS ? 1u << SPICE_INPUTS_CAP_KEY_SCANCODE : 0;
 }
 
@@ -114,6 +117,10 @@ static uint32_t check(void *data, const struct sf_link_info *info)
 		break;
 	case SPICE_CHANNEL_INPUTS:
 		if (info->channel_id != 0)
+			return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
+		break;
+	case SPICE_CHANNEL_PLAYBACK:
+		if (info->channel_id != 0 || !srv->playback)
 			return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
 		break;
 	default:
@@ -156,6 +163,8 @@ static void adopt(void *data, int fd, const struct sf_link_info *info)
 		c = sf_inputs_client_new(srv->loop, fd, info, srv->input_ops, srv->input_data);
 		if (c)
 			sf_chan_start(c);
+	} else if (info->channel_type == SPICE_CHANNEL_PLAYBACK) {
+		c = sf_playback_attach(srv->playback, srv->loop, fd, info);
 	} else {
 		struct sender *snd = &srv->senders[srv->next_sender++ % srv->nsenders];
 		c = sf_display_attach(srv->displays[info->channel_id], snd->loop, fd, info);
@@ -256,6 +265,10 @@ static void rebuild_channel_list(struct sf_server *srv)
 	}
 	srv->channels[n][0] = SPICE_CHANNEL_INPUTS;
 	srv->channels[n++][1] = 0;
+	if (srv->playback) {
+		srv->channels[n][0] = SPICE_CHANNEL_PLAYBACK;
+		srv->channels[n++][1] = 0;
+	}
 	srv->env.nchannels = n;
 	srv->env.ndisplays = srv->ndisplays;
 }
@@ -424,6 +437,15 @@ struct sf_loop *sf_server_loop(struct sf_server *srv)
 	return srv->loop;
 }
 
+struct sf_playback *sf_server_playback(struct sf_server *srv)
+{
+	if (!srv->playback) {
+		srv->playback = sf_playback_create();
+		rebuild_channel_list(srv);
+	}
+	return srv->playback;
+}
+
 unsigned sf_server_sessions(const struct sf_server *srv)
 {
 	return srv->nsessions;
@@ -461,6 +483,8 @@ void sf_server_destroy(struct sf_server *srv)
 		sf_loop_iterate(srv->senders[i].loop, 0);
 		sf_loop_destroy(srv->senders[i].loop);
 	}
+	sf_loop_iterate(srv->loop, 0);
+	sf_playback_destroy(srv->playback);
 	sf_loop_iterate(srv->loop, 0);
 	sf_loop_destroy(srv->loop);
 	sf_ticket_destroy(srv->ticket);

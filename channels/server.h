@@ -11,6 +11,7 @@
 #include "engine/loop.h"
 #include "channels/display.h"
 #include "channels/inputs.h"
+#include "channels/playback.h"
 
 #define SF_SERVER_MAX_DISPLAYS 16
 
@@ -42,6 +43,10 @@ void sf_server_set_noauth(struct sf_server *srv);
  * Returns the display (owned by the server) or NULL. Thread: main. */
 struct sf_display *sf_server_add_display(struct sf_server *srv,
 					 const struct sf_display_source_ops *ops, void *opaque);
+
+/* The playback stream (one, as QEMU registers); created on first call and
+ * owned by the server. Thread: main. */
+struct sf_playback *sf_server_playback(struct sf_server *srv);
 
 /* Input callbacks (borrowed). Thread: main, before start. */
 void sf_server_set_input_ops(struct sf_server *srv, const struct sf_input_ops *ops, void *data);

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -91,6 +92,30 @@ static void on_tick(void *data)
 	sf_guest_tick(data);
 }
 
+/* The guest's sound card: a 440 Hz tone, one 10 ms frame per timer tick. */
+struct tone {
+	struct sf_playback *pb;
+	double phase;
+};
+
+static void on_audio(void *data)
+{
+	struct tone *t = data;
+	uint32_t *buf, n;
+
+	sf_playback_get_buffer(t->pb, &buf, &n);
+	if (!buf)
+		return; /* nobody listens */
+	for (uint32_t i = 0; i < n; i++) {
+		int16_t s = (int16_t)(8000.0 * sin(t->phase));
+		buf[i] = (uint16_t)s | (uint32_t)(uint16_t)s << 16;
+		t->phase += 2.0 * M_PI * 440.0 / (double)sf_playback_best_rate(t->pb);
+		if (t->phase > 2.0 * M_PI)
+			t->phase -= 2.0 * M_PI;
+	}
+	sf_playback_put_samples(t->pb, buf);
+}
+
 static void on_signal(void *data, int fd, uint32_t events)
 {
 	struct signalfd_siginfo si;
@@ -124,7 +149,8 @@ static int dump_frame(struct app *a, const char *path)
 static int serve(struct app *a, const struct opts *o)
 {
 	struct sf_loop *loop = sf_server_loop(a->srv);
-	struct sf_timer *tick = NULL, *quit = NULL;
+	struct sf_timer *tick = NULL, *quit = NULL, *audio = NULL;
+	struct tone tone = {.pb = sf_server_playback(a->srv)};
 	struct sf_watch *sigw;
 	sigset_t set;
 	int sfd, r;
@@ -144,6 +170,11 @@ static int serve(struct app *a, const struct opts *o)
 		if (tick)
 			sf_loop_timer_arm(tick, 33, true);
 	}
+	sf_playback_set_rate(tone.pb, sf_playback_best_rate(tone.pb));
+	sf_playback_start(tone.pb);
+	audio = sf_loop_timer_add(loop, on_audio, &tone);
+	if (audio)
+		sf_loop_timer_arm(audio, 10, true);
 	if (o->quit_after) {
 		quit = sf_loop_timer_add(loop, on_quit_timer, loop);
 		if (quit)
@@ -154,6 +185,7 @@ static int serve(struct app *a, const struct opts *o)
 	r = sf_loop_run(loop);
 	sf_loop_timer_remove(tick);
 	sf_loop_timer_remove(quit);
+	sf_loop_timer_remove(audio);
 	sf_loop_watch_remove(sigw);
 	close(sfd);
 	return r;

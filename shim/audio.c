@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* shim/audio.c: the playback and record interfaces. Saffron has no sound
- * channels yet, so no client ever listens or records: the functions behave
- * exactly as spice-server's do with no sound client connected (get_buffer
- * hands out no buffer, record yields no samples) while keeping the state the
- * embedder sets (started, volume, mute, rate) for when the channels land. */
+/* shim/audio.c: the playback and record interfaces. Playback feeds Saffron's
+ * playback channel (channels/playback.c: Opus or raw, encoded once for all
+ * clients). There is no record channel yet, so record behaves as
+ * spice-server's with no record client (no samples) while keeping the state
+ * the embedder sets. All of it runs on the embedder's main thread. */
 #include <string.h>
 #include "shim/shim.h"
 
@@ -72,41 +72,76 @@ int shim_audio_remove(SpiceServer *unused, SpiceBaseInstance *sin)
 	return -1;
 }
 
+/* The server's playback stream; the instance may be added before
+ * spice_server_init(), so it is looked up when used. */
+static struct sf_playback *pb_of(SpicePlaybackInstance *sin)
+{
+	SpiceServer *s = sin && sin->st ? sin->st->reds : NULL;
+
+	if (!s || !s->srv)
+		return NULL;
+	sf_playback_set_compression(sf_server_playback(s->srv), s->playback_compression);
+	return sf_server_playback(s->srv);
+}
+
 SF_EXPORT void spice_server_playback_start(SpicePlaybackInstance *sin)
 {
+	struct sf_playback *pb = pb_of(sin);
+
 	sin->st->started = true;
+	if (pb) {
+		sf_playback_set_rate(pb, sin->st->rate);
+		sf_playback_start(pb);
+	}
 }
 
 SF_EXPORT void spice_server_playback_stop(SpicePlaybackInstance *sin)
 {
+	struct sf_playback *pb = pb_of(sin);
+
 	sin->st->started = false;
+	if (pb)
+		sf_playback_stop(pb);
 }
 
-/* No playback client: no buffer, as spice-server answers then. */
+/* NULL when no client listens, as spice-server answers then. */
 SF_EXPORT void spice_server_playback_get_buffer(SpicePlaybackInstance *sin, uint32_t **samples,
 						uint32_t *num_samples)
 {
-	(void)sin;
+	struct sf_playback *pb = pb_of(sin);
+
 	*samples = NULL;
 	*num_samples = 0;
+	if (pb)
+		sf_playback_get_buffer(pb, samples, num_samples);
 }
 
 SF_EXPORT void spice_server_playback_put_samples(SpicePlaybackInstance *sin, uint32_t *samples)
 {
-	(void)sin;
-	(void)samples; /* only ever a buffer get_buffer handed out: none */
+	struct sf_playback *pb = pb_of(sin);
+
+	if (pb && samples)
+		sf_playback_put_samples(pb, samples);
 }
 
 SF_EXPORT void spice_server_playback_set_volume(SpicePlaybackInstance *sin, uint8_t nchannels,
 						uint16_t *volume)
 {
+	struct sf_playback *pb = pb_of(sin);
+
 	sin->st->nchannels = SF_MIN(nchannels, (uint8_t)8);
 	memcpy(sin->st->volume, volume, sin->st->nchannels * sizeof(*volume));
+	if (pb)
+		sf_playback_set_volume(pb, sin->st->nchannels, sin->st->volume);
 }
 
 SF_EXPORT void spice_server_playback_set_mute(SpicePlaybackInstance *sin, uint8_t mute)
 {
+	struct sf_playback *pb = pb_of(sin);
+
 	sin->st->muted = mute != 0;
+	if (pb)
+		sf_playback_set_mute(pb, sin->st->muted);
 }
 
 SF_EXPORT void spice_server_record_start(SpiceRecordInstance *sin)
@@ -138,17 +173,21 @@ SF_EXPORT void spice_server_record_set_mute(SpiceRecordInstance *sin, uint8_t mu
 	sin->st->muted = mute != 0;
 }
 
-/* Opus runs at 48 kHz; without a client to negotiate with, the interface
- * default is the best rate, as in spice-server. */
+/* 48 kHz when Opus can be used (playback compression on), as spice-server. */
 SF_EXPORT uint32_t spice_server_get_best_playback_rate(SpicePlaybackInstance *sin)
 {
-	(void)sin;
-	return SPICE_INTERFACE_PLAYBACK_FREQ;
+	SpiceServer *s = sin && sin->st ? sin->st->reds : NULL;
+
+	return s && s->playback_compression ? 48000 : SPICE_INTERFACE_PLAYBACK_FREQ;
 }
 
 SF_EXPORT void spice_server_set_playback_rate(SpicePlaybackInstance *sin, uint32_t frequency)
 {
+	struct sf_playback *pb = pb_of(sin);
+
 	sin->st->rate = frequency;
+	if (pb)
+		sf_playback_set_rate(pb, frequency);
 }
 
 SF_EXPORT uint32_t spice_server_get_best_record_rate(SpiceRecordInstance *sin)

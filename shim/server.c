@@ -337,6 +337,8 @@ SF_EXPORT int spice_server_add_interface(SpiceServer *s, SpiceBaseInstance *sin)
 	} else if (strcmp(sif->type, SPICE_INTERFACE_CHAR_DEVICE) == 0) {
 		return shim_chardev_add(s, (SpiceCharDeviceInstance *)sin);
 	} else if (strcmp(sif->type, SPICE_INTERFACE_PLAYBACK) == 0) {
+		if (s->srv) /* announce the channel to sessions that list channels later */
+			sf_server_playback(s->srv);
 		return shim_audio_add(s, sin, true);
 	} else if (strcmp(sif->type, SPICE_INTERFACE_RECORD) == 0) {
 		return shim_audio_add(s, sin, false);

@@ -10,6 +10,10 @@ start_demo st --static
 check "glib client: static desktop, key and click reactions" timeout 40 "$BUILD/tests/glib-client" "$PORT"
 stop_demo st
 
+start_demo audio --static
+check "glib client hears the guest's 440 Hz tone (Opus playback)" timeout 40 "$BUILD/tests/glib-audio" "$PORT"
+stop_demo audio
+
 start_demo anim --password pw
 check "glib client with password on the animated demo" timeout 40 "$BUILD/tests/glib-client" "$PORT" pw
 stop_demo anim
