@@ -143,7 +143,7 @@ FUZZ_LIB_SRCS := $(LIB_SRCS) shim/memslot.c shim/qxl-parse.c
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS)
 	@mkdir -p $(dir $@)
 	$(Q)clang -std=gnu11 -g -O1 -I. $(PKG_CFLAGS) -DSF_DEBUG -fsanitize=fuzzer,address,undefined \
-		-o $@ $< $(FUZZ_LIB_SRCS) $(PKG_LIBS) -pthread
+		-o $@ $< $(FUZZ_LIB_SRCS) $(PKG_LIBS) -pthread -lm
 
 fuzz: $(FUZZ_TARGETS)
 

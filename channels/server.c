@@ -50,8 +50,9 @@ struct sf_server {
 	void *input_data;
 	struct session_ref *sessions;
 	unsigned nsessions;
-	uint8_t channels[2 * SF_SERVER_MAX_DISPLAYS + 2][2];
+	uint8_t channels[2 * SF_SERVER_MAX_DISPLAYS + 3][2];
 	struct sf_playback *playback;
+	struct sf_record *record;
 	struct sf_session_env env;
 	bool started;
 	const struct sf_server_hooks *hooks;
@@ -98,6 +99,8 @@ static uint32_t channel_caps(void *data, uint8_t type)
 	(void)data;
 	if (type == SPICE_CHANNEL_PLAYBACK)
 		return 1u << SPICE_PLAYBACK_CAP_VOLUME | 1u << SPICE_PLAYBACK_CAP_OPUS;
+	if (type == SPICE_CHANNEL_RECORD)
+		return 1u << SPICE_RECORD_CAP_VOLUME | 1u << SPICE_RECORD_CAP_OPUS;
 	return type == SPICE_CHANNEL_INPUTS ? 1u << SPICE_INPUTS_CAP_KEY_SCANCODE : 0;
 }
 
@@ -121,6 +124,10 @@ static uint32_t check(void *data, const struct sf_link_info *info)
 		break;
 	case SPICE_CHANNEL_PLAYBACK:
 		if (info->channel_id != 0 || !srv->playback)
+			return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
+		break;
+	case SPICE_CHANNEL_RECORD:
+		if (info->channel_id != 0 || !srv->record)
 			return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
 		break;
 	default:
@@ -165,6 +172,8 @@ static void adopt(void *data, int fd, const struct sf_link_info *info)
 			sf_chan_start(c);
 	} else if (info->channel_type == SPICE_CHANNEL_PLAYBACK) {
 		c = sf_playback_attach(srv->playback, srv->loop, fd, info);
+	} else if (info->channel_type == SPICE_CHANNEL_RECORD) {
+		c = sf_record_attach(srv->record, srv->loop, fd, info);
 	} else {
 		struct sender *snd = &srv->senders[srv->next_sender++ % srv->nsenders];
 		c = sf_display_attach(srv->displays[info->channel_id], snd->loop, fd, info);
@@ -267,6 +276,10 @@ static void rebuild_channel_list(struct sf_server *srv)
 	srv->channels[n++][1] = 0;
 	if (srv->playback) {
 		srv->channels[n][0] = SPICE_CHANNEL_PLAYBACK;
+		srv->channels[n++][1] = 0;
+	}
+	if (srv->record) {
+		srv->channels[n][0] = SPICE_CHANNEL_RECORD;
 		srv->channels[n++][1] = 0;
 	}
 	srv->env.nchannels = n;
@@ -446,6 +459,15 @@ struct sf_playback *sf_server_playback(struct sf_server *srv)
 	return srv->playback;
 }
 
+struct sf_record *sf_server_record(struct sf_server *srv)
+{
+	if (!srv->record) {
+		srv->record = sf_record_create();
+		rebuild_channel_list(srv);
+	}
+	return srv->record;
+}
+
 unsigned sf_server_sessions(const struct sf_server *srv)
 {
 	return srv->nsessions;
@@ -485,6 +507,7 @@ void sf_server_destroy(struct sf_server *srv)
 	}
 	sf_loop_iterate(srv->loop, 0);
 	sf_playback_destroy(srv->playback);
+	sf_record_destroy(srv->record);
 	sf_loop_iterate(srv->loop, 0);
 	sf_loop_destroy(srv->loop);
 	sf_ticket_destroy(srv->ticket);

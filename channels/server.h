@@ -12,6 +12,7 @@
 #include "channels/display.h"
 #include "channels/inputs.h"
 #include "channels/playback.h"
+#include "channels/record.h"
 
 #define SF_SERVER_MAX_DISPLAYS 16
 
@@ -47,6 +48,9 @@ struct sf_display *sf_server_add_display(struct sf_server *srv,
 /* The playback stream (one, as QEMU registers); created on first call and
  * owned by the server. Thread: main. */
 struct sf_playback *sf_server_playback(struct sf_server *srv);
+
+/* The record stream, likewise. Thread: main. */
+struct sf_record *sf_server_record(struct sf_server *srv);
 
 /* Input callbacks (borrowed). Thread: main, before start. */
 void sf_server_set_input_ops(struct sf_server *srv, const struct sf_input_ops *ops, void *data);

@@ -92,17 +92,55 @@ static void on_tick(void *data)
 	sf_guest_tick(data);
 }
 
-/* The guest's sound card: a 440 Hz tone, one 10 ms frame per timer tick. */
+/* The guest's sound card: a 440 Hz tone out, one 10 ms frame per timer
+ * tick; what comes in from the record channel is measured once a second of
+ * it arrived, and reported on stdout (the e2e test reads it). */
 struct tone {
 	struct sf_playback *pb;
+	struct sf_record *rec;
 	double phase;
+	int16_t in[48000 * 2 * 2];
+	uint32_t nin;
+	bool reported;
 };
+
+static void record_report(struct tone *t)
+{
+	uint32_t skip = 4800, crossings = 0, n;
+	double sum = 0;
+
+	if (t->reported || t->nin < 48000 + skip)
+		return;
+	n = t->nin - skip;
+	for (uint32_t i = skip; i < t->nin; i++) {
+		sum += (double)t->in[2 * i] * t->in[2 * i];
+		crossings += i > skip && (t->in[2 * i - 2] < 0) != (t->in[2 * i] < 0);
+	}
+	printf("saffron-demo: record: %u frames, pitch %.1f Hz, rms %.0f\n", t->nin,
+	       crossings / 2.0 / (n / 48000.0), sqrt(sum / n));
+	fflush(stdout);
+	t->reported = true;
+}
+
+static void record_poll(struct tone *t)
+{
+	uint32_t buf[960], n;
+
+	while ((n = sf_record_get_samples(t->rec, buf, 960)) > 0) {
+		for (uint32_t i = 0; i < n && t->nin < 48000 * 2; i++, t->nin++) {
+			t->in[2 * t->nin] = (int16_t)(buf[i] & 0xffff);
+			t->in[2 * t->nin + 1] = (int16_t)(buf[i] >> 16);
+		}
+	}
+	record_report(t);
+}
 
 static void on_audio(void *data)
 {
 	struct tone *t = data;
 	uint32_t *buf, n;
 
+	record_poll(t);
 	sf_playback_get_buffer(t->pb, &buf, &n);
 	if (!buf)
 		return; /* nobody listens */
@@ -150,7 +188,7 @@ static int serve(struct app *a, const struct opts *o)
 {
 	struct sf_loop *loop = sf_server_loop(a->srv);
 	struct sf_timer *tick = NULL, *quit = NULL, *audio = NULL;
-	struct tone tone = {.pb = sf_server_playback(a->srv)};
+	static struct tone tone;
 	struct sf_watch *sigw;
 	sigset_t set;
 	int sfd, r;
@@ -170,6 +208,9 @@ static int serve(struct app *a, const struct opts *o)
 		if (tick)
 			sf_loop_timer_arm(tick, 33, true);
 	}
+	tone.pb = sf_server_playback(a->srv);
+	tone.rec = sf_server_record(a->srv);
+	sf_record_start(tone.rec);
 	sf_playback_set_rate(tone.pb, sf_playback_best_rate(tone.pb));
 	sf_playback_start(tone.pb);
 	audio = sf_loop_timer_add(loop, on_audio, &tone);

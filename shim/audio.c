@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* shim/audio.c: the playback and record interfaces. Playback feeds Saffron's
- * playback channel (channels/playback.c: Opus or raw, encoded once for all
- * clients). There is no record channel yet, so record behaves as
- * spice-server's with no record client (no samples) while keeping the state
- * the embedder sets. All of it runs on the embedder's main thread. */
+/* shim/audio.c: the playback and record interfaces, on Saffron's playback
+ * channel (Opus or raw, encoded once for all clients) and record channel
+ * (Opus decoded once, into a ring the guest reads). All of it runs on the
+ * embedder's main thread. */
 #include <string.h>
 #include "shim/shim.h"
 
@@ -144,33 +143,59 @@ SF_EXPORT void spice_server_playback_set_mute(SpicePlaybackInstance *sin, uint8_
 		sf_playback_set_mute(pb, sin->st->muted);
 }
 
+static struct sf_record *rec_of(SpiceRecordInstance *sin)
+{
+	SpiceServer *s = sin && sin->st ? sin->st->reds : NULL;
+
+	return s && s->srv ? sf_server_record(s->srv) : NULL;
+}
+
 SF_EXPORT void spice_server_record_start(SpiceRecordInstance *sin)
 {
+	struct sf_record *rec = rec_of(sin);
+
 	sin->st->started = true;
+	if (rec) {
+		sf_record_set_rate(rec, sin->st->rate);
+		sf_record_start(rec);
+	}
 }
 
 SF_EXPORT void spice_server_record_stop(SpiceRecordInstance *sin)
 {
+	struct sf_record *rec = rec_of(sin);
+
 	sin->st->started = false;
+	if (rec)
+		sf_record_stop(rec);
 }
 
 SF_EXPORT uint32_t spice_server_record_get_samples(SpiceRecordInstance *sin, uint32_t *samples,
 						   uint32_t bufsize)
 {
-	(void)sin, (void)samples, (void)bufsize;
-	return 0; /* no record client */
+	struct sf_record *rec = rec_of(sin);
+
+	return rec && samples ? sf_record_get_samples(rec, samples, bufsize) : 0;
 }
 
 SF_EXPORT void spice_server_record_set_volume(SpiceRecordInstance *sin, uint8_t nchannels,
 					      uint16_t *volume)
 {
+	struct sf_record *rec = rec_of(sin);
+
 	sin->st->nchannels = SF_MIN(nchannels, (uint8_t)8);
 	memcpy(sin->st->volume, volume, sin->st->nchannels * sizeof(*volume));
+	if (rec)
+		sf_record_set_volume(rec, sin->st->nchannels, sin->st->volume);
 }
 
 SF_EXPORT void spice_server_record_set_mute(SpiceRecordInstance *sin, uint8_t mute)
 {
+	struct sf_record *rec = rec_of(sin);
+
 	sin->st->muted = mute != 0;
+	if (rec)
+		sf_record_set_mute(rec, sin->st->muted);
 }
 
 /* 48 kHz when Opus can be used (playback compression on), as spice-server. */
@@ -192,11 +217,16 @@ SF_EXPORT void spice_server_set_playback_rate(SpicePlaybackInstance *sin, uint32
 
 SF_EXPORT uint32_t spice_server_get_best_record_rate(SpiceRecordInstance *sin)
 {
-	(void)sin;
-	return SPICE_INTERFACE_RECORD_FREQ;
+	SpiceServer *s = sin && sin->st ? sin->st->reds : NULL;
+
+	return s && s->playback_compression ? 48000 : SPICE_INTERFACE_RECORD_FREQ;
 }
 
 SF_EXPORT void spice_server_set_record_rate(SpiceRecordInstance *sin, uint32_t frequency)
 {
+	struct sf_record *rec = rec_of(sin);
+
 	sin->st->rate = frequency;
+	if (rec)
+		sf_record_set_rate(rec, frequency);
 }

@@ -341,6 +341,8 @@ SF_EXPORT int spice_server_add_interface(SpiceServer *s, SpiceBaseInstance *sin)
 			sf_server_playback(s->srv);
 		return shim_audio_add(s, sin, true);
 	} else if (strcmp(sif->type, SPICE_INTERFACE_RECORD) == 0) {
+		if (s->srv)
+			sf_server_record(s->srv);
 		return shim_audio_add(s, sin, false);
 	} else {
 		sf_log_warn("unknown interface type %s", sif->type);

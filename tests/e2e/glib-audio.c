@@ -5,12 +5,16 @@
  * by spice-gtk) and checks their pitch (zero crossings) and level (RMS)
  * within codec tolerance. Exit 0 on success. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <spice-client.h>
 
 static GMainLoop *loop;
-static int rate, channels, result = 1;
+static int rate, channels, result = 1, rec_rate, rec_packets;
+static bool played;
+static double rec_phase;
+static SpiceRecordChannel *rec;
 static int16_t *pcm;
 static size_t nframes, cap;
 
@@ -52,14 +56,48 @@ static void on_data(SpicePlaybackChannel *c, gpointer data, gint size, gpointer 
 	}
 	memcpy(pcm + 2 * nframes, data, frames * 4);
 	nframes += frames;
-	if (rate && nframes >= (size_t)rate * 11 / 10) {
+	if (rate && nframes >= (size_t)rate * 11 / 10 && !played) {
 		analyse();
-		g_main_loop_quit(loop);
+		played = true;
+		if (rec_packets >= 200 || result != 0)
+			g_main_loop_quit(loop);
 	}
+}
+
+/* Record: a 330 Hz tone of amplitude 6000 in 10 ms packets, 2 s of it. */
+static gboolean send_record(gpointer u)
+{
+	int16_t pcm[2 * 480];
+	int frames = rec_rate / 100;
+
+	for (int i = 0; i < frames; i++) {
+		pcm[2 * i] = pcm[2 * i + 1] = (int16_t)(6000 * sin(rec_phase));
+		rec_phase += 2 * M_PI * 330 / rec_rate;
+	}
+	spice_record_channel_send_data(rec, pcm, (gsize)frames * 4, (guint32)g_get_monotonic_time() / 1000);
+	if (++rec_packets < 200)
+		return G_SOURCE_CONTINUE;
+	if (played)
+		g_timeout_add(500, (GSourceFunc)g_main_loop_quit, loop); /* let the last ones go */
+	return G_SOURCE_REMOVE;
+}
+
+static void on_record_start(SpiceRecordChannel *c, gint format, gint chans, gint r, gpointer u)
+{
+	rec_rate = r;
+	if (format == SPICE_AUDIO_FMT_S16 && chans == 2 && r == 48000)
+		g_timeout_add(10, send_record, NULL);
+	else
+		fprintf(stderr, "glib-audio: unexpected record format %d/%d/%d\n", format, chans, r);
 }
 
 static void channel_new(SpiceSession *s, SpiceChannel *c, gpointer u)
 {
+	if (SPICE_IS_RECORD_CHANNEL(c)) {
+		rec = SPICE_RECORD_CHANNEL(c);
+		g_signal_connect(c, "record-start", G_CALLBACK(on_record_start), NULL);
+		spice_channel_connect(c);
+	}
 	if (SPICE_IS_PLAYBACK_CHANNEL(c)) {
 		g_signal_connect(c, "playback-start", G_CALLBACK(on_start), NULL);
 		g_signal_connect(c, "playback-data", G_CALLBACK(on_data), NULL);
