@@ -5,7 +5,7 @@
 BUILD ?= build
 SAN ?=
 CC ?= cc
-PKGS := liburcu ck pixman-1 libcrypto spice-protocol liblz4 opus
+PKGS := liburcu ck pixman-1 libssl libcrypto spice-protocol liblz4 opus
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 GLIB_CLIENT := spice-client-glib-2.0

@@ -14,6 +14,7 @@
 #include <spice/enums.h>
 #include "channels/chan.h"
 #include "channels/wire.h"
+#include "channels/tls.h"
 #include "engine/log.h"
 #include "engine/clock.h"
 
@@ -36,6 +37,7 @@ struct sf_chan {
 	/* cache line 1: loop thread only */
 	struct sf_loop *loop;
 	int fd;
+	SSL *ssl; /* NULL on the plain port */
 	struct sf_watch *watch;
 	const struct sf_chan_ops *ops;
 	void *data;
@@ -82,6 +84,7 @@ struct sf_chan *sf_chan_create(struct sf_loop *loop, int fd, const struct sf_lin
 		goto err_free;
 	c->loop = loop;
 	c->fd = fd;
+	c->ssl = info->ssl;
 	c->ops = ops;
 	c->data = data;
 	c->info = *info;
@@ -99,6 +102,7 @@ struct sf_chan *sf_chan_create(struct sf_loop *loop, int fd, const struct sf_lin
 err_free:
 	free(c);
 err_close:
+	SSL_free(info->ssl);
 	close(fd);
 	return NULL;
 }
@@ -137,6 +141,7 @@ void sf_chan_unref(struct sf_chan *c)
 	if (atomic_fetch_sub_explicit(&c->ref, 1, memory_order_acq_rel) != 1)
 		return;
 	free_items(c);
+	SSL_free(c->ssl);
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c->in);
@@ -311,15 +316,18 @@ static void fill_header(struct sf_chan *c, struct item *it)
 	}
 }
 
-/* Build an iovec over the out list; returns the count. */
+/* Build an iovec over the out list; returns the count. Over TLS one message
+ * per write: spice-gtk stops reading after a complete message while the rest
+ * of its TLS record waits, undecrypted by it, inside OpenSSL (no socket
+ * readiness follows), so a record must never carry two messages. */
 static int build_iov(struct sf_chan *c, struct iovec *iov, size_t *total)
 {
 	struct item *it = c->out_head;
 	uint32_t skip = c->head_off;
-	int n = 0;
+	int n = 0, max = c->ssl ? 1 : BATCH_MSGS;
 
 	*total = 0;
-	for (int m = 0; it && m < BATCH_MSGS; m++, it = it->next) {
+	for (int m = 0; it && m < max; m++, it = it->next) {
 		if (!it->hdr_done) {
 			if (sf_chan_ack_blocked(c))
 				break;
@@ -419,13 +427,15 @@ static int flush(struct sf_chan *c)
 		n = build_iov(c, iov, &total);
 		if (n == 0)
 			break; /* ack window closed */
-		w = writev(c->fd, iov, n);
+		w = c->ssl ? sf_tls_writev(c->ssl, iov, n) : writev(c->fd, iov, n);
+		if (w < 0 && !c->ssl)
+			w = -errno;
 		if (w < 0) {
-			if (errno == EAGAIN || errno == EINTR) {
+			if (w == -EAGAIN || w == -EINTR) {
 				update_events(c, true);
 				return 0;
 			}
-			return -errno;
+			return (int)w;
 		}
 		consume(c, (size_t)w);
 		sent += (size_t)w;
@@ -549,18 +559,24 @@ static void on_io(void *data, int fd, uint32_t events)
 	for (int rounds = 0; r == 0 && !c->close_done && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
 			     rounds < 4;
 	     rounds++) {
-		ssize_t n = recv(fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+		ssize_t n = c->ssl ? sf_tls_read(c->ssl, c->in + c->in_len, c->in_cap - c->in_len)
+				   : recv(fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+		if (n < 0 && !c->ssl)
+			n = -errno;
 		if (n == 0) {
 			r = -ECONNRESET;
 			break;
 		}
 		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				r = -errno;
+			if (n != -EAGAIN && n != -EINTR)
+				r = (int)n;
 			break;
 		}
 		c->in_len += (uint32_t)n;
 		r = parse_input(c);
+		/* TLS may hold decrypted bytes the socket no longer signals */
+		if (r == 0 && c->ssl && SSL_pending(c->ssl) > 0)
+			rounds--;
 	}
 	if (r < 0)
 		do_close(c, r == -ECONNRESET ? "closed by peer" : strerror(-r));
@@ -581,6 +597,10 @@ static void start_fn(struct sf_task *t)
 			if (c->ops->on_start)
 				c->ops->on_start(c);
 			flush(c);
+			/* bytes the link stage's TLS reads already decrypted are
+			 * invisible to epoll: consume them now */
+			if (c->ssl && !c->close_done && SSL_pending(c->ssl) > 0)
+				on_io(c, c->fd, EPOLLIN);
 		}
 	}
 	sf_chan_unref(c);

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include "channels/link.h"
 #include "channels/wire.h"
+#include "channels/tls.h"
 #include "engine/log.h"
 
 SF_LOG_TOPIC("link");
@@ -18,12 +19,13 @@ SF_LOG_TOPIC("link");
 #define TICKET_SIZE (SPICE_TICKET_KEY_PAIR_LENGTH / 8)
 #define MAX_PENDING 256
 
-enum state { ST_HEADER, ST_BODY, ST_AUTH, ST_TICKET };
+enum state { ST_TLS, ST_HEADER, ST_BODY, ST_AUTH, ST_TICKET };
 
 struct conn {
 	struct sf_linker *l;
 	struct conn *prev, *next;
 	int fd;
+	SSL *ssl;
 	struct sf_watch *watch;
 	struct sf_timer *timer;
 	enum state st;
@@ -118,6 +120,7 @@ static void conn_close(struct conn *c)
 
 	sf_loop_watch_remove(c->watch);
 	sf_loop_timer_remove(c->timer);
+	SSL_free(c->ssl);
 	if (c->fd >= 0)
 		close(c->fd);
 	if (c->prev)
@@ -146,9 +149,13 @@ const char *sf_link_err_str(uint32_t err)
 	return err < SF_ARRAY_SIZE(names) ? names[err] : "unknown link error";
 }
 
-static bool send_all(int fd, const void *p, size_t n)
+static bool send_all(struct conn *c, const void *p, size_t n)
 {
-	return send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)n;
+	struct iovec iov = {(void *)p, n};
+
+	if (c->ssl)
+		return sf_tls_writev(c->ssl, &iov, 1) == (ssize_t)n;
+	return send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)n;
 }
 
 static void send_reply(struct conn *c, uint32_t err)
@@ -178,7 +185,7 @@ static void send_reply(struct conn *c, uint32_t err)
 		sf_put_le32(p, common);
 		sf_put_le32(p + 4, c->l->ops->channel_caps(c->l->data, c->info.channel_type));
 	}
-	if (!send_all(c->fd, out, HDR_SIZE + body))
+	if (!send_all(c, out, HDR_SIZE + body))
 		err = SPICE_LINK_ERR_ERROR;
 	if (err != SPICE_LINK_ERR_OK) {
 		conn_fail(c, sf_link_err_str(err));
@@ -199,16 +206,19 @@ static void finish(struct conn *c)
 	uint8_t res[4];
 	int fd;
 
+	c->info.ssl = c->ssl; /* check() applies the channel security policy */
 	if (err == SPICE_LINK_ERR_OK)
 		err = l->ops->check(l->data, &c->info);
 	sf_put_le32(res, err);
-	if (!send_all(c->fd, res, 4) || err != SPICE_LINK_ERR_OK) {
+	if (!send_all(c, res, 4) || err != SPICE_LINK_ERR_OK) {
 		conn_fail(c, sf_link_err_str(err == SPICE_LINK_ERR_OK ? SPICE_LINK_ERR_ERROR : err));
 		return;
 	}
 	fd = c->fd;
 	c->fd = -1;
 	struct sf_link_info info = c->info;
+	info.ssl = c->ssl; /* moves with the fd */
+	c->ssl = NULL;
 	conn_close(c);
 	l->ops->adopt(l->data, fd, &info);
 }
@@ -219,6 +229,8 @@ static bool step(struct conn *c)
 	uint32_t err, size;
 
 	switch (c->st) {
+	case ST_TLS: /* handled in on_readable() */
+		return true;
 	case ST_HEADER:
 		err = sf_link_parse_header(c->buf, HDR_SIZE, &size);
 		if (err != SPICE_LINK_ERR_OK) {
@@ -237,7 +249,7 @@ static bool step(struct conn *c)
 		if (sf_get_le32(c->buf) != SPICE_COMMON_CAP_AUTH_SPICE) {
 			uint8_t res[4];
 			sf_put_le32(res, SPICE_LINK_ERR_INVALID_DATA);
-			send_all(c->fd, res, 4);
+			send_all(c, res, 4);
 			conn_fail(c, "unsupported auth mechanism");
 			return false;
 		}
@@ -260,8 +272,25 @@ static void on_readable(void *data, int fd, uint32_t events)
 		conn_fail(c, "hang-up during link");
 		return;
 	}
+	if (c->st == ST_TLS) {
+		int r = sf_tls_handshake(c->ssl);
+		if (r < 0) {
+			conn_fail(c, "TLS handshake failed");
+			return;
+		}
+		if (r == 0)
+			return;
+		c->st = ST_HEADER;
+		sf_loop_watch_update(c->watch, EPOLLIN);
+	}
 	for (int rounds = 0; rounds < 8; rounds++) {
-		ssize_t n = recv(fd, c->buf + c->have, c->need - c->have, 0);
+		ssize_t n = c->ssl ? sf_tls_read(c->ssl, c->buf + c->have, c->need - c->have)
+				   : recv(fd, c->buf + c->have, c->need - c->have, 0);
+		if (c->ssl && n < 0) {
+			if (n != -EAGAIN)
+				conn_fail(c, "TLS read error during link");
+			return;
+		}
 		if (n == 0) {
 			conn_fail(c, "eof during link");
 			return;
@@ -324,6 +353,22 @@ int sf_linker_accept(struct sf_linker *l, int fd)
 	return accept_conn(l, fd) ? 0 : -ENOMEM;
 }
 
+int sf_linker_accept_tls(struct sf_linker *l, int fd, void *ssl, bool trusted)
+{
+	struct conn *c = accept_conn(l, fd);
+
+	if (!c) {
+		SSL_free(ssl);
+		return -ENOMEM;
+	}
+	c->ssl = ssl;
+	c->trusted = trusted;
+	c->st = ST_TLS;
+	/* the handshake may need to write as well as read */
+	sf_loop_watch_update(c->watch, EPOLLIN | EPOLLOUT);
+	return 0;
+}
+
 int sf_linker_accept_trusted(struct sf_linker *l, int fd)
 {
 	struct conn *c = accept_conn(l, fd);
@@ -351,6 +396,7 @@ static struct conn *accept_conn(struct sf_linker *l, int fd)
 	memset(c, 0, offsetof(struct conn, buf));
 	c->l = l;
 	c->fd = fd;
+	c->st = ST_HEADER;
 	c->need = HDR_SIZE;
 	c->next = l->conns;
 	if (l->conns)

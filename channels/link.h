@@ -24,6 +24,7 @@ struct sf_link_info {
 	uint32_t common_caps[SF_CAPS_WORDS];
 	uint32_t channel_caps[SF_CAPS_WORDS];
 	bool mini_header;
+	void *ssl; /* SSL * when linked on the TLS port; owned with the fd */
 };
 
 /* Parse the 16-byte link header. Returns SPICE_LINK_ERR_OK and the body size,
@@ -63,6 +64,9 @@ void sf_linker_set_timeout(struct sf_linker *l, unsigned ms);
 /* Start the handshake on an accepted, non-blocking socket; takes @fd.
  * Returns 0 or -errno (then @fd is closed). Thread: main. */
 int sf_linker_accept(struct sf_linker *l, int fd);
+
+/* The same for a TLS socket: the handshake runs first; takes @ssl. */
+int sf_linker_accept_tls(struct sf_linker *l, int fd, void *ssl, bool trusted);
 
 /* The same for a socket the embedder vouches for (spice_server_add_client
  * with skip_auth): the ticket is read but not checked. */

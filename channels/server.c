@@ -16,6 +16,7 @@
 #include "channels/link.h"
 #include "channels/main.h"
 #include "channels/marshal.h"
+#include "channels/tls.h"
 #include "engine/log.h"
 #include "engine/thread.h"
 
@@ -39,8 +40,10 @@ struct sf_server {
 	struct sf_loop *loop;
 	struct sf_ticket *ticket;
 	struct sf_linker *linker;
-	int lfd;
-	struct sf_watch *lwatch;
+	int lfd, tls_lfd;
+	struct sf_watch *lwatch, *tls_lwatch;
+	struct sf_tls *tls;
+	int tls_port;
 	int port;
 	struct sf_display *displays[SF_SERVER_MAX_DISPLAYS];
 	unsigned ndisplays;
@@ -107,6 +110,10 @@ static uint32_t channel_caps(void *data, uint8_t type)
 static uint32_t check(void *data, const struct sf_link_info *info)
 {
 	struct sf_server *srv = data;
+
+	if (!info->ssl && info->channel_type < 32 &&
+	    (srv->cfg.secure_channels >> info->channel_type & 1))
+		return SPICE_LINK_ERR_NEED_SECURED;
 
 	switch (info->channel_type) {
 	case SPICE_CHANNEL_MAIN:
@@ -193,6 +200,25 @@ static const struct sf_link_ops link_ops = {
 	.adopt = adopt,
 };
 
+static void on_accept_tls(void *data, int fd, uint32_t events)
+{
+	struct sf_server *srv = data;
+
+	(void)events;
+	for (int i = 0; i < 64; i++) {
+		int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		SSL *ssl;
+		if (c < 0)
+			return;
+		ssl = sf_tls_new(srv->tls, c);
+		if (!ssl) {
+			close(c);
+			continue;
+		}
+		sf_linker_accept_tls(srv->linker, c, ssl, false);
+	}
+}
+
 static void on_accept(void *data, int fd, uint32_t events)
 {
 	struct sf_server *srv = data;
@@ -221,7 +247,7 @@ struct sf_server *sf_server_create(const struct sf_server_config *cfg)
 		srv->cfg.senders = n > 0 ? (unsigned)n : 1;
 	}
 	srv->cfg.senders = SF_MIN(srv->cfg.senders, MAX_SENDERS);
-	srv->lfd = -1;
+	srv->lfd = srv->tls_lfd = -1;
 	srv->loop = sf_loop_create();
 	srv->ticket = sf_ticket_create();
 	if (!srv->loop || !srv->ticket)
@@ -362,7 +388,8 @@ int sf_server_listen_fd(struct sf_server *srv, int fd)
 	return srv->lwatch ? 0 : -errno;
 }
 
-int sf_server_listen(struct sf_server *srv)
+/* Returns a listening socket on @port or -errno. */
+static int bind_port(struct sf_server *srv, int portnum)
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE,
 				 .ai_family = srv->cfg.family};
@@ -370,7 +397,7 @@ int sf_server_listen(struct sf_server *srv)
 	char port[16];
 	int one = 1, fd = -1, e = EADDRNOTAVAIL;
 
-	snprintf(port, sizeof(port), "%d", srv->cfg.port);
+	snprintf(port, sizeof(port), "%d", portnum);
 	if (getaddrinfo(srv->cfg.addr && *srv->cfg.addr ? srv->cfg.addr : NULL, port, &hints,
 			&res) != 0)
 		return -EINVAL;
@@ -386,14 +413,63 @@ int sf_server_listen(struct sf_server *srv)
 		fd = -1;
 	}
 	freeaddrinfo(res);
+	return fd < 0 ? -e : fd;
+}
+
+static int listen_tls(struct sf_server *srv)
+{
+	int fd;
+
+	srv->tls = sf_tls_create(srv->cfg.tls_cert, srv->cfg.tls_key, srv->cfg.tls_ca,
+				 srv->cfg.tls_ciphers);
+	if (!srv->tls)
+		return -EINVAL;
+	fd = bind_port(srv, srv->cfg.tls_port);
 	if (fd < 0)
-		return -e;
+		return fd;
+	srv->tls_lfd = fd;
+	srv->tls_port = port_of(fd);
+	srv->tls_lwatch = sf_loop_watch_add(srv->loop, fd, EPOLLIN, on_accept_tls, srv);
+	return srv->tls_lwatch ? 0 : -errno;
+}
+
+int sf_server_listen(struct sf_server *srv)
+{
+	int fd, e;
+
+	if (srv->cfg.tls_cert) {
+		e = listen_tls(srv);
+		if (e < 0)
+			return e;
+	}
+	if (srv->cfg.port < 0)
+		return 0; /* TLS only */
+	fd = bind_port(srv, srv->cfg.port);
+	if (fd < 0)
+		return fd;
 	e = sf_server_listen_fd(srv, fd);
 	if (e < 0) {
 		close(fd);
 		srv->lfd = -1;
 	}
 	return e;
+}
+
+int sf_server_tls_port(const struct sf_server *srv)
+{
+	return srv->tls_port;
+}
+
+int sf_server_add_tls_client(struct sf_server *srv, int fd, bool skip_auth)
+{
+	SSL *ssl;
+
+	if (!srv->tls || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+		return -EINVAL;
+	ssl = sf_tls_new(srv->tls, fd);
+	if (!ssl)
+		return -ENOMEM;
+	return sf_linker_accept_tls(srv->linker, fd, ssl, skip_auth);
 }
 
 void sf_server_set_hooks(struct sf_server *srv, const struct sf_server_hooks *h, void *data)
@@ -483,6 +559,9 @@ void sf_server_destroy(struct sf_server *srv)
 	sf_loop_watch_remove(srv->lwatch);
 	if (srv->lfd >= 0)
 		close(srv->lfd);
+	sf_loop_watch_remove(srv->tls_lwatch);
+	if (srv->tls_lfd >= 0)
+		close(srv->tls_lfd);
 	srv->hooks = NULL; /* the embedder is tearing down: no more events */
 	sf_linker_destroy(srv->linker);
 	for (int tries = 0; srv->sessions && tries < 1000; tries++) {
@@ -511,5 +590,6 @@ void sf_server_destroy(struct sf_server *srv)
 	sf_loop_iterate(srv->loop, 0);
 	sf_loop_destroy(srv->loop);
 	sf_ticket_destroy(srv->ticket);
+	sf_tls_destroy(srv->tls);
 	free(srv);
 }

@@ -24,6 +24,9 @@ struct sf_server_config {
 	unsigned max_sessions;	  /* 0: 1024; multiple clients are on by default */
 	unsigned link_timeout_ms; /* 0: 10000 */
 	bool client_mouse;	  /* a tablet exists: offer client mouse mode */
+	int tls_port;		  /* with tls_cert: 0 picks a free port */
+	const char *tls_cert, *tls_key, *tls_ca, *tls_ciphers;
+	uint32_t secure_channels; /* bit (1 << channel type): TLS required */
 	int batch_ms;		  /* send-stage batching window; 0: 16 ms, <0: off */
 };
 
@@ -60,6 +63,7 @@ int sf_server_start(struct sf_server *srv);
 /* Bind and listen. Returns 0 or -errno. Thread: main. */
 int sf_server_listen(struct sf_server *srv);
 int sf_server_port(const struct sf_server *srv);
+int sf_server_tls_port(const struct sf_server *srv);
 
 /* The main loop: run it (sf_loop_run) or integrate it. */
 struct sf_loop *sf_server_loop(struct sf_server *srv);
@@ -84,6 +88,9 @@ void sf_server_set_modifiers(struct sf_server *srv, uint16_t mods);
 
 /* Serve an already connected socket (takes @fd). Thread: main. */
 int sf_server_add_client(struct sf_server *srv, int fd, bool skip_auth);
+
+/* The same on TLS (needs a TLS configuration). Thread: main. */
+int sf_server_add_tls_client(struct sf_server *srv, int fd, bool skip_auth);
 
 /* Use an already listening socket instead of binding. Thread: main. */
 int sf_server_listen_fd(struct sf_server *srv, int fd);

@@ -24,6 +24,10 @@ struct opts {
 	unsigned quit_after;
 	unsigned link_timeout;
 	unsigned max_clients;
+	int tls_port;
+	bool tls;
+	const char *tls_dir;
+	bool secure_only;
 };
 
 struct app {
@@ -36,7 +40,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: saffron-demo [--addr A] [--port P] [--password PW] [--static]\n"
 			"                    [--dump-frame PATH] [--senders N] [--quit-after SEC]\n"
-			"                    [--link-timeout MS] [--max-clients N]\n");
+			"                    [--link-timeout MS] [--max-clients N]\n"
+			"                    [--tls-port P --tls-dir DIR [--secure-only]]\n");
 }
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -47,11 +52,13 @@ static int parse(int argc, char **argv, struct opts *o)
 		{"dump-frame", required_argument, 0, 'd'}, {"senders", required_argument, 0, 'n'},
 		{"quit-after", required_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
 		{"link-timeout", required_argument, 0, 't'}, {"max-clients", required_argument, 0, 'm'},
+		{"tls-port", required_argument, 0, 'T'}, {"tls-dir", required_argument, 0, 'D'},
+		{"secure-only", no_argument, 0, 'S'},
 		{0, 0, 0, 0}};
 	int c;
 
 	*o = (struct opts){.addr = "127.0.0.1", .port = 5900};
-	while ((c = getopt_long(argc, argv, "a:p:w:sd:n:q:t:m:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:p:w:sd:n:q:t:m:T:D:Sh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'a': o->addr = optarg; break;
 		case 'p': o->port = atoi(optarg); break;
@@ -62,6 +69,9 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'q': o->quit_after = (unsigned)atoi(optarg); break;
 		case 't': o->link_timeout = (unsigned)atoi(optarg); break;
 		case 'm': o->max_clients = (unsigned)atoi(optarg); break;
+		case 'T': o->tls_port = atoi(optarg); o->tls = true; break;
+		case 'D': o->tls_dir = optarg; break;
+		case 'S': o->secure_only = true; break;
 		default: usage(); return -1;
 		}
 	}
@@ -221,6 +231,8 @@ static int serve(struct app *a, const struct opts *o)
 		if (quit)
 			sf_loop_timer_arm(quit, o->quit_after * 1000ull, false);
 	}
+	if (sf_server_tls_port(a->srv))
+		printf("saffron-demo: tls on %s:%d\n", o->addr, sf_server_tls_port(a->srv));
 	printf("saffron-demo: listening on %s:%d\n", o->addr, sf_server_port(a->srv));
 	fflush(stdout);
 	r = sf_loop_run(loop);
@@ -254,6 +266,19 @@ int main(int argc, char **argv)
 	cfg.senders = o.senders;
 	cfg.link_timeout_ms = o.link_timeout;
 	cfg.max_sessions = o.max_clients;
+	char cert[512], key[512], ca[512];
+	if (o.tls) {
+		/* DIR holds server-cert.pem, server-key.pem, ca-cert.pem (tests/tls) */
+		snprintf(cert, sizeof(cert), "%s/server-cert.pem", o.tls_dir ? o.tls_dir : ".");
+		snprintf(key, sizeof(key), "%s/server-key.pem", o.tls_dir ? o.tls_dir : ".");
+		snprintf(ca, sizeof(ca), "%s/ca-cert.pem", o.tls_dir ? o.tls_dir : ".");
+		cfg.tls_port = o.tls_port;
+		cfg.tls_cert = cert;
+		cfg.tls_key = key;
+		cfg.tls_ca = ca;
+		if (o.secure_only)
+			cfg.secure_channels = ~0u;
+	}
 	cfg.client_mouse = true;
 	a.srv = sf_server_create(&cfg);
 	a.guest = sf_guest_create();

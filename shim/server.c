@@ -123,6 +123,16 @@ SF_EXPORT int spice_server_init(SpiceServer *s, SpiceCoreInterface *core)
 	cfg.family = s->family;
 	cfg.port = s->port;
 	cfg.client_mouse = s->tablet != NULL;
+	if (s->tls_port > 0) {
+		cfg.tls_port = s->tls_port;
+		cfg.tls_cert = s->tls_cert;
+		cfg.tls_key = s->tls_key;
+		cfg.tls_ca = s->tls_ca;
+		cfg.tls_ciphers = s->tls_ciphers;
+		if (s->port <= 0)
+			cfg.port = -1; /* TLS only */
+	}
+	cfg.secure_channels = s->secure_channels;
 	/* spice.h has no call for it: clients are unlimited unless the env says */
 	if (getenv("SAFFRON_MAX_CLIENTS"))
 		cfg.max_sessions = (unsigned)atoi(getenv("SAFFRON_MAX_CLIENTS"));
@@ -136,7 +146,7 @@ SF_EXPORT int spice_server_init(SpiceServer *s, SpiceCoreInterface *core)
 	if (s->listen_fd >= 0)
 		r = sf_server_listen_fd(s->srv, s->listen_fd);
 	else
-		r = s->port > 0 ? sf_server_listen(s->srv) : 0;
+		r = s->port > 0 || s->tls_port > 0 ? sf_server_listen(s->srv) : 0;
 	if (r < 0) {
 		sf_log_error("cannot listen on %s:%d: %s", s->addr ? s->addr : "*", s->port,
 			     strerror(-r));
@@ -176,6 +186,10 @@ SF_EXPORT void spice_server_destroy(SpiceServer *s)
 	free(s->ticket);
 	free(s->video_codecs);
 	free(s->name);
+	free(s->tls_cert);
+	free(s->tls_key);
+	free(s->tls_ca);
+	free(s->tls_ciphers);
 	free(s);
 }
 
@@ -256,19 +270,33 @@ SF_EXPORT int spice_server_set_ticket(SpiceServer *s, const char *passwd, int li
 	return s->srv ? apply_auth(s) : 0;
 }
 
-/* TLS arrives with the security issue; until then a TLS port is refused
- * clearly instead of silently serving plain text. */
+static char *dup_or_null(const char *s)
+{
+	return s && *s ? strdup(s) : NULL;
+}
+
+/* Applied at spice_server_init(). Encrypted keys and DH files are not
+ * supported (OpenSSL 3 picks ECDHE/DHE groups itself): refused clearly. */
 SF_EXPORT int spice_server_set_tls(SpiceServer *s, int port, const char *ca_cert_file,
 				   const char *certs_file, const char *private_key_file,
 				   const char *key_passwd, const char *dh_key_file,
 				   const char *ciphersuite)
 {
-	(void)s, (void)ca_cert_file, (void)certs_file, (void)private_key_file, (void)key_passwd,
-		(void)dh_key_file, (void)ciphersuite;
+	(void)dh_key_file;
 	if (port == 0)
 		return 0;
-	sf_log_error("TLS (tls-port=%d) is not supported by this Saffron build", port);
-	return -1;
+	if (port < 0 || port > 0xffff || !certs_file || !private_key_file)
+		return -1;
+	if (key_passwd && *key_passwd) {
+		sf_log_error("TLS: password-protected private keys are not supported");
+		return -1;
+	}
+	s->tls_port = port;
+	s->tls_cert = dup_or_null(certs_file);
+	s->tls_key = dup_or_null(private_key_file);
+	s->tls_ca = dup_or_null(ca_cert_file);
+	s->tls_ciphers = dup_or_null(ciphersuite);
+	return 0;
 }
 
 SF_EXPORT int spice_server_add_client(SpiceServer *s, int socket, int skip_auth)
@@ -278,9 +306,7 @@ SF_EXPORT int spice_server_add_client(SpiceServer *s, int socket, int skip_auth)
 
 SF_EXPORT int spice_server_add_ssl_client(SpiceServer *s, int socket, int skip_auth)
 {
-	(void)s, (void)socket, (void)skip_auth;
-	sf_log_error("TLS clients are not supported by this Saffron build");
-	return -1;
+	return s->srv && sf_server_add_tls_client(s->srv, socket, skip_auth != 0) == 0 ? 0 : -1;
 }
 
 static bool version_ok(const SpiceBaseInterface *sif, uint32_t major, uint32_t min_minor)
@@ -416,13 +442,24 @@ SF_EXPORT int spice_server_set_channel_security(SpiceServer *s, const char *chan
 	static const char *const names[] = {"main",	"display",   "inputs", "cursor",
 					    "playback", "record",    "smartcard", "usbredir",
 					    "port",	"webdav"};
+	/* SPICE channel types in the order of names[] */
+	static const uint8_t types[] = {1, 2, 3, 4, 5, 6, 8, 9, 10, 11};
+	bool tls_only = !(security & SPICE_CHANNEL_SECURITY_NONE);
+
 	if (!channel) {
 		s->default_security = security;
+		s->secure_channels = tls_only ? ~0u : 0;
 		return 0;
 	}
-	for (size_t i = 0; i < SF_ARRAY_SIZE(names); i++)
-		if (strcmp(channel, names[i]) == 0)
-			return security & SPICE_CHANNEL_SECURITY_NONE ? 0 : -1;
+	for (size_t i = 0; i < SF_ARRAY_SIZE(names); i++) {
+		if (strcmp(channel, names[i]) != 0)
+			continue;
+		if (tls_only)
+			s->secure_channels |= 1u << types[i];
+		else
+			s->secure_channels &= ~(1u << types[i]);
+		return 0;
+	}
 	return -1;
 }
 

@@ -36,6 +36,9 @@ struct RedsState {
 	char *video_codecs;
 	bool playback_compression, agent_mouse, agent_copypaste, agent_file_xfer;
 	int default_security;
+	uint32_t secure_channels; /* bit per channel type: TLS only */
+	int tls_port;
+	char *tls_cert, *tls_key, *tls_ca, *tls_ciphers;
 	char *name;
 	uint8_t uuid[16];
 	/* interfaces */

@@ -57,6 +57,10 @@ static gboolean tick(gpointer data)
 
 	(void)data;
 	if (++t.ticks > TIMEOUT_TICKS) {
+		uint32_t v = 0;
+		pixel(5, 5, &v);
+		fprintf(stderr, "glib-client: primary=%d cursor=%dx%d inputs=%d pixel(5,5)=%06x\n",
+			t.primary, t.cursor_w, t.cursor_h, t.inputs_open, v);
 		finish(1, t.fail ? t.fail : "timeout");
 		return G_SOURCE_REMOVE;
 	}
@@ -154,7 +158,12 @@ int main(int argc, char **argv)
 	}
 	t.loop = g_main_loop_new(NULL, FALSE);
 	s = spice_session_new();
-	g_object_set(s, "host", "127.0.0.1", "port", argv[1], NULL);
+	/* SF_TLS_PORT / SF_CA_FILE: link every channel over TLS instead */
+	if (getenv("SF_TLS_PORT"))
+		g_object_set(s, "host", "127.0.0.1", "tls-port", getenv("SF_TLS_PORT"), "ca-file",
+			     getenv("SF_CA_FILE"), NULL);
+	else
+		g_object_set(s, "host", "127.0.0.1", "port", argv[1], NULL);
 	if (argc > 2)
 		g_object_set(s, "password", argv[2], NULL);
 	g_signal_connect(s, "channel-new", G_CALLBACK(channel_new), NULL);

@@ -55,4 +55,25 @@ check "SeaBIOS screens match (>= 99.5% of pixels)" \
 	"$BUILD/tests/ppmcmp" "$TMP/saffron.ppm" "$TMP/reference.ppm" 99.5
 "$BUILD/tests/ppmcmp" "$TMP/saffron.ppm" "$TMP/reference.ppm" 99.5 | sed 's/^/# /'
 cp "$TMP/saffron.ppm" "$BUILD/qemu-seabios-saffron.ppm" 2>/dev/null
+
+# QEMU's own TLS configuration (tls-port, x509-dir) through the shim
+tls_shot() {
+	port=$(free_port)
+	tport=$(free_port)
+	env $SAN_ENV LD_LIBRARY_PATH="$PWD/$BUILD/shim" qemu-system-x86_64 -accel tcg -nodefaults \
+		-device qxl-vga -display none -spice \
+		"port=$port,tls-port=$tport,addr=127.0.0.1,disable-ticketing=on,x509-dir=$PWD/tests/tls" \
+		>"$TMP/tls.log" 2>&1 &
+	qpid=$!
+	for _ in $(seq 1 30); do
+		sleep 1
+		SSL_CERT_FILE=$PWD/tests/tls/ca-cert.pem timeout 15 spicy-screenshot -h 127.0.0.1 \
+			-s "$tport" -o "$TMP/tls.ppm" >/dev/null 2>&1 &&
+			"$BUILD/tests/ppmcmp" "$TMP/tls.ppm" "$TMP/saffron.ppm" 99.5 >/dev/null && break
+	done
+	kill "$qpid" 2>/dev/null
+	wait "$qpid" 2>/dev/null
+	"$BUILD/tests/ppmcmp" "$TMP/tls.ppm" "$TMP/saffron.ppm" 99.5
+}
+check "QEMU on the shim with tls-port/x509-dir: same screen over TLS" tls_shot
 finish

@@ -325,6 +325,15 @@ int main(int argc, char **argv)
 		g_password = argv[2];
 	if (argc > 3 && strcmp(argv[3], "limit1") == 0)
 		return limit_test();
+	if (argc > 3 && strcmp(argv[3], "need-secured") == 0) {
+		int fd = dial();
+		report(do_link(fd, 0, SPICE_CHANNEL_MAIN, g_password) == SPICE_LINK_ERR_NEED_SECURED &&
+			       closes(fd),
+		       "plain link to a secure-only server gets NEED_SECURED");
+		close(fd);
+		printf("1..%d\n", g_case);
+		return g_failed;
+	}
 	held = good_main(&session);
 	report(held >= 0, "good client links (held through the bad ones)");
 	if (held >= 0) {
