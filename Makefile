@@ -82,6 +82,13 @@ $(BUILD)/tests/unit: $(UNIT_OBJS) $(BUILD)/shim/memslot.o $(BUILD)/shim/qxl-pars
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/tests/soak-client: $(BUILD)/tests/soak/soak.o $(BUILD)/libsaffron.a
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+soak: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/soak-client
+	$(Q)BUILD=$(BUILD) sh tests/soak/run.sh
+
 $(BUILD)/tests/ppmcmp: $(BUILD)/tests/e2e/ppmcmp.o
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 
@@ -165,5 +172,5 @@ format-check:
 clean:
 	rm -rf build
 
-.PHONY: all deps test run asan tsan fuzz fuzz-smoke format format-check clean bench
+.PHONY: all deps test run asan tsan fuzz fuzz-smoke format format-check clean bench soak
 -include $(LIB_OBJS:.o=.d) $(DEMO_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(SHIM_OBJS:.o=.d)
