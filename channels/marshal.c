@@ -142,31 +142,40 @@ struct sf_buf *sf_marshal_fill(uint32_t surface_id, const struct sf_rect *r, uin
 	return sf_wbuf_finish(&w);
 }
 
+/* DisplayBase, Copy (whole image, no mask) and the ImageDescriptor of a
+ * @w x @h image of @type; the image's own payload follows. */
+static void put_copy_head(struct sf_wbuf *w, uint32_t surface_id, const struct sf_rect *r,
+			  uint64_t id, uint8_t type)
+{
+	uint32_t w_px = (uint32_t)sf_rect_w(r), h_px = (uint32_t)sf_rect_h(r), img_off;
+	struct sf_rect src = {0, 0, (int32_t)w_px, (int32_t)h_px};
+
+	put_base(w, surface_id, r);
+	img_off = sf_wbuf_pos(w);
+	sf_wbuf_u32(w, 0); /* src_bitmap, patched below */
+	put_rect(w, &src);
+	sf_wbuf_u16(w, SPICE_ROPD_OP_PUT);
+	sf_wbuf_u8(w, SPICE_IMAGE_SCALE_MODE_NEAREST);
+	put_no_mask(w);
+	sf_wbuf_patch_u32(w, img_off, sf_wbuf_pos(w));
+	sf_wbuf_u64(w, id);
+	sf_wbuf_u8(w, type);
+	sf_wbuf_u8(w, 0);
+	sf_wbuf_u32(w, w_px);
+	sf_wbuf_u32(w, h_px);
+}
+
 /* The visible part of @img is sent as a tightly packed top-down bitmap. */
 struct sf_buf *sf_marshal_copy(uint32_t surface_id, const struct sf_rect *r,
 			       const struct sf_image *img, int32_t src_x, int32_t src_y)
 {
 	uint32_t w_px = (uint32_t)sf_rect_w(r), h_px = (uint32_t)sf_rect_h(r);
-	uint32_t stride = w_px * 4, img_off;
-	struct sf_rect src = {0, 0, (int32_t)w_px, (int32_t)h_px};
+	uint32_t stride = w_px * 4;
 	struct sf_wbuf w;
 	uint8_t *p;
 
 	sf_wbuf_init(&w, SPICE_MSG_DISPLAY_DRAW_COPY, 96 + stride * h_px);
-	put_base(&w, surface_id, r);
-	img_off = sf_wbuf_pos(&w);
-	sf_wbuf_u32(&w, 0); /* src_bitmap, patched below */
-	put_rect(&w, &src);
-	sf_wbuf_u16(&w, SPICE_ROPD_OP_PUT);
-	sf_wbuf_u8(&w, SPICE_IMAGE_SCALE_MODE_NEAREST);
-	put_no_mask(&w);
-	sf_wbuf_patch_u32(&w, img_off, sf_wbuf_pos(&w));
-	/* ImageDescriptor */
-	sf_wbuf_u64(&w, img->id);
-	sf_wbuf_u8(&w, SPICE_IMAGE_TYPE_BITMAP);
-	sf_wbuf_u8(&w, 0);
-	sf_wbuf_u32(&w, w_px);
-	sf_wbuf_u32(&w, h_px);
+	put_copy_head(&w, surface_id, r, img->id, SPICE_IMAGE_TYPE_BITMAP);
 	/* BitmapData */
 	sf_wbuf_u8(&w, SPICE_BITMAP_FMT_32BIT);
 	sf_wbuf_u8(&w, SPICE_BITMAP_FLAGS_TOP_DOWN);
@@ -184,26 +193,13 @@ struct sf_buf *sf_marshal_copy(uint32_t surface_id, const struct sf_rect *r,
 struct sf_buf *sf_marshal_copy_lz4(uint32_t surface_id, const struct sf_rect *r,
 				   const struct sf_image *img, int32_t src_x, int32_t src_y)
 {
-	uint32_t w_px = (uint32_t)sf_rect_w(r), h_px = (uint32_t)sf_rect_h(r), img_off, size_off;
-	struct sf_rect src = {0, 0, (int32_t)w_px, (int32_t)h_px};
+	uint32_t w_px = (uint32_t)sf_rect_w(r), h_px = (uint32_t)sf_rect_h(r), size_off;
 	size_t bound = sf_lz4_bound(w_px, h_px), n;
 	struct sf_wbuf w;
 	uint8_t *p;
 
 	sf_wbuf_init(&w, SPICE_MSG_DISPLAY_DRAW_COPY, (uint32_t)SF_MIN(bound + 96, 1u << 20));
-	put_base(&w, surface_id, r);
-	img_off = sf_wbuf_pos(&w);
-	sf_wbuf_u32(&w, 0);
-	put_rect(&w, &src);
-	sf_wbuf_u16(&w, SPICE_ROPD_OP_PUT);
-	sf_wbuf_u8(&w, SPICE_IMAGE_SCALE_MODE_NEAREST);
-	put_no_mask(&w);
-	sf_wbuf_patch_u32(&w, img_off, sf_wbuf_pos(&w));
-	sf_wbuf_u64(&w, img->id);
-	sf_wbuf_u8(&w, SPICE_IMAGE_TYPE_LZ4);
-	sf_wbuf_u8(&w, 0);
-	sf_wbuf_u32(&w, w_px);
-	sf_wbuf_u32(&w, h_px);
+	put_copy_head(&w, surface_id, r, img->id, SPICE_IMAGE_TYPE_LZ4);
 	size_off = sf_wbuf_pos(&w);
 	sf_wbuf_u32(&w, 0); /* BinaryData.data_size, patched below */
 	p = sf_wbuf_space(&w, bound);
