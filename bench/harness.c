@@ -19,10 +19,10 @@
 #include <unistd.h>
 #include <spice.h>
 
-#define W 800
-#define H 600
+#define W	    800
+#define H	    600
 #define MAX_WATCHES 16384
-#define MAX_TIMERS 16384
+#define MAX_TIMERS  16384
 #define MIN64(a, b) ((a) < (b) ? (a) : (b))
 
 /* ---- a minimal SpiceCoreInterface on poll() (main thread) ---- */
@@ -102,12 +102,17 @@ static void channel_event(int event, SpiceChannelEventInfo *info)
 }
 
 static SpiceCoreInterface core = {
-	.base = {.type = SPICE_INTERFACE_CORE, .description = "bench core",
+	.base = {.type = SPICE_INTERFACE_CORE,
+		 .description = "bench core",
 		 .major_version = SPICE_INTERFACE_CORE_MAJOR,
 		 .minor_version = SPICE_INTERFACE_CORE_MINOR},
-	.timer_add = timer_add, .timer_start = timer_start, .timer_cancel = timer_cancel,
-	.timer_remove = timer_remove, .watch_add = watch_add,
-	.watch_update_mask = watch_update_mask, .watch_remove = watch_remove,
+	.timer_add = timer_add,
+	.timer_start = timer_start,
+	.timer_cancel = timer_cancel,
+	.timer_remove = timer_remove,
+	.watch_add = watch_add,
+	.watch_update_mask = watch_update_mask,
+	.watch_remove = watch_remove,
 	.channel_event = channel_event,
 };
 
@@ -121,7 +126,7 @@ static void core_iterate(int max_ms)
 	for (int i = 0; i < MAX_TIMERS; i++)
 		if (timers[i].used && timers[i].armed)
 			timeout = (int)MIN64((int64_t)timeout,
-						 timers[i].due > t ? (int64_t)(timers[i].due - t) : 0);
+					     timers[i].due > t ? (int64_t)(timers[i].due - t) : 0);
 	for (int i = 0; i < MAX_WATCHES; i++) {
 		if (!watches[i].used)
 			continue;
@@ -133,7 +138,9 @@ static void core_iterate(int max_ms)
 	if (poll(pfd, (nfds_t)n, timeout) > 0)
 		for (int k = 0; k < n; k++) {
 			struct SpiceWatch *w = &watches[idx[k]];
-			int ev = (pfd[k].revents & (POLLIN | POLLHUP | POLLERR) ? SPICE_WATCH_EVENT_READ : 0) |
+			int ev = (pfd[k].revents & (POLLIN | POLLHUP | POLLERR)
+					  ? SPICE_WATCH_EVENT_READ
+					  : 0) |
 				 (pfd[k].revents & POLLOUT ? SPICE_WATCH_EVENT_WRITE : 0);
 			if (w->used && w->fd == pfd[k].fd && (ev & w->mask))
 				w->fn(w->fd, ev & w->mask, w->opaque);
@@ -253,14 +260,23 @@ static int client_monitors_config(QXLInstance *qin, VDAgentMonitorsConfig *mc)
 }
 
 static QXLInterface qxl_if = {
-	.base = {.type = SPICE_INTERFACE_QXL, .description = "bench qxl",
-		 .major_version = SPICE_INTERFACE_QXL_MAJOR, .minor_version = SPICE_INTERFACE_QXL_MINOR},
-	.attached_worker = attached_worker, .set_compression_level = set_compression_level,
-	.set_mm_time = set_mm_time, .get_init_info = get_init_info, .get_command = get_command,
-	.req_cmd_notification = req_cmd_notification, .release_resource = release_resource,
-	.get_cursor_command = get_cursor_command, .req_cursor_notification = req_cursor_notification,
-	.notify_update = notify_update, .flush_resources = flush_resources,
-	.async_complete = async_complete, .update_area_complete = update_area_complete,
+	.base = {.type = SPICE_INTERFACE_QXL,
+		 .description = "bench qxl",
+		 .major_version = SPICE_INTERFACE_QXL_MAJOR,
+		 .minor_version = SPICE_INTERFACE_QXL_MINOR},
+	.attached_worker = attached_worker,
+	.set_compression_level = set_compression_level,
+	.set_mm_time = set_mm_time,
+	.get_init_info = get_init_info,
+	.get_command = get_command,
+	.req_cmd_notification = req_cmd_notification,
+	.release_resource = release_resource,
+	.get_cursor_command = get_cursor_command,
+	.req_cursor_notification = req_cursor_notification,
+	.notify_update = notify_update,
+	.flush_resources = flush_resources,
+	.async_complete = async_complete,
+	.update_area_complete = update_area_complete,
 	.set_client_capabilities = set_client_capabilities,
 	.client_monitors_config = client_monitors_config,
 };
@@ -287,7 +303,8 @@ static struct update *draw(int x, int y, int w, int h, uint8_t type)
 	u->drawable.bbox = (QXLRect){.top = y, .left = x, .bottom = y + h, .right = x + w};
 	u->drawable.effect = QXL_EFFECT_OPAQUE;
 	u->drawable.type = type;
-	u->drawable.surfaces_dest[0] = u->drawable.surfaces_dest[1] = u->drawable.surfaces_dest[2] = -1;
+	u->drawable.surfaces_dest[0] = u->drawable.surfaces_dest[1] = u->drawable.surfaces_dest[2] =
+		-1;
 	return u;
 }
 
@@ -334,7 +351,8 @@ static uint32_t hash32(uint32_t x)
 }
 static uint32_t glyphs(int x, int y, uint32_t seed)
 {
-	bool ink = x % 8 < 6 && y > 1 && y < 11 && !(hash32(seed ^ (uint32_t)(x * 31 + y * 977)) & 3);
+	bool ink =
+		x % 8 < 6 && y > 1 && y < 11 && !(hash32(seed ^ (uint32_t)(x * 31 + y * 977)) & 3);
 	return ink ? 0x101010 : 0xf0f0f0;
 }
 static uint32_t photo(int x, int y, uint32_t seed)
@@ -346,7 +364,9 @@ static uint32_t frame(int x, int y, uint32_t seed)
 {
 	int cx = (int)(seed * 9 % 640), cy = (int)(seed * 5 % 360);
 	int dx = x - cx, dy = y - cy;
-	return dx * dx + dy * dy < 2500 ? 0xffcc00 : (uint32_t)(x * 255 / 640) << 8 | (uint32_t)(y * 255 / 360);
+	return dx * dx + dy * dy < 2500
+		       ? 0xffcc00
+		       : (uint32_t)(x * 255 / 640) << 8 | (uint32_t)(y * 255 / 360);
 }
 
 /* Issue command number @i of @workload. */
@@ -403,26 +423,43 @@ int main(int argc, char **argv)
 {
 	const char *workload = "office", *dump = NULL;
 	int port = 5900, clients = 1, count = 1000, wait_s = 120;
-	static const struct option lo[] = {{"port", 1, 0, 'p'}, {"clients", 1, 0, 'c'},
-					   {"workload", 1, 0, 'w'}, {"count", 1, 0, 'n'},
-					   {"dump", 1, 0, 'd'}, {"wait", 1, 0, 't'}, {0, 0, 0, 0}};
+	static const struct option lo[] = {
+		{"port", 1, 0, 'p'},  {"clients", 1, 0, 'c'}, {"workload", 1, 0, 'w'},
+		{"count", 1, 0, 'n'}, {"dump", 1, 0, 'd'},    {"wait", 1, 0, 't'},
+		{0, 0, 0, 0}};
 	int c;
 	SpiceServer *s;
 	QXLDevMemSlot slot = {.slot_group_id = 0, .slot_id = 0, .virt_end = ~(uintptr_t)0};
-	QXLDevSurfaceCreate surf = {.width = W, .height = H, .stride = W * 4,
-				    .format = SPICE_SURFACE_FMT_32_xRGB, .mouse_mode = 1};
+	QXLDevSurfaceCreate surf = {.width = W,
+				    .height = H,
+				    .stride = W * 4,
+				    .format = SPICE_SURFACE_FMT_32_xRGB,
+				    .mouse_mode = 1};
 	double cpu0, cpu1;
 	uint64_t t0, t1, next;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case 'p': port = atoi(optarg); break;
-		case 'c': clients = atoi(optarg); break;
-		case 'w': workload = optarg; break;
-		case 'n': count = atoi(optarg); break;
-		case 'd': dump = optarg; break;
-		case 't': wait_s = atoi(optarg); break;
-		default: return 2;
+		case 'p':
+			port = atoi(optarg);
+			break;
+		case 'c':
+			clients = atoi(optarg);
+			break;
+		case 'w':
+			workload = optarg;
+			break;
+		case 'n':
+			count = atoi(optarg);
+			break;
+		case 'd':
+			dump = optarg;
+			break;
+		case 't':
+			wait_s = atoi(optarg);
+			break;
+		default:
+			return 2;
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -445,11 +482,14 @@ int main(int argc, char **argv)
 	surf.mem = (uintptr_t)primary;
 	spice_qxl_create_primary_surface(&qxl, 0, &surf);
 	fill(0, 0, W, H, 0x204060);
-	fprintf(stderr, "harness: ready on port %d, waiting for %d display clients\n", port, clients);
-	for (t0 = now_ms(); display_clients < clients && !stop && now_ms() - t0 < (uint64_t)wait_s * 1000;)
+	fprintf(stderr, "harness: ready on port %d, waiting for %d display clients\n", port,
+		clients);
+	for (t0 = now_ms();
+	     display_clients < clients && !stop && now_ms() - t0 < (uint64_t)wait_s * 1000;)
 		core_iterate(50);
 	if (display_clients < clients)
-		fprintf(stderr, "harness: only %d of %d clients connected\n", display_clients, clients);
+		fprintf(stderr, "harness: only %d of %d clients connected\n", display_clients,
+			clients);
 	for (t0 = now_ms(); now_ms() - t0 < 2000 && !stop;) /* let initial frames go out */
 		core_iterate(20);
 	cpu0 = cpu_s();

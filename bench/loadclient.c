@@ -115,7 +115,8 @@ static int dial_link(uint8_t type, uint32_t conn_id)
 	sf_put_le32(m + 30, 18);
 	sf_put_le32(m + 34, caps);
 	/* display: decode LZ4 images, as spice-gtk built with liblz4 does */
-	sf_put_le32(m + 38, type == SPICE_CHANNEL_DISPLAY ? 1u << SPICE_DISPLAY_CAP_LZ4_COMPRESSION : 0);
+	sf_put_le32(m + 38,
+		    type == SPICE_CHANNEL_DISPLAY ? 1u << SPICE_DISPLAY_CAP_LZ4_COMPRESSION : 0);
 	wr(fd, m, sizeof(m));
 	if (!rd_full(fd, h, 16) || (size = sf_get_le32(h + 12)) > sizeof(body) || size < 4 + 162 ||
 	    !rd_full(fd, body, size) || sf_get_le32(body) != 0)
@@ -232,7 +233,8 @@ static void draw(struct client *cl, uint16_t type, const uint8_t *p, uint32_t si
 		if (!r.err && img + 22 <= size && p[img + 8] == SPICE_IMAGE_TYPE_LZ4) {
 			uint32_t w = sf_get_le32(p + img + 10), h = sf_get_le32(p + img + 14);
 			uint32_t len = sf_get_le32(p + img + 18);
-			uint32_t *tmp = w && h && w <= FW && h <= FH ? malloc((size_t)w * h * 4) : NULL;
+			uint32_t *tmp =
+				w && h && w <= FW && h <= FH ? malloc((size_t)w * h * 4) : NULL;
 			if (!tmp || len > size - img - 22 ||
 			    sf_lz4_decode(p + img + 22, len, w, h, tmp) < 0) {
 				free(tmp);
@@ -242,15 +244,17 @@ static void draw(struct client *cl, uint16_t type, const uint8_t *p, uint32_t si
 			for (int y = SF_MAX(top, 0); y < SF_MIN(bottom, FH); y++)
 				for (int x = SF_MAX(left, 0); x < SF_MIN(right, FW); x++) {
 					int iy = y - top + src_top, ix = x - left + src_left;
-					if (in_clip(&clip, x, y) && iy >= 0 && ix >= 0 && (uint32_t)iy < h &&
-					    (uint32_t)ix < w)
-						cl->fb[y * FW + x] = tmp[(size_t)iy * w + (size_t)ix] & 0xffffff;
+					if (in_clip(&clip, x, y) && iy >= 0 && ix >= 0 &&
+					    (uint32_t)iy < h && (uint32_t)ix < w)
+						cl->fb[y * FW + x] =
+							tmp[(size_t)iy * w + (size_t)ix] & 0xffffff;
 				}
 			free(tmp);
 			return;
 		}
 		if (r.err || img + 36 > size || p[img + 8] != SPICE_IMAGE_TYPE_BITMAP ||
-		    p[img + 18] != SPICE_BITMAP_FMT_32BIT || !(p[img + 19] & SPICE_BITMAP_FLAGS_TOP_DOWN)) {
+		    p[img + 18] != SPICE_BITMAP_FMT_32BIT ||
+		    !(p[img + 19] & SPICE_BITMAP_FLAGS_TOP_DOWN)) {
 			cl->undecodable = true;
 			return;
 		}
@@ -258,7 +262,8 @@ static void draw(struct client *cl, uint16_t type, const uint8_t *p, uint32_t si
 		d = p + img + 36;
 		for (int y = SF_MAX(top, 0); y < SF_MIN(bottom, FH); y++)
 			for (int x = SF_MAX(left, 0); x < SF_MIN(right, FW); x++) {
-				size_t off = (size_t)(y - top + src_top) * stride + (size_t)(x - left + src_left) * 4;
+				size_t off = (size_t)(y - top + src_top) * stride +
+					     (size_t)(x - left + src_left) * 4;
 				if (in_clip(&clip, x, y) && img + 36 + off + 4 <= size)
 					cl->fb[y * FW + x] = sf_get_le32(d + off) & 0xffffff;
 			}
@@ -275,7 +280,8 @@ static void draw(struct client *cl, uint16_t type, const uint8_t *p, uint32_t si
 					cl->fb[(top + y) * FW + left + x] = tmp[y * w + x];
 		free(tmp);
 	} else if (type != SPICE_MSG_DISPLAY_MARK && type != SPICE_MSG_DISPLAY_SURFACE_CREATE &&
-		   type != SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES && type != SPICE_MSG_DISPLAY_MONITORS_CONFIG &&
+		   type != SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES &&
+		   type != SPICE_MSG_DISPLAY_MONITORS_CONFIG &&
 		   type != SPICE_MSG_DISPLAY_INVAL_ALL_PIXMAPS) {
 		cl->undecodable = true; /* streams, other draws */
 	}
@@ -341,7 +347,8 @@ static uint32_t *load_ppm(const char *path)
 	FILE *f = fopen(path, "rb");
 	int w, h, m;
 	uint32_t *fb;
-	if (!f || fscanf(f, "P6 %d %d %d", &w, &h, &m) != 3 || w != FW || h != FH || fgetc(f) == EOF)
+	if (!f || fscanf(f, "P6 %d %d %d", &w, &h, &m) != 3 || w != FW || h != FH ||
+	    fgetc(f) == EOF)
 		return NULL;
 	fb = malloc((size_t)FW * FH * 4);
 	for (int i = 0; i < FW * FH; i++) {
@@ -356,8 +363,8 @@ static uint32_t *load_ppm(const char *path)
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {{"port", 1, 0, 'p'}, {"clients", 1, 0, 'c'},
-					   {"verify", 1, 0, 'v'}, {"stall", 1, 0, 's'},
+	static const struct option lo[] = {{"port", 1, 0, 'p'},	    {"clients", 1, 0, 'c'},
+					   {"verify", 1, 0, 'v'},   {"stall", 1, 0, 's'},
 					   {"stall-at", 1, 0, 'a'}, {0, 0, 0, 0}};
 	const char *expected = NULL;
 	int stall_s = 0, stall_at = 3, ep, opt;
@@ -367,12 +374,24 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (opt) {
-		case 'p': g_port = atoi(optarg); break;
-		case 'c': g_n = atoi(optarg); break;
-		case 'v': expected = optarg; g_verify = true; break;
-		case 's': stall_s = atoi(optarg); break;
-		case 'a': stall_at = atoi(optarg); break;
-		default: return 2;
+		case 'p':
+			g_port = atoi(optarg);
+			break;
+		case 'c':
+			g_n = atoi(optarg);
+			break;
+		case 'v':
+			expected = optarg;
+			g_verify = true;
+			break;
+		case 's':
+			stall_s = atoi(optarg);
+			break;
+		case 'a':
+			stall_at = atoi(optarg);
+			break;
+		default:
+			return 2;
 		}
 	}
 	signal(SIGTERM, on_sig);
@@ -418,8 +437,8 @@ int main(int argc, char **argv)
 	}
 	/* stopped: keep reading until every socket has been quiet for 3 s
 	 * (bounded), so what the server sent is decoded before comparing */
-	for (uint64_t quiet = now_ms(), start = quiet; g_verify && now_ms() - quiet < 3000 &&
-						       now_ms() - start < 300000;) {
+	for (uint64_t quiet = now_ms(), start = quiet;
+	     g_verify && now_ms() - quiet < 3000 && now_ms() - start < 300000;) {
 		int n = epoll_wait(ep, evs, 256, 200);
 		for (int i = 0; i < n; i++)
 			pump(evs[i].data.ptr);

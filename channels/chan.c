@@ -20,9 +20,9 @@
 
 SF_LOG_TOPIC("chan");
 
-#define FULL_HDR 18
-#define MINI_HDR 6
-#define BATCH_MSGS 64		   /* header+body pairs per writev */
+#define FULL_HDR     18
+#define MINI_HDR     6
+#define BATCH_MSGS   64		/* header+body pairs per writev */
 #define FLUSH_BUDGET (4u << 20) /* bytes per flush round before yielding the loop */
 
 struct item {
@@ -556,8 +556,8 @@ static void on_io(void *data, int fd, uint32_t events)
 	sf_chan_ref(c);
 	if (events & EPOLLOUT)
 		r = flush(c);
-	for (int rounds = 0; r == 0 && !c->close_done && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
-			     rounds < 4;
+	for (int rounds = 0;
+	     r == 0 && !c->close_done && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && rounds < 4;
 	     rounds++) {
 		ssize_t n = c->ssl ? sf_tls_read(c->ssl, c->in + c->in_len, c->in_cap - c->in_len)
 				   : recv(fd, c->in + c->in_len, c->in_cap - c->in_len, 0);

@@ -19,10 +19,10 @@
 
 SF_LOG_TOPIC("display");
 
-#define CMD_BATCH 256
-#define MAX_SURFACE_DIM 8192
-#define MAX_CURSOR_DIM 512
-#define DEFAULT_BACKLOG (16u << 20)
+#define CMD_BATCH	 256
+#define MAX_SURFACE_DIM	 8192
+#define MAX_CURSOR_DIM	 512
+#define DEFAULT_BACKLOG	 (16u << 20)
 #define OCCLUSION_WINDOW 128 /* recent draws a later opaque draw may supersede */
 
 enum kind { K_DISPLAY, K_CURSOR };
@@ -33,7 +33,7 @@ struct client {
 	struct sf_chan *chan;
 	enum kind kind;
 	atomic_uint ref;
-	atomic_int state;   /* producer: NORMAL->DROPPING, RESYNC->NORMAL; sender: DROPPING->RESYNC */
+	atomic_int state; /* producer: NORMAL->DROPPING, RESYNC->NORMAL; sender: DROPPING->RESYNC */
 	atomic_bool closed; /* set by the connection's on_close */
 	bool listed;	    /* producer only */
 	bool lz4;	    /* the client decodes SPICE_IMAGE_TYPE_LZ4 */
@@ -67,7 +67,7 @@ struct sf_display {
 	uint16_t hot_x, hot_y;
 	int16_t cur_x, cur_y;
 	bool cursor_visible;
-	uint64_t gen;	       /* bumped by every change to surface 0 */
+	uint64_t gen;		/* bumped by every change to surface 0 */
 	struct sf_buf *snap[2]; /* full copy of surface 0 at snap_gen, [raw, lz4] */
 	uint64_t snap_gen[2];
 	bool compress;
@@ -160,8 +160,8 @@ static void occlusion_add(struct sf_display *d, uint32_t sid, const struct sf_re
 		memmove(&d->drawn[0], &d->drawn[1], (OCCLUSION_WINDOW - 1) * sizeof(d->drawn[0]));
 		d->ndrawn--;
 	}
-	d->drawn[d->ndrawn++] = (struct drawn){sid, *r, {b0 ? sf_buf_ref(b0) : NULL,
-							 b1 ? sf_buf_ref(b1) : NULL}};
+	d->drawn[d->ndrawn++] =
+		(struct drawn){sid, *r, {b0 ? sf_buf_ref(b0) : NULL, b1 ? sf_buf_ref(b1) : NULL}};
 }
 
 /* ---- fan-out (producer) ---- */
@@ -179,8 +179,8 @@ static void fanout(struct sf_display *d, enum kind kind, struct sf_buf *b)
 	if (!b)
 		return;
 	for (struct client *c = d->clients; c; c = c->next) {
-		if (c->kind != kind || atomic_load_explicit(&c->state, memory_order_acquire) !=
-					       CS_NORMAL)
+		if (c->kind != kind ||
+		    atomic_load_explicit(&c->state, memory_order_acquire) != CS_NORMAL)
 			continue;
 		if (sf_chan_backlog(c->chan) > d->backlog_limit) {
 			/* release: pairs with the acquire in on_drained() */
@@ -228,8 +228,8 @@ static void fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect
 
 	for (struct client *c = d->clients; c; c = c->next) {
 		bool lz4;
-		if (c->kind != K_DISPLAY || atomic_load_explicit(&c->state, memory_order_acquire) !=
-						    CS_NORMAL)
+		if (c->kind != K_DISPLAY ||
+		    atomic_load_explicit(&c->state, memory_order_acquire) != CS_NORMAL)
 			continue;
 		if (sf_chan_backlog(c->chan) > d->backlog_limit) {
 			/* release: pairs with the acquire in on_drained() */
@@ -263,10 +263,9 @@ static void send_surfaces(struct sf_display *d, struct client *c, bool create)
 			continue;
 		img = sf_surface_image(d->surfaces[i]);
 		if (create)
-			send_one(c, sf_marshal_surface_create(i, img->width, img->height,
-							      SPICE_SURFACE_FMT_32_xRGB,
-							      i == 0 ? SPICE_SURFACE_FLAGS_PRIMARY
-								     : 0));
+			send_one(c, sf_marshal_surface_create(
+					    i, img->width, img->height, SPICE_SURFACE_FMT_32_xRGB,
+					    i == 0 ? SPICE_SURFACE_FLAGS_PRIMARY : 0));
 		send_one(c, surface_snapshot(d, i, wants_lz4(d, c)));
 	}
 	if (create && d->surfaces[0])
@@ -305,8 +304,7 @@ static struct sf_surface *target(struct sf_display *d, const struct sf_cmd *cmd)
 	return d->surfaces[cmd->surface_id];
 }
 
-static bool image_covers(const struct sf_image *img, const struct sf_rect *r, int32_t x,
-			 int32_t y)
+static bool image_covers(const struct sf_image *img, const struct sf_rect *r, int32_t x, int32_t y)
 {
 	return img && img->format == SPICE_BITMAP_FMT_32BIT && x >= 0 && y >= 0 &&
 	       (int64_t)x + sf_rect_w(r) <= img->width && (int64_t)y + sf_rect_h(r) <= img->height;
@@ -322,7 +320,7 @@ static bool do_surface_create(struct sf_display *d, const struct sf_cmd *cmd)
 	    cmd->height > MAX_SURFACE_DIM)
 		return bad(d, cmd, "bad surface size");
 	d->surfaces[id] = cmd->mem ? sf_surface_create_external(cmd->width, cmd->height, cmd->mem,
-								 cmd->stride)
+								cmd->stride)
 				   : sf_surface_create(cmd->width, cmd->height);
 	if (!d->surfaces[id])
 		return bad(d, cmd, "out of memory");
@@ -396,10 +394,9 @@ static bool do_cursor(struct sf_display *d, const struct sf_cmd *cmd)
 {
 	switch (cmd->type) {
 	case SF_CMD_CURSOR_SET:
-		if (cmd->image && (cmd->image->width > MAX_CURSOR_DIM ||
-				   cmd->image->height > MAX_CURSOR_DIM ||
-				   cmd->hot_x >= cmd->image->width ||
-				   cmd->hot_y >= cmd->image->height))
+		if (cmd->image &&
+		    (cmd->image->width > MAX_CURSOR_DIM || cmd->image->height > MAX_CURSOR_DIM ||
+		     cmd->hot_x >= cmd->image->width || cmd->hot_y >= cmd->image->height))
 			return bad(d, cmd, "bad cursor shape");
 		sf_image_unref(d->cursor);
 		d->cursor = cmd->image ? sf_image_ref(cmd->image) : NULL;
@@ -472,8 +469,7 @@ bool sf_display_exec(struct sf_display *d, struct sf_cmd *cmd)
 /* Pull one command from @get; on an empty ring ask for a notification.
  * Returns 1 if a command ran, 0 if the ring is idle (notification armed),
  * -1 if it became non-empty while arming (poll again). */
-static int pull_one(struct sf_display *d, bool (*get)(void *, struct sf_cmd *),
-		    bool (*req)(void *))
+static int pull_one(struct sf_display *d, bool (*get)(void *, struct sf_cmd *), bool (*req)(void *))
 {
 	struct sf_cmd cmd;
 
@@ -579,9 +575,9 @@ static void resync_fn(struct sf_task *t)
 	struct sf_display *d = c->d;
 	int expected = CS_RESYNC;
 
-	if (c->listed && atomic_compare_exchange_strong_explicit(&c->state, &expected, CS_NORMAL,
-								 memory_order_acq_rel,
-								 memory_order_acquire)) {
+	if (c->listed &&
+	    atomic_compare_exchange_strong_explicit(&c->state, &expected, CS_NORMAL,
+						    memory_order_acq_rel, memory_order_acquire)) {
 		d->stats.resyncs++;
 		if (c->kind == K_DISPLAY)
 			send_surfaces(d, c, false);
@@ -670,8 +666,8 @@ struct sf_chan *sf_display_attach(struct sf_display *d, struct sf_loop *sender, 
 	sf_task_init(&c->attach_task, attach_fn);
 	sf_task_init(&c->detach_task, detach_fn);
 	sf_task_init(&c->resync_task, resync_fn);
-	c->chan = sf_chan_create(sender, fd, info, cursor ? &cursor_client_ops : &display_client_ops,
-				 c);
+	c->chan = sf_chan_create(sender, fd, info,
+				 cursor ? &cursor_client_ops : &display_client_ops, c);
 	if (!c->chan) {
 		free(c);
 		return NULL;
@@ -797,7 +793,8 @@ static void read_px_fn(struct sf_display *d, void *arg)
 	r->out = sf_image_new(src->width, src->height, src->format);
 	if (r->out)
 		for (uint32_t y = 0; y < src->height; y++)
-			memcpy(sf_image_row(r->out, y), sf_image_row(src, y), (size_t)src->width * 4);
+			memcpy(sf_image_row(r->out, y), sf_image_row(src, y),
+			       (size_t)src->width * 4);
 }
 
 struct sf_image *sf_display_read_pixels(struct sf_display *d, uint32_t surface_id)

@@ -13,7 +13,7 @@
 #include "channels/chan.h"
 
 #define SF_DISPLAY_MAX_SURFACES 1024
-#define SF_DISPLAY_ACK_WINDOW 64
+#define SF_DISPLAY_ACK_WINDOW	64
 
 struct sf_display;
 

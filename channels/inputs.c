@@ -124,7 +124,8 @@ static int handle(struct sf_chan *c, uint16_t type, const uint8_t *p, uint32_t s
 static void on_start(struct sf_chan *c)
 {
 	struct sf_inputs_ctx *ctx = sf_chan_data(c);
-	uint16_t mods = ctx->ops && ctx->ops->get_modifiers ? ctx->ops->get_modifiers(ctx->data) : 0;
+	uint16_t mods =
+		ctx->ops && ctx->ops->get_modifiers ? ctx->ops->get_modifiers(ctx->data) : 0;
 	struct sf_buf *b = sf_marshal_inputs_init(mods);
 
 	if (b)
@@ -146,8 +147,7 @@ static const struct sf_chan_ops inputs_ops = {
 	.on_close = on_close,
 };
 
-struct sf_chan *sf_inputs_client_new(struct sf_loop *loop, int fd,
-				     const struct sf_link_info *info,
+struct sf_chan *sf_inputs_client_new(struct sf_loop *loop, int fd, const struct sf_link_info *info,
 				     const struct sf_input_ops *ops, void *data)
 {
 	struct sf_inputs_ctx *ctx = calloc(1, sizeof(*ctx));

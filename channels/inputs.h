@@ -31,8 +31,7 @@ struct sf_inputs_ctx {
 /* Create the connection for a linked inputs socket (takes @fd). The returned
  * chan holds a private context; starting it sends INPUTS_INIT.
  * Thread: main. Returns NULL on failure. */
-struct sf_chan *sf_inputs_client_new(struct sf_loop *loop, int fd,
-				     const struct sf_link_info *info,
+struct sf_chan *sf_inputs_client_new(struct sf_loop *loop, int fd, const struct sf_link_info *info,
 				     const struct sf_input_ops *ops, void *data);
 
 /* Parse and deliver one inputs message (exported for unit tests and fuzzing).

@@ -15,7 +15,7 @@
 
 SF_LOG_TOPIC("link");
 
-#define HDR_SIZE 16
+#define HDR_SIZE    16
 #define TICKET_SIZE (SPICE_TICKET_KEY_PAIR_LENGTH / 8)
 #define MAX_PENDING 256
 
@@ -142,10 +142,16 @@ static void conn_fail(struct conn *c, const char *why)
 
 const char *sf_link_err_str(uint32_t err)
 {
-	static const char *const names[] = {
-		"ok", "error", "invalid magic", "invalid data", "version mismatch",
-		"need secured", "need unsecured", "permission denied", "bad connection id",
-		"channel not available"};
+	static const char *const names[] = {"ok",
+					    "error",
+					    "invalid magic",
+					    "invalid data",
+					    "version mismatch",
+					    "need secured",
+					    "need unsecured",
+					    "permission denied",
+					    "bad connection id",
+					    "channel not available"};
 	return err < SF_ARRAY_SIZE(names) ? names[err] : "unknown link error";
 }
 
@@ -164,7 +170,8 @@ static void send_reply(struct conn *c, uint32_t err)
 	uint32_t ncaps = err == SPICE_LINK_ERR_OK ? 2 : 0;
 	uint32_t body = sizeof(SpiceLinkReply) + 4 * ncaps;
 	uint32_t common = (1u << SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION) |
-			  (1u << SPICE_COMMON_CAP_AUTH_SPICE) | (1u << SPICE_COMMON_CAP_MINI_HEADER);
+			  (1u << SPICE_COMMON_CAP_AUTH_SPICE) |
+			  (1u << SPICE_COMMON_CAP_MINI_HEADER);
 	uint8_t *p = out;
 
 	memset(out, 0, sizeof(out));
@@ -202,7 +209,8 @@ static void send_reply(struct conn *c, uint32_t err)
 static void finish(struct conn *c)
 {
 	struct sf_linker *l = c->l;
-	uint32_t err = c->trusted ? SPICE_LINK_ERR_OK : sf_ticket_check(l->ticket, c->buf, time(NULL));
+	uint32_t err =
+		c->trusted ? SPICE_LINK_ERR_OK : sf_ticket_check(l->ticket, c->buf, time(NULL));
 	uint8_t res[4];
 	int fd;
 
@@ -211,7 +219,8 @@ static void finish(struct conn *c)
 		err = l->ops->check(l->data, &c->info);
 	sf_put_le32(res, err);
 	if (!send_all(c, res, 4) || err != SPICE_LINK_ERR_OK) {
-		conn_fail(c, sf_link_err_str(err == SPICE_LINK_ERR_OK ? SPICE_LINK_ERR_ERROR : err));
+		conn_fail(c,
+			  sf_link_err_str(err == SPICE_LINK_ERR_OK ? SPICE_LINK_ERR_ERROR : err));
 		return;
 	}
 	fd = c->fd;

@@ -13,7 +13,7 @@
 #include "channels/ticket.h"
 
 #define SF_LINK_MAX_SIZE 4096 /* body of a link message; real clients send < 100 */
-#define SF_CAPS_WORDS 4	      /* caps words kept per set; extra words are ignored */
+#define SF_CAPS_WORDS	 4    /* caps words kept per set; extra words are ignored */
 
 struct sf_link_info {
 	uint32_t connection_id;

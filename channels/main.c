@@ -14,7 +14,7 @@
 SF_LOG_TOPIC("main");
 
 #define MAX_SESSION_CHANS 48
-#define PING_INTERVAL_MS 10000
+#define PING_INTERVAL_MS  10000
 
 struct sf_session {
 	const struct sf_session_env *env;
@@ -160,8 +160,7 @@ static const struct sf_chan_ops main_ops = {
 	.on_close = on_close,
 };
 
-struct sf_session *sf_session_create(struct sf_loop *loop, int fd,
-				     const struct sf_link_info *info,
+struct sf_session *sf_session_create(struct sf_loop *loop, int fd, const struct sf_link_info *info,
 				     const struct sf_session_env *env)
 {
 	struct sf_session *s = calloc(1, sizeof(*s));
@@ -205,8 +204,7 @@ int sf_session_add_chan(struct sf_session *s, struct sf_chan *c)
 	return 0;
 }
 
-void sf_session_foreach(struct sf_session *s, void (*fn)(struct sf_chan *c, void *data),
-			void *data)
+void sf_session_foreach(struct sf_session *s, void (*fn)(struct sf_chan *c, void *data), void *data)
 {
 	for (unsigned i = 0; i < s->nchans; i++)
 		fn(s->chans[i], data);

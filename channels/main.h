@@ -26,8 +26,7 @@ struct sf_session_env {
 
 /* Start a session on a linked main-channel socket (takes @fd).
  * Thread: main. Returns NULL on failure. */
-struct sf_session *sf_session_create(struct sf_loop *loop, int fd,
-				     const struct sf_link_info *info,
+struct sf_session *sf_session_create(struct sf_loop *loop, int fd, const struct sf_link_info *info,
 				     const struct sf_session_env *env);
 
 uint32_t sf_session_id(const struct sf_session *s);

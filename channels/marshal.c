@@ -93,8 +93,8 @@ struct sf_buf *sf_marshal_ping(uint32_t id, uint64_t timestamp, uint32_t pad)
 	return sf_wbuf_finish(&w);
 }
 
-struct sf_buf *sf_marshal_surface_create(uint32_t id, uint32_t width, uint32_t height,
-					 uint32_t fmt, uint32_t flags)
+struct sf_buf *sf_marshal_surface_create(uint32_t id, uint32_t width, uint32_t height, uint32_t fmt,
+					 uint32_t flags)
 {
 	struct sf_wbuf w;
 

@@ -39,8 +39,7 @@ struct sf_buf *sf_marshal_copy_bits(uint32_t surface_id, const struct sf_rect *r
 
 /* cursor channel; @shape NULL means "no cursor" (flags NONE) */
 struct sf_buf *sf_marshal_cursor_init(int16_t x, int16_t y, bool visible,
-				      const struct sf_image *shape, uint16_t hot_x,
-				      uint16_t hot_y);
+				      const struct sf_image *shape, uint16_t hot_x, uint16_t hot_y);
 struct sf_buf *sf_marshal_cursor_set(int16_t x, int16_t y, bool visible,
 				     const struct sf_image *shape, uint16_t hot_x, uint16_t hot_y);
 struct sf_buf *sf_marshal_cursor_move(int16_t x, int16_t y);

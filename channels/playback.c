@@ -248,8 +248,8 @@ void sf_playback_put_samples(struct sf_playback *pb, uint32_t *samples)
 				int n;
 				if (!pb->opus)
 					pb->opus = sf_opus_create();
-				n = pb->opus ? sf_opus_encode(pb->opus, (const int16_t *)pb->frame, pkt,
-							      sizeof(pkt))
+				n = pb->opus ? sf_opus_encode(pb->opus, (const int16_t *)pb->frame,
+							      pkt, sizeof(pkt))
 					     : -EIO;
 				if (n > 0)
 					v[1] = msg_data(pkt, (size_t)n);

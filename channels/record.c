@@ -14,7 +14,7 @@ SF_LOG_TOPIC("record");
 
 #define RING_FRAMES (1u << 16) /* 1.4 s at 48 kHz; older samples are dropped */
 #define MAX_CLIENTS 16
-#define MAX_PACKET 8192
+#define MAX_PACKET  8192
 
 struct rclient {
 	struct sf_record *rec;
@@ -109,7 +109,8 @@ int sf_record_parse(struct sf_record *rec, uint16_t *mode, uint16_t type, const 
 	switch (type) {
 	case SPICE_MSGC_RECORD_MODE:
 		*mode = sf_rbuf_u16(&r);
-		if (r.err || (*mode != SPICE_AUDIO_DATA_MODE_RAW && *mode != SPICE_AUDIO_DATA_MODE_OPUS))
+		if (r.err ||
+		    (*mode != SPICE_AUDIO_DATA_MODE_RAW && *mode != SPICE_AUDIO_DATA_MODE_OPUS))
 			return -EPROTO;
 		if (*mode == SPICE_AUDIO_DATA_MODE_OPUS && rec->rate != 48000)
 			return -EPROTO;

@@ -141,7 +141,7 @@ static uint32_t check(void *data, const struct sf_link_info *info)
 		return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
 	}
 	return find_session(srv, info->connection_id) ? SPICE_LINK_ERR_OK
-							: SPICE_LINK_ERR_BAD_CONNECTION_ID;
+						      : SPICE_LINK_ERR_BAD_CONNECTION_ID;
 }
 
 static void adopt(void *data, int fd, const struct sf_link_info *info)
@@ -352,7 +352,8 @@ int sf_server_start(struct sf_server *srv)
 		if (!s->loop)
 			return -ENOMEM;
 		if (srv->cfg.batch_ms >= 0)
-			sf_loop_set_tick(s->loop, srv->cfg.batch_ms ? (unsigned)srv->cfg.batch_ms : 16);
+			sf_loop_set_tick(s->loop,
+					 srv->cfg.batch_ms ? (unsigned)srv->cfg.batch_ms : 16);
 		srv->nsenders++;
 		snprintf(name, sizeof(name), "sf-sender%u", i % 1000);
 		r = sf_thread_start(&s->thread, name, SF_THREAD_SENDER, sender_main, s->loop);
@@ -391,8 +392,8 @@ int sf_server_listen_fd(struct sf_server *srv, int fd)
 /* Returns a listening socket on @port or -errno. */
 static int bind_port(struct sf_server *srv, int portnum)
 {
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE,
-				 .ai_family = srv->cfg.family};
+	struct addrinfo hints = {
+		.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE, .ai_family = srv->cfg.family};
 	struct addrinfo *res, *ai;
 	char port[16];
 	int one = 1, fd = -1, e = EADDRNOTAVAIL;

@@ -86,9 +86,9 @@ void sf_surface_fill(struct sf_surface *s, const struct sf_rect *r, uint32_t col
 void sf_surface_copy(struct sf_surface *s, const struct sf_rect *r, const struct sf_image *img,
 		     int32_t src_x, int32_t src_y)
 {
-	pixman_image_t *src = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)img->width,
-						       (int)img->height, (uint32_t *)img->pixels,
-						       (int)img->stride);
+	pixman_image_t *src =
+		pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)img->width, (int)img->height,
+					 (uint32_t *)img->pixels, (int)img->stride);
 
 	if (!src)
 		return;

@@ -27,8 +27,7 @@ static void log_ssl(const char *what)
 	ERR_clear_error();
 }
 
-struct sf_tls *sf_tls_create(const char *cert, const char *key, const char *ca,
-			     const char *ciphers)
+struct sf_tls *sf_tls_create(const char *cert, const char *key, const char *ca, const char *ciphers)
 {
 	struct sf_tls *t = calloc(1, sizeof(*t));
 
@@ -39,8 +38,8 @@ struct sf_tls *sf_tls_create(const char *cert, const char *key, const char *ca,
 		goto err;
 	SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
 	SSL_CTX_set_options(t->ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
-	SSL_CTX_set_mode(t->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-					 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_mode(t->ctx,
+			 SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (SSL_CTX_use_certificate_chain_file(t->ctx, cert) != 1) {
 		log_ssl(cert);
 		goto err;

@@ -11,11 +11,11 @@
 #include "engine/tsan.h"
 
 #define RING_SIZE 4096 /* power of two, as ck_ring requires */
-#define BG_COLOR 0x2e5e8cu
-#define RECT_Y 470
+#define BG_COLOR  0x2e5e8cu
+#define RECT_Y	  470
 #define RECT_SIZE 40
-#define RECT_X0 60
-#define RECT_X1 540
+#define RECT_X0	  60
+#define RECT_X1	  540
 
 struct sf_guest {
 	ck_ring_t ring;
@@ -196,8 +196,7 @@ static struct sf_image *arrow_cursor(void)
 	return img;
 }
 
-static void window(struct sf_guest *g, int32_t l, int32_t t, int32_t r, int32_t b,
-		   uint32_t title)
+static void window(struct sf_guest *g, int32_t l, int32_t t, int32_t r, int32_t b, uint32_t title)
 {
 	fill(g, l, t, r, b, 0x202020);
 	fill(g, l + 2, t + 2, r - 2, t + 28, title);
@@ -207,9 +206,8 @@ static void window(struct sf_guest *g, int32_t l, int32_t t, int32_t r, int32_t 
 
 int sf_guest_draw_desktop(struct sf_guest *g)
 {
-	struct sf_cmd c = {.type = SF_CMD_SURFACE_CREATE,
-			   .width = SF_GUEST_WIDTH,
-			   .height = SF_GUEST_HEIGHT};
+	struct sf_cmd c = {
+		.type = SF_CMD_SURFACE_CREATE, .width = SF_GUEST_WIDTH, .height = SF_GUEST_HEIGHT};
 	struct sf_image *img;
 
 	if (submit(g, &c) < 0)
@@ -224,8 +222,8 @@ int sf_guest_draw_desktop(struct sf_guest *g)
 			copy(g, img, 70, 100 + (int32_t)line * 16);
 	}
 	/* scroll-like duplicate of the first four lines: exercises COPY_BITS */
-	c = (struct sf_cmd){.type = SF_CMD_COPY_BITS, .rect = {70, 240, 534, 304},
-			    .src_x = 70, .src_y = 100};
+	c = (struct sf_cmd){
+		.type = SF_CMD_COPY_BITS, .rect = {70, 240, 534, 304}, .src_x = 70, .src_y = 100};
 	submit(g, &c);
 	window(g, 600, 120, 980, 520, 0x8a4a9a);
 	img = gradient(256, 256);
@@ -233,8 +231,7 @@ int sf_guest_draw_desktop(struct sf_guest *g)
 		copy(g, img, 662, 180);
 	window(g, 600, 550, 980, 720, 0x3a7a5a); /* input log */
 	fill(g, g->rect_x, RECT_Y, g->rect_x + RECT_SIZE, RECT_Y + RECT_SIZE, 0xff9900);
-	c = (struct sf_cmd){.type = SF_CMD_CURSOR_SET, .image = arrow_cursor(), .x = 512,
-			    .y = 384};
+	c = (struct sf_cmd){.type = SF_CMD_CURSOR_SET, .image = arrow_cursor(), .x = 512, .y = 384};
 	return submit(g, &c);
 }
 

@@ -9,7 +9,7 @@
 #include "channels/display.h"
 #include "channels/inputs.h"
 
-#define SF_GUEST_WIDTH 1024
+#define SF_GUEST_WIDTH	1024
 #define SF_GUEST_HEIGHT 768
 
 struct sf_guest;
@@ -37,6 +37,6 @@ void sf_guest_tick(struct sf_guest *g);
 struct sf_rect sf_guest_key_block(unsigned n);
 uint32_t sf_guest_key_color(uint32_t scancode);
 #define SF_GUEST_CLICK_COLOR 0xff0000u
-#define SF_GUEST_CLICK_HALF 4
+#define SF_GUEST_CLICK_HALF  4
 
 #endif

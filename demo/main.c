@@ -46,33 +46,65 @@ static void usage(void)
 
 static int parse(int argc, char **argv, struct opts *o)
 {
-	static const struct option lo[] = {
-		{"addr", required_argument, 0, 'a'},   {"port", required_argument, 0, 'p'},
-		{"password", required_argument, 0, 'w'}, {"static", no_argument, 0, 's'},
-		{"dump-frame", required_argument, 0, 'd'}, {"senders", required_argument, 0, 'n'},
-		{"quit-after", required_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
-		{"link-timeout", required_argument, 0, 't'}, {"max-clients", required_argument, 0, 'm'},
-		{"tls-port", required_argument, 0, 'T'}, {"tls-dir", required_argument, 0, 'D'},
-		{"secure-only", no_argument, 0, 'S'},
-		{0, 0, 0, 0}};
+	static const struct option lo[] = {{"addr", required_argument, 0, 'a'},
+					   {"port", required_argument, 0, 'p'},
+					   {"password", required_argument, 0, 'w'},
+					   {"static", no_argument, 0, 's'},
+					   {"dump-frame", required_argument, 0, 'd'},
+					   {"senders", required_argument, 0, 'n'},
+					   {"quit-after", required_argument, 0, 'q'},
+					   {"help", no_argument, 0, 'h'},
+					   {"link-timeout", required_argument, 0, 't'},
+					   {"max-clients", required_argument, 0, 'm'},
+					   {"tls-port", required_argument, 0, 'T'},
+					   {"tls-dir", required_argument, 0, 'D'},
+					   {"secure-only", no_argument, 0, 'S'},
+					   {0, 0, 0, 0}};
 	int c;
 
 	*o = (struct opts){.addr = "127.0.0.1", .port = 5900};
 	while ((c = getopt_long(argc, argv, "a:p:w:sd:n:q:t:m:T:D:Sh", lo, NULL)) != -1) {
 		switch (c) {
-		case 'a': o->addr = optarg; break;
-		case 'p': o->port = atoi(optarg); break;
-		case 'w': o->password = optarg; break;
-		case 's': o->is_static = true; break;
-		case 'd': o->dump = optarg; break;
-		case 'n': o->senders = (unsigned)atoi(optarg); break;
-		case 'q': o->quit_after = (unsigned)atoi(optarg); break;
-		case 't': o->link_timeout = (unsigned)atoi(optarg); break;
-		case 'm': o->max_clients = (unsigned)atoi(optarg); break;
-		case 'T': o->tls_port = atoi(optarg); o->tls = true; break;
-		case 'D': o->tls_dir = optarg; break;
-		case 'S': o->secure_only = true; break;
-		default: usage(); return -1;
+		case 'a':
+			o->addr = optarg;
+			break;
+		case 'p':
+			o->port = atoi(optarg);
+			break;
+		case 'w':
+			o->password = optarg;
+			break;
+		case 's':
+			o->is_static = true;
+			break;
+		case 'd':
+			o->dump = optarg;
+			break;
+		case 'n':
+			o->senders = (unsigned)atoi(optarg);
+			break;
+		case 'q':
+			o->quit_after = (unsigned)atoi(optarg);
+			break;
+		case 't':
+			o->link_timeout = (unsigned)atoi(optarg);
+			break;
+		case 'm':
+			o->max_clients = (unsigned)atoi(optarg);
+			break;
+		case 'T':
+			o->tls_port = atoi(optarg);
+			o->tls = true;
+			break;
+		case 'D':
+			o->tls_dir = optarg;
+			break;
+		case 'S':
+			o->secure_only = true;
+			break;
+		default:
+			usage();
+			return -1;
 		}
 	}
 	return 0;

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SF_OPUS_RATE 48000
+#define SF_OPUS_RATE  48000
 #define SF_OPUS_FRAME 480 /* samples per channel per packet (10 ms) */
 
 struct sf_opus;

@@ -11,36 +11,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define SF_EXPORT __attribute__((visibility("default")))
-#define SF_UNUSED __attribute__((unused))
+#define SF_EXPORT	__attribute__((visibility("default")))
+#define SF_UNUSED	__attribute__((unused))
 #define SF_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#define sf_likely(x) __builtin_expect(!!(x), 1)
-#define sf_unlikely(x) __builtin_expect(!!(x), 0)
+#define sf_likely(x)	__builtin_expect(!!(x), 1)
+#define sf_unlikely(x)	__builtin_expect(!!(x), 0)
 
-#define SF_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define SF_ARRAY_SIZE(a)		   (sizeof(a) / sizeof((a)[0]))
 #define sf_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
-#define SF_MIN(a, b) ((a) < (b) ? (a) : (b))
-#define SF_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define SF_MIN(a, b)			   ((a) < (b) ? (a) : (b))
+#define SF_MAX(a, b)			   ((a) > (b) ? (a) : (b))
 
 /* Tier 1: our own invariants. Always on; never used on guest or network input. */
-#define SF_BUG_ON(cond)                                                                   \
-	do {                                                                              \
-		if (sf_unlikely(cond)) {                                                  \
-			fprintf(stderr, "saffron BUG at %s:%d: %s\n", __FILE__, __LINE__, \
-				#cond);                                                   \
-			abort();                                                          \
-		}                                                                         \
+#define SF_BUG_ON(cond)                                                                            \
+	do {                                                                                       \
+		if (sf_unlikely(cond)) {                                                           \
+			fprintf(stderr, "saffron BUG at %s:%d: %s\n", __FILE__, __LINE__, #cond);  \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 /* Tier 2: unexpected but survivable; logs once per site and counts. */
 void sf_warn_once(const char *file, int line, const char *cond, int *seen);
-#define SF_WARN_ON(cond)                                                 \
-	({                                                               \
-		static int _sf_seen;                                     \
-		bool _c = (cond);                                        \
-		if (sf_unlikely(_c))                                     \
-			sf_warn_once(__FILE__, __LINE__, #cond, &_sf_seen); \
-		_c;                                                      \
+#define SF_WARN_ON(cond)                                                                           \
+	({                                                                                         \
+		static int _sf_seen;                                                               \
+		bool _c = (cond);                                                                  \
+		if (sf_unlikely(_c))                                                               \
+			sf_warn_once(__FILE__, __LINE__, #cond, &_sf_seen);                        \
+		_c;                                                                                \
 	})
 
 /* Tier 3: debug builds only. */

@@ -35,14 +35,14 @@ void sf_log_emit(enum sf_log_level level, const char *topic, const char *file, i
 
 #define SF_LOG_TOPIC(name) static const char *const sf_log_topic SF_UNUSED = name
 
-#define sf_log(lvl, ...)                                                                  \
-	do {                                                                              \
-		if (sf_log_enabled(lvl, sf_log_topic))                                    \
-			sf_log_emit(lvl, sf_log_topic, __FILE__, __LINE__, __VA_ARGS__); \
+#define sf_log(lvl, ...)                                                                           \
+	do {                                                                                       \
+		if (sf_log_enabled(lvl, sf_log_topic))                                             \
+			sf_log_emit(lvl, sf_log_topic, __FILE__, __LINE__, __VA_ARGS__);           \
 	} while (0)
 #define sf_log_error(...) sf_log(SF_LOG_ERROR, __VA_ARGS__)
-#define sf_log_warn(...) sf_log(SF_LOG_WARN, __VA_ARGS__)
-#define sf_log_info(...) sf_log(SF_LOG_INFO, __VA_ARGS__)
+#define sf_log_warn(...)  sf_log(SF_LOG_WARN, __VA_ARGS__)
+#define sf_log_info(...)  sf_log(SF_LOG_INFO, __VA_ARGS__)
 #define sf_log_debug(...) sf_log(SF_LOG_DEBUG, __VA_ARGS__)
 
 /* Token bucket: at most @burst messages per @interval_ms. Fields private;
@@ -54,7 +54,10 @@ struct sf_ratelimit {
 	unsigned n;
 	unsigned missed;
 };
-#define SF_RATELIMIT_INIT(ms, b) {.interval_ms = (ms), .burst = (b)}
+#define SF_RATELIMIT_INIT(ms, b)                                                                   \
+	{                                                                                          \
+		.interval_ms = (ms), .burst = (b)                                                  \
+	}
 
 /* Returns true if this message may be logged. Thread: the owner of @rl. */
 bool sf_ratelimit_test(struct sf_ratelimit *rl);

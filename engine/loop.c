@@ -155,8 +155,8 @@ void sf_loop_quit(struct sf_loop *loop)
 	ring(loop);
 }
 
-struct sf_watch *sf_loop_watch_add(struct sf_loop *loop, int fd, uint32_t events,
-				   sf_watch_fn fn, void *data)
+struct sf_watch *sf_loop_watch_add(struct sf_loop *loop, int fd, uint32_t events, sf_watch_fn fn,
+				   void *data)
 {
 	struct sf_watch *w = calloc(1, sizeof(*w));
 	struct epoll_event ev = {.events = events, .data.ptr = w};

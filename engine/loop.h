@@ -43,8 +43,8 @@ void sf_loop_quit(struct sf_loop *loop);
 
 /* Watch @fd for @events (EPOLLIN|EPOLLOUT). The loop does not own @fd.
  * Thread: the owner. Returns NULL with errno set. */
-struct sf_watch *sf_loop_watch_add(struct sf_loop *loop, int fd, uint32_t events,
-				   sf_watch_fn fn, void *data);
+struct sf_watch *sf_loop_watch_add(struct sf_loop *loop, int fd, uint32_t events, sf_watch_fn fn,
+				   void *data);
 int sf_loop_watch_update(struct sf_watch *w, uint32_t events);
 /* Safe from inside any callback of the same loop; NULL no-op. */
 void sf_loop_watch_remove(struct sf_watch *w);

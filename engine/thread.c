@@ -34,8 +34,8 @@ static void *trampoline(void *p)
 	return s.fn(s.arg);
 }
 
-int sf_thread_start(pthread_t *tid, const char *name, enum sf_thread_role role,
-		    void *(*fn)(void *), void *arg)
+int sf_thread_start(pthread_t *tid, const char *name, enum sf_thread_role role, void *(*fn)(void *),
+		    void *arg)
 {
 	struct start *s = malloc(sizeof(*s));
 	char buf[16];

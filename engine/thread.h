@@ -21,8 +21,8 @@ enum sf_thread_role sf_thread_role(void);
 
 /* Start a thread with @role and a short @name (shown by top -H).
  * Returns 0 or -errno. */
-int sf_thread_start(pthread_t *tid, const char *name, enum sf_thread_role role,
-		    void *(*fn)(void *), void *arg);
+int sf_thread_start(pthread_t *tid, const char *name, enum sf_thread_role role, void *(*fn)(void *),
+		    void *arg);
 
 #ifdef SF_DEBUG
 #define SF_ASSERT_THREAD(role) SF_BUG_ON(sf_thread_role() != (role))

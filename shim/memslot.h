@@ -12,7 +12,7 @@
 #include <stdbool.h>
 
 #define SF_MEMSLOT_MAX_GROUPS 8
-#define SF_MEMSLOT_MAX_SLOTS 256
+#define SF_MEMSLOT_MAX_SLOTS  256
 
 struct sf_memslot {
 	uint64_t virt_start, virt_end, delta;

@@ -14,8 +14,8 @@ static int unsupported(void)
 	return -1;
 }
 
-SF_EXPORT int spice_server_migrate_info(SpiceServer *s, const char *dest, int port,
-					int secure_port, const char *cert_subject)
+SF_EXPORT int spice_server_migrate_info(SpiceServer *s, const char *dest, int port, int secure_port,
+					const char *cert_subject)
 {
 	(void)s, (void)dest, (void)port, (void)secure_port, (void)cert_subject;
 	return unsupported();

@@ -9,10 +9,10 @@
 #include <spice/qxl_dev.h>
 #include "shim/qxl-parse.h"
 
-#define MAX_IMAGE_DIM 16384
+#define MAX_IMAGE_DIM	16384
 #define MAX_IMAGE_BYTES (256u << 20)
-#define MAX_CHUNKS 65536
-#define MAX_CURSOR_DIM 512
+#define MAX_CHUNKS	65536
+#define MAX_CURSOR_DIM	512
 
 static int fail(struct sf_qxl_parser *p, int err, const char *why)
 {
@@ -61,15 +61,22 @@ static unsigned bits_per_pixel(uint8_t fmt)
 {
 	switch (fmt) {
 	case SPICE_BITMAP_FMT_1BIT_LE:
-	case SPICE_BITMAP_FMT_1BIT_BE: return 1;
+	case SPICE_BITMAP_FMT_1BIT_BE:
+		return 1;
 	case SPICE_BITMAP_FMT_4BIT_LE:
-	case SPICE_BITMAP_FMT_4BIT_BE: return 4;
-	case SPICE_BITMAP_FMT_8BIT: return 8;
-	case SPICE_BITMAP_FMT_16BIT: return 16;
-	case SPICE_BITMAP_FMT_24BIT: return 24;
+	case SPICE_BITMAP_FMT_4BIT_BE:
+		return 4;
+	case SPICE_BITMAP_FMT_8BIT:
+		return 8;
+	case SPICE_BITMAP_FMT_16BIT:
+		return 16;
+	case SPICE_BITMAP_FMT_24BIT:
+		return 24;
 	case SPICE_BITMAP_FMT_32BIT:
-	case SPICE_BITMAP_FMT_RGBA: return 32;
-	default: return 0;
+	case SPICE_BITMAP_FMT_RGBA:
+		return 32;
+	default:
+		return 0;
 	}
 }
 
@@ -90,11 +97,16 @@ static int read_palette(struct sf_qxl_parser *p, uint64_t addr, unsigned bpp, ui
 static uint32_t pixel(const uint8_t *row, uint32_t x, uint8_t fmt, const uint32_t *pal)
 {
 	switch (fmt) {
-	case SPICE_BITMAP_FMT_1BIT_LE: return pal[(row[x / 8] >> (x % 8)) & 1];
-	case SPICE_BITMAP_FMT_1BIT_BE: return pal[(row[x / 8] >> (7 - x % 8)) & 1];
-	case SPICE_BITMAP_FMT_4BIT_LE: return pal[(row[x / 2] >> (x % 2 ? 4 : 0)) & 0xf];
-	case SPICE_BITMAP_FMT_4BIT_BE: return pal[(row[x / 2] >> (x % 2 ? 0 : 4)) & 0xf];
-	case SPICE_BITMAP_FMT_8BIT: return pal[row[x]];
+	case SPICE_BITMAP_FMT_1BIT_LE:
+		return pal[(row[x / 8] >> (x % 8)) & 1];
+	case SPICE_BITMAP_FMT_1BIT_BE:
+		return pal[(row[x / 8] >> (7 - x % 8)) & 1];
+	case SPICE_BITMAP_FMT_4BIT_LE:
+		return pal[(row[x / 2] >> (x % 2 ? 4 : 0)) & 0xf];
+	case SPICE_BITMAP_FMT_4BIT_BE:
+		return pal[(row[x / 2] >> (x % 2 ? 0 : 4)) & 0xf];
+	case SPICE_BITMAP_FMT_8BIT:
+		return pal[row[x]];
 	case SPICE_BITMAP_FMT_16BIT: {
 		uint16_t v = (uint16_t)(row[2 * x] | row[2 * x + 1] << 8);
 		uint32_t r = (v >> 10) & 0x1f, g = (v >> 5) & 0x1f, b = v & 0x1f;
@@ -256,8 +268,7 @@ static int drawable_cmd(struct sf_qxl_parser *p, const QXLDrawable *d, struct sf
 			t->type = SF_CMD_COPY;
 			t->src_x = sa->left;
 			t->src_y = sa->top;
-			return read_image(p, c ? c->src_bitmap : d->u.opaque.src_bitmap,
-					  &t->image);
+			return read_image(p, c ? c->src_bitmap : d->u.opaque.src_bitmap, &t->image);
 		}
 	case QXL_COPY_BITS:
 		t->type = SF_CMD_COPY_BITS;
@@ -305,14 +316,14 @@ int sf_qxl_parse_drawable(struct sf_qxl_parser *p, uint64_t addr, struct sf_cmd 
 	return count;
 }
 
-uint8_t *sf_qxl_surface_mem(struct sf_qxl_parser *p, uint64_t addr, uint32_t width,
-			    uint32_t height, int32_t stride)
+uint8_t *sf_qxl_surface_mem(struct sf_qxl_parser *p, uint64_t addr, uint32_t width, uint32_t height,
+			    int32_t stride)
 {
 	uint64_t abs_stride = stride < 0 ? -(int64_t)stride : stride;
 	uint8_t *base;
 
-	if (!width || !height || width > 8192 || height > 8192 || abs_stride < (uint64_t)width * 4 ||
-	    abs_stride * height > (1ull << 31)) {
+	if (!width || !height || width > 8192 || height > 8192 ||
+	    abs_stride < (uint64_t)width * 4 || abs_stride * height > (1ull << 31)) {
 		fail(p, -EINVAL, "bad surface geometry");
 		return NULL;
 	}

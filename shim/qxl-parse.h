@@ -37,7 +37,7 @@ int sf_qxl_parse_cursor(struct sf_qxl_parser *p, uint64_t addr, struct sf_cmd *o
 
 /* Read @width x @height pixels of a primary/off-screen surface's memory:
  * returns row 0 (for a negative @stride, the last row in memory) or NULL. */
-uint8_t *sf_qxl_surface_mem(struct sf_qxl_parser *p, uint64_t addr, uint32_t width,
-			    uint32_t height, int32_t stride);
+uint8_t *sf_qxl_surface_mem(struct sf_qxl_parser *p, uint64_t addr, uint32_t width, uint32_t height,
+			    int32_t stride);
 
 #endif

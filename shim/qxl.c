@@ -142,8 +142,9 @@ static bool get_cursor_command(void *opaque, struct sf_cmd *cmd)
 		if (!QIF(st)->get_cursor_command(st->qin, &ext))
 			return false;
 		st->parser.group = ext.group_id;
-		n = ext.cmd.type == QXL_CMD_CURSOR ? sf_qxl_parse_cursor(&st->parser, ext.cmd.data, cmd)
-						   : -EINVAL;
+		n = ext.cmd.type == QXL_CMD_CURSOR
+			    ? sf_qxl_parse_cursor(&st->parser, ext.cmd.data, cmd)
+			    : -EINVAL;
 		if (n < 0)
 			rejected(st, "cursor command");
 		release(st, ext.cmd.data, ext.group_id);
@@ -336,8 +337,11 @@ static void do_destroy_surfaces(struct sf_display *d, struct call *c)
 static void do_create_primary(struct sf_display *d, struct call *c)
 {
 	const QXLDevSurfaceCreate *s = &c->surface;
-	struct sf_cmd cmd = {.type = SF_CMD_SURFACE_CREATE, .surface_id = 0, .width = s->width,
-			     .height = s->height, .stride = s->stride};
+	struct sf_cmd cmd = {.type = SF_CMD_SURFACE_CREATE,
+			     .surface_id = 0,
+			     .width = s->width,
+			     .height = s->height,
+			     .stride = s->stride};
 
 	c->st->parser.group = s->group_id;
 	if (s->format != SPICE_SURFACE_FMT_32_xRGB && s->format != SPICE_SURFACE_FMT_32_ARGB) {

@@ -395,7 +395,8 @@ SF_EXPORT int spice_server_remove_interface(SpiceBaseInstance *sin)
 	}
 	if (strcmp(type, SPICE_INTERFACE_CHAR_DEVICE) == 0)
 		return shim_chardev_remove(NULL, (SpiceCharDeviceInstance *)sin);
-	if (strcmp(type, SPICE_INTERFACE_PLAYBACK) == 0 || strcmp(type, SPICE_INTERFACE_RECORD) == 0)
+	if (strcmp(type, SPICE_INTERFACE_PLAYBACK) == 0 ||
+	    strcmp(type, SPICE_INTERFACE_RECORD) == 0)
 		return shim_audio_remove(NULL, sin);
 	/* spice-server cannot remove keyboards, mice or QXL devices either */
 	sf_log_warn("removing a %s interface is not supported", type);
@@ -439,9 +440,8 @@ SF_EXPORT int spice_server_set_zlib_glz_compression(SpiceServer *s, spice_wan_co
 
 SF_EXPORT int spice_server_set_channel_security(SpiceServer *s, const char *channel, int security)
 {
-	static const char *const names[] = {"main",	"display",   "inputs", "cursor",
-					    "playback", "record",    "smartcard", "usbredir",
-					    "port",	"webdav"};
+	static const char *const names[] = {"main",   "display",   "inputs",   "cursor", "playback",
+					    "record", "smartcard", "usbredir", "port",	 "webdav"};
 	/* SPICE channel types in the order of names[] */
 	static const uint8_t types[] = {1, 2, 3, 4, 5, 6, 8, 9, 10, 11};
 	bool tls_only = !(security & SPICE_CHANNEL_SECURITY_NONE);
@@ -481,8 +481,8 @@ SF_EXPORT int spice_server_set_streaming_video(SpiceServer *s, int value)
 /* "encoder:codec;..." with the pairs spice-server knows. */
 static bool codecs_ok(const char *v)
 {
-	static const char *const known[] = {"spice:mjpeg",    "gstreamer:mjpeg", "gstreamer:h264",
-					    "gstreamer:vp8",  "gstreamer:vp9",	 "gstreamer:h265",
+	static const char *const known[] = {"spice:mjpeg",   "gstreamer:mjpeg", "gstreamer:h264",
+					    "gstreamer:vp8", "gstreamer:vp9",	"gstreamer:h265",
 					    "gstreamer:av1"};
 	char buf[256];
 	size_t any = 0;

@@ -14,9 +14,9 @@
 #include "shim/memslot.h"
 #include "shim/qxl-parse.h"
 
-#define SHIM_MAX_QXL 16
+#define SHIM_MAX_QXL   16
 #define SHIM_MAX_AUDIO 4
-#define SHIM_MAX_CHAR 32
+#define SHIM_MAX_CHAR  32
 
 struct shim_event;
 

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include "tests/unit.h"
 
-#define MAX_TESTS 256
+#define MAX_TESTS      256
 #define TEST_TIMEOUT_S 60
 
 static struct {

@@ -11,20 +11,20 @@
 void sf_test_register(const char *name, void (*fn)(void), const char *file);
 void sf_test_fail(const char *file, int line, const char *cond);
 
-#define SF_TEST(name)                                                          \
-	static void sf_test_##name(void);                                      \
-	__attribute__((constructor)) static void sf_test_reg_##name(void)      \
-	{                                                                      \
-		sf_test_register(#name, sf_test_##name, __FILE__);             \
-	}                                                                      \
+#define SF_TEST(name)                                                                              \
+	static void sf_test_##name(void);                                                          \
+	__attribute__((constructor)) static void sf_test_reg_##name(void)                          \
+	{                                                                                          \
+		sf_test_register(#name, sf_test_##name, __FILE__);                                 \
+	}                                                                                          \
 	static void sf_test_##name(void)
 
-#define SF_TEST_ASSERT(cond)                                       \
-	do {                                                       \
-		if (!(cond)) {                                     \
-			sf_test_fail(__FILE__, __LINE__, #cond);   \
-			return;                                    \
-		}                                                  \
+#define SF_TEST_ASSERT(cond)                                                                       \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			sf_test_fail(__FILE__, __LINE__, #cond);                                   \
+			return;                                                                    \
+		}                                                                                  \
 	} while (0)
 
 #endif

@@ -47,7 +47,7 @@ static bool req_notification(void *o)
 }
 
 static const struct sf_display_source_ops ops = {.get_command = get_command,
-						  .req_notification = req_notification};
+						 .req_notification = req_notification};
 
 static void submit(struct source *s, struct sf_display *d, struct sf_cmd c)
 {
@@ -239,18 +239,29 @@ SF_TEST(display_rejects_bad_commands_and_keeps_going)
 	struct sf_image *img = sf_image_new(4, 4, SPICE_BITMAP_FMT_32BIT);
 
 	SF_TEST_ASSERT(rig_up(&r, 16 << 20));
-	fill(&r.src, r.d, -1, 0, 4, 4, 1);			    /* negative */
-	fill(&r.src, r.d, 0, 0, W + 1, 4, 1);			    /* past the edge */
-	fill(&r.src, r.d, 5, 5, 5, 9, 1);			    /* empty */
-	submit(&r.src, r.d, (struct sf_cmd){.type = SF_CMD_FILL, .surface_id = 5000,
-					    .rect = {0, 0, 1, 1}}); /* no such surface */
-	submit(&r.src, r.d, (struct sf_cmd){.type = SF_CMD_COPY, .rect = {0, 0, 8, 8},
-					    .image = img}); /* source too small */
-	submit(&r.src, r.d, (struct sf_cmd){.type = SF_CMD_COPY_BITS, .rect = {0, 0, 8, 8},
-					    .src_x = W - 4, .src_y = 0}); /* source outside */
-	submit(&r.src, r.d, (struct sf_cmd){.type = SF_CMD_SURFACE_CREATE, .width = 100000,
-					    .height = 2, .surface_id = 3});
-	submit(&r.src, r.d, (struct sf_cmd){.type = SF_CMD_SURFACE_CREATE, .width = 8, .height = 8});
+	fill(&r.src, r.d, -1, 0, 4, 4, 1);    /* negative */
+	fill(&r.src, r.d, 0, 0, W + 1, 4, 1); /* past the edge */
+	fill(&r.src, r.d, 5, 5, 5, 9, 1);     /* empty */
+	submit(&r.src, r.d,
+	       (struct sf_cmd){.type = SF_CMD_FILL,
+			       .surface_id = 5000,
+			       .rect = {0, 0, 1, 1}}); /* no such surface */
+	submit(&r.src, r.d,
+	       (struct sf_cmd){.type = SF_CMD_COPY,
+			       .rect = {0, 0, 8, 8},
+			       .image = img}); /* source too small */
+	submit(&r.src, r.d,
+	       (struct sf_cmd){.type = SF_CMD_COPY_BITS,
+			       .rect = {0, 0, 8, 8},
+			       .src_x = W - 4,
+			       .src_y = 0}); /* source outside */
+	submit(&r.src, r.d,
+	       (struct sf_cmd){.type = SF_CMD_SURFACE_CREATE,
+			       .width = 100000,
+			       .height = 2,
+			       .surface_id = 3});
+	submit(&r.src, r.d,
+	       (struct sf_cmd){.type = SF_CMD_SURFACE_CREATE, .width = 8, .height = 8});
 	submit(&r.src, r.d, (struct sf_cmd){.type = 77});
 	fill(&r.src, r.d, 1, 1, 3, 3, 0xffffff); /* still processed afterwards */
 	SF_TEST_ASSERT(sf_display_get_stats(r.d, &st) == 0);
@@ -315,8 +326,9 @@ SF_TEST(display_copy_bits_pins_earlier_draws)
 		fill(&r.src, r.d, 40, 40, 41, 41, (uint32_t)i);
 	fill(&r.src, r.d, 0, 0, 8, 8, 0x00ff00);
 	/* reads the green square, then a fill covers where it came from */
-	submit(&r.src, r.d, (struct sf_cmd){.type = SF_CMD_COPY_BITS, .rect = {20, 20, 28, 28},
-					    .src_x = 0, .src_y = 0});
+	submit(&r.src, r.d,
+	       (struct sf_cmd){
+		       .type = SF_CMD_COPY_BITS, .rect = {20, 20, 28, 28}, .src_x = 0, .src_y = 0});
 	fill(&r.src, r.d, 0, 0, 16, 16, 0x0000ff);
 	sf_display_flush(r.d);
 	pump(r.m, 500);

@@ -53,8 +53,8 @@ SF_TEST(inputs_keys_plain_extended_and_scancode_stream)
 	SF_TEST_ASSERT(sf_inputs_parse(&ctx, SPICE_MSGC_INPUTS_KEY_UP, m, 4) == 0);
 	SF_TEST_ASSERT(r.nkeys == 2 && r.keys[0] == 0x1e && r.down[0]);
 	SF_TEST_ASSERT(r.keys[1] == 0x148 && !r.down[1]);
-	SF_TEST_ASSERT(sf_inputs_parse(&ctx, SPICE_MSGC_INPUTS_KEY_SCANCODE, stream,
-				       sizeof(stream)) == 0);
+	SF_TEST_ASSERT(
+		sf_inputs_parse(&ctx, SPICE_MSGC_INPUTS_KEY_SCANCODE, stream, sizeof(stream)) == 0);
 	SF_TEST_ASSERT(r.nkeys == 6 && r.keys[3] == 0x1e && !r.down[3]);
 	SF_TEST_ASSERT(r.keys[4] == 0x148 && r.down[4] && r.keys[5] == 0x148 && !r.down[5]);
 	/* a dangling 0xe0 prefix is malformed */

@@ -75,8 +75,8 @@ SF_TEST(ticket_roundtrip_wrong_password_expiry_disabled)
 	uint8_t enc[128];
 
 	SF_TEST_ASSERT(t);
-	SF_TEST_ASSERT(sf_ticket_encrypt(sf_ticket_pubkey(t), SPICE_TICKET_PUBKEY_BYTES, "pw",
-					 enc) == 0);
+	SF_TEST_ASSERT(
+		sf_ticket_encrypt(sf_ticket_pubkey(t), SPICE_TICKET_PUBKEY_BYTES, "pw", enc) == 0);
 	/* no password set: denied */
 	SF_TEST_ASSERT(sf_ticket_check(t, enc, 1000) == SPICE_LINK_ERR_PERMISSION_DENIED);
 	SF_TEST_ASSERT(sf_ticket_set(t, "pw", 0) == 0);
@@ -90,7 +90,8 @@ SF_TEST(ticket_roundtrip_wrong_password_expiry_disabled)
 	SF_TEST_ASSERT(sf_ticket_check(t, enc, 400) == SPICE_LINK_ERR_PERMISSION_DENIED);
 	sf_ticket_set_disabled(t, true);
 	SF_TEST_ASSERT(sf_ticket_check(t, enc, 400) == SPICE_LINK_ERR_OK);
-	SF_TEST_ASSERT(sf_ticket_set(t, "0123456789012345678901234567890123456789012345678901234567890",
-				     0) < 0);
+	SF_TEST_ASSERT(
+		sf_ticket_set(t, "0123456789012345678901234567890123456789012345678901234567890",
+			      0) < 0);
 	sf_ticket_destroy(t);
 }

@@ -36,13 +36,14 @@ SF_TEST(marshal_copy_points_at_inline_bitmap)
 	SF_TEST_ASSERT(off == 57);
 	SF_TEST_ASSERT(sf_get_le32(b->data + 25 + 12) == 2); /* src_area.right */
 	SF_TEST_ASSERT(b->data[off + 8] == SPICE_IMAGE_TYPE_BITMAP);
-	SF_TEST_ASSERT(sf_get_le32(b->data + off + 10) == 2 && sf_get_le32(b->data + off + 14) == 2);
+	SF_TEST_ASSERT(sf_get_le32(b->data + off + 10) == 2 &&
+		       sf_get_le32(b->data + off + 14) == 2);
 	SF_TEST_ASSERT(b->data[off + 18] == SPICE_BITMAP_FMT_32BIT);
 	SF_TEST_ASSERT(b->data[off + 19] == SPICE_BITMAP_FLAGS_TOP_DOWN);
-	SF_TEST_ASSERT(sf_get_le32(b->data + off + 28) == 8);	 /* stride */
-	SF_TEST_ASSERT(sf_get_le32(b->data + off + 32) == 0);	 /* no palette */
+	SF_TEST_ASSERT(sf_get_le32(b->data + off + 28) == 8); /* stride */
+	SF_TEST_ASSERT(sf_get_le32(b->data + off + 32) == 0); /* no palette */
 	SF_TEST_ASSERT(b->size == off + 36 + 16);
-	SF_TEST_ASSERT(sf_get_le32(b->data + off + 36) == 5);	 /* pixel (1,1) */
+	SF_TEST_ASSERT(sf_get_le32(b->data + off + 36) == 5);	    /* pixel (1,1) */
 	SF_TEST_ASSERT(sf_get_le32(b->data + off + 36 + 12) == 10); /* pixel (2,2) */
 	sf_buf_unref(b);
 	sf_image_unref(img);

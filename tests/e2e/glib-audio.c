@@ -74,7 +74,8 @@ static gboolean send_record(gpointer u)
 		pcm[2 * i] = pcm[2 * i + 1] = (int16_t)(6000 * sin(rec_phase));
 		rec_phase += 2 * M_PI * 330 / rec_rate;
 	}
-	spice_record_channel_send_data(rec, pcm, (gsize)frames * 4, (guint32)g_get_monotonic_time() / 1000);
+	spice_record_channel_send_data(rec, pcm, (gsize)frames * 4,
+				       (guint32)g_get_monotonic_time() / 1000);
 	if (++rec_packets < 200)
 		return G_SOURCE_CONTINUE;
 	if (played)
@@ -88,7 +89,8 @@ static void on_record_start(SpiceRecordChannel *c, gint format, gint chans, gint
 	if (format == SPICE_AUDIO_FMT_S16 && chans == 2 && r == 48000)
 		g_timeout_add(10, send_record, NULL);
 	else
-		fprintf(stderr, "glib-audio: unexpected record format %d/%d/%d\n", format, chans, r);
+		fprintf(stderr, "glib-audio: unexpected record format %d/%d/%d\n", format, chans,
+			r);
 }
 
 static void channel_new(SpiceSession *s, SpiceChannel *c, gpointer u)

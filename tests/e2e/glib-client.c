@@ -22,8 +22,8 @@ static struct {
 } t = {.result = 1};
 
 #define TIMEOUT_TICKS 400 /* x 50 ms */
-#define CLICK_X 300
-#define CLICK_Y 600
+#define CLICK_X	      300
+#define CLICK_Y	      600
 
 static bool pixel(int x, int y, uint32_t *out)
 {

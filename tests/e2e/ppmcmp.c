@@ -12,8 +12,8 @@ static unsigned char *load(const char *path, int *w, int *h)
 	unsigned char *px;
 	int maxv;
 
-	if (!f || fscanf(f, "P6 %d %d %d", w, h, &maxv) != 3 || maxv != 255 || *w <= 0 ||
-	    *h <= 0 || *w > 16384 || *h > 16384 || fgetc(f) == EOF) {
+	if (!f || fscanf(f, "P6 %d %d %d", w, h, &maxv) != 3 || maxv != 255 || *w <= 0 || *h <= 0 ||
+	    *w > 16384 || *h > 16384 || fgetc(f) == EOF) {
 		fprintf(stderr, "ppmcmp: %s: not a binary PPM\n", path);
 		exit(2);
 	}

@@ -327,7 +327,8 @@ int main(int argc, char **argv)
 		return limit_test();
 	if (argc > 3 && strcmp(argv[3], "need-secured") == 0) {
 		int fd = dial();
-		report(do_link(fd, 0, SPICE_CHANNEL_MAIN, g_password) == SPICE_LINK_ERR_NEED_SECURED &&
+		report(do_link(fd, 0, SPICE_CHANNEL_MAIN, g_password) ==
+				       SPICE_LINK_ERR_NEED_SECURED &&
 			       closes(fd),
 		       "plain link to a secure-only server gets NEED_SECURED");
 		close(fd);

@@ -45,7 +45,7 @@ SF_TEST(queue_splice_keeps_order)
 	}
 }
 
-#define PRODUCERS 4
+#define PRODUCERS    4
 #define PER_PRODUCER 50000
 
 static struct sf_queue g_q;

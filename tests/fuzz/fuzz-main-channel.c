@@ -24,8 +24,11 @@ static void on_end(struct sf_session *s, void *d)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct sf_loop *loop;
-	struct sf_session_env env = {.channels = chans, .nchannels = 1, .ndisplays = 1,
-				     .client_mouse = true, .ended = on_end};
+	struct sf_session_env env = {.channels = chans,
+				     .nchannels = 1,
+				     .ndisplays = 1,
+				     .client_mouse = true,
+				     .ended = on_end};
 	struct sf_link_info info = {.channel_type = 1, .mini_header = true};
 	struct sf_session *s;
 	uint8_t sink[65536];

@@ -9,7 +9,7 @@
 #include "shim/memslot.h"
 
 #define GM_SLOT 1u
-#define GM_GEN 3u
+#define GM_GEN	3u
 #define GM_BASE 0x10000u
 
 struct guestmem {

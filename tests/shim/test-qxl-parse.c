@@ -27,11 +27,11 @@ SF_TEST(memslot_checks_slot_generation_and_range)
 	SF_TEST_ASSERT(sf_memslot_get(&g.ms, 0, gm_phys(sizeof(ram) - 16), 16) ==
 		       ram + sizeof(ram) - 16);
 	SF_TEST_ASSERT(!sf_memslot_get(&g.ms, 0, gm_phys(sizeof(ram) - 15), 16)); /* past end */
-	SF_TEST_ASSERT(!sf_memslot_get(&g.ms, 0, gm_phys(0) - 1, 1));		    /* before */
-	SF_TEST_ASSERT(!sf_memslot_get(&g.ms, 0, gm_phys(0), (size_t)-1));	    /* overflow */
-	SF_TEST_ASSERT(!sf_memslot_get(&g.ms, 1, gm_phys(0), 1));		    /* other group */
-	SF_TEST_ASSERT(!sf_memslot_get(&g.ms, 2, gm_phys(0), 1));		    /* no group */
-	SF_TEST_ASSERT(!sf_memslot_get(&g.ms, 0, gm_phys(0) ^ (1ull << 48), 1)); /* stale gen */
+	SF_TEST_ASSERT(!sf_memslot_get(&g.ms, 0, gm_phys(0) - 1, 1));		  /* before */
+	SF_TEST_ASSERT(!sf_memslot_get(&g.ms, 0, gm_phys(0), (size_t)-1));	  /* overflow */
+	SF_TEST_ASSERT(!sf_memslot_get(&g.ms, 1, gm_phys(0), 1));		  /* other group */
+	SF_TEST_ASSERT(!sf_memslot_get(&g.ms, 2, gm_phys(0), 1));		  /* no group */
+	SF_TEST_ASSERT(!sf_memslot_get(&g.ms, 0, gm_phys(0) ^ (1ull << 48), 1));  /* stale gen */
 	/* slot id == nslots: the CVE-2019-3813 off-by-one */
 	SF_TEST_ASSERT(!sf_memslot_get(&g.ms, 0, (4ull << 56) | (3ull << 48) | GM_BASE, 1));
 	SF_TEST_ASSERT(sf_memslots_add(&g.ms, 0, 4, 0, 0, 100, 0) < 0);
@@ -134,8 +134,10 @@ SF_TEST(qxl_copy_8bit_palette_and_clip_split)
 	cr = (QXLClipRects *)(ram + clip);
 	cr->num_rects = 2;
 	cr->chunk.data_size = 2 * sizeof(QXLRect);
-	((QXLRect *)cr->chunk.data)[0] = (QXLRect){.left = 100, .top = 100, .right = 102, .bottom = 102};
-	((QXLRect *)cr->chunk.data)[1] = (QXLRect){.left = 104, .top = 106, .right = 200, .bottom = 200};
+	((QXLRect *)cr->chunk.data)[0] =
+		(QXLRect){.left = 100, .top = 100, .right = 102, .bottom = 102};
+	((QXLRect *)cr->chunk.data)[1] =
+		(QXLRect){.left = 104, .top = 106, .right = 200, .bottom = 200};
 	((QXLDrawable *)(ram + d))->clip.type = SPICE_CLIP_TYPE_RECTS;
 	((QXLDrawable *)(ram + d))->clip.data = gm_phys(clip);
 	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 2);
@@ -167,8 +169,8 @@ SF_TEST(qxl_hostile_drawables_are_rejected)
 	d = copy_drawable(&g, 0, 0, 4, 4, SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT, 15, data, 0);
 	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -EINVAL);
 	/* huge image */
-	d = copy_drawable(&g, 0, 0, 4, 4, SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT, 1u << 30,
-			  data, 0);
+	d = copy_drawable(&g, 0, 0, 4, 4, SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT, 1u << 30, data,
+			  0);
 	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -EINVAL);
 	/* chunk chain that loops on itself with empty chunks */
 	chunk = gm_alloc(&g, sizeof(QXLDataChunk));
@@ -242,8 +244,11 @@ SF_TEST(qxl_fill_copy_bits_surface_and_cursor)
 
 	cur = gm_alloc(&g, sizeof(QXLCursor) + 2 * 2 * 4);
 	shape = (QXLCursor *)(ram + cur);
-	shape->header = (QXLCursorHeader){.type = SPICE_CURSOR_TYPE_ALPHA, .width = 2, .height = 2,
-					  .hot_spot_x = 1, .hot_spot_y = 1};
+	shape->header = (QXLCursorHeader){.type = SPICE_CURSOR_TYPE_ALPHA,
+					  .width = 2,
+					  .height = 2,
+					  .hot_spot_x = 1,
+					  .hot_spot_y = 1};
 	shape->data_size = 16;
 	shape->chunk.data_size = 16;
 	memset(shape->chunk.data, 0xff, 16);

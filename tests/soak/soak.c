@@ -70,7 +70,8 @@ static size_t script(uint8_t *out, uint8_t type, uint32_t conn, const uint8_t *e
 	sf_put_le32(out + n, SPICE_COMMON_CAP_AUTH_SPICE), n += 4;
 	memcpy(out + n, enc, 128), n += 128;
 	for (int i = 0; i < 8; i++) { /* mouse positions */
-		sf_put_le16(out + n, SPICE_MSGC_INPUTS_MOUSE_POSITION), sf_put_le32(out + n + 2, 11);
+		sf_put_le16(out + n, SPICE_MSGC_INPUTS_MOUSE_POSITION),
+			sf_put_le32(out + n + 2, 11);
 		memset(out + n + 6, 0, 11), n += 17;
 	}
 	return n;
@@ -131,8 +132,9 @@ int main(int argc, char **argv)
 	len = script(buf, SPICE_CHANNEL_MAIN, 0, enc);
 	t0 = now_s();
 	for (int i = 0; i < cycles; i++) {
-		uint8_t type = i % 3 == 0 ? SPICE_CHANNEL_MAIN
-			       : i % 3 == 1 ? SPICE_CHANNEL_DISPLAY : SPICE_CHANNEL_INPUTS;
+		uint8_t type = i % 3 == 0   ? SPICE_CHANNEL_MAIN
+			       : i % 3 == 1 ? SPICE_CHANNEL_DISPLAY
+					    : SPICE_CHANNEL_INPUTS;
 		size_t cut = (size_t)i % (len + 1);
 		int fd = dial();
 		if (fd < 0) {
