@@ -507,6 +507,12 @@ void sf_server_set_modifiers(struct sf_server *srv, uint16_t mods)
 		sf_session_foreach(r->s, push_modifiers, &mods);
 }
 
+void sf_server_disconnect_all(struct sf_server *srv)
+{
+	for (struct session_ref *r = srv->sessions; r; r = r->next)
+		sf_session_close(r->s);
+}
+
 int sf_server_add_client(struct sf_server *srv, int fd, bool skip_auth)
 {
 	int fl = fcntl(fd, F_GETFL);

@@ -86,6 +86,10 @@ void sf_server_set_client_mouse(struct sf_server *srv, bool on);
 /* Keyboard LEDs changed: tell every inputs client. Thread: main. */
 void sf_server_set_modifiers(struct sf_server *srv, uint16_t mods);
 
+/* Disconnect every session (e.g. a new password with disconnect-if-connected).
+ * Thread: main. */
+void sf_server_disconnect_all(struct sf_server *srv);
+
 /* Serve an already connected socket (takes @fd). Thread: main. */
 int sf_server_add_client(struct sf_server *srv, int fd, bool skip_auth);
 

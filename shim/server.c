@@ -261,7 +261,7 @@ SF_EXPORT int spice_server_set_ticket(SpiceServer *s, const char *passwd, int li
 	if (fail_if_connected && clients)
 		return -1;
 	if (disconnect_if_connected && clients)
-		sf_log_info("set_ticket: existing clients keep their sessions");
+		sf_server_disconnect_all(s->srv);
 	free(s->ticket);
 	s->ticket = passwd ? strdup(passwd) : NULL;
 	s->has_ticket = passwd != NULL;
