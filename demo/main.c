@@ -181,15 +181,17 @@ static void on_audio(void *data)
 {
 	struct tone *t = data;
 	uint32_t *buf, n;
+	double step;
 
 	record_poll(t);
 	sf_playback_get_buffer(t->pb, &buf, &n);
 	if (!buf)
 		return; /* nobody listens */
+	step = 2.0 * M_PI * 440.0 / (double)sf_playback_best_rate(t->pb);
 	for (uint32_t i = 0; i < n; i++) {
 		int16_t s = (int16_t)(8000.0 * sin(t->phase));
 		buf[i] = (uint16_t)s | (uint32_t)(uint16_t)s << 16;
-		t->phase += 2.0 * M_PI * 440.0 / (double)sf_playback_best_rate(t->pb);
+		t->phase += step;
 		if (t->phase > 2.0 * M_PI)
 			t->phase -= 2.0 * M_PI;
 	}

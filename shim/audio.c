@@ -77,10 +77,7 @@ static struct sf_playback *pb_of(SpicePlaybackInstance *sin)
 {
 	SpiceServer *s = sin && sin->st ? sin->st->reds : NULL;
 
-	if (!s || !s->srv)
-		return NULL;
-	sf_playback_set_compression(sf_server_playback(s->srv), s->playback_compression);
-	return sf_server_playback(s->srv);
+	return s && s->srv ? sf_server_playback(s->srv) : NULL;
 }
 
 SF_EXPORT void spice_server_playback_start(SpicePlaybackInstance *sin)

@@ -533,7 +533,7 @@ SF_EXPORT void spice_qxl_create_primary_surface_async(QXLInstance *instance, uin
 
 SF_EXPORT void spice_qxl_reset_image_cache(QXLInstance *instance)
 {
-	/* images are sent raw and never cached: only keep the call ordered */
+	/* clients never cache our images: only keep the call ordered */
 	struct call c = {0};
 	run(instance, &c, do_drain, false, 0);
 }

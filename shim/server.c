@@ -140,6 +140,10 @@ SF_EXPORT int spice_server_init(SpiceServer *s, SpiceCoreInterface *core)
 	if (!s->srv)
 		return -1;
 	sf_server_set_hooks(s->srv, &hooks, s);
+	for (unsigned i = 0; i < SHIM_MAX_AUDIO; i++) /* interfaces added before init */
+		if (s->playback[i])
+			sf_playback_set_compression(sf_server_playback(s->srv),
+						    s->playback_compression);
 	sf_server_set_input_ops(s->srv, shim_input_ops(), s);
 	if (apply_auth(s) < 0 || sf_server_start(s->srv) < 0)
 		goto err;
@@ -364,7 +368,8 @@ SF_EXPORT int spice_server_add_interface(SpiceServer *s, SpiceBaseInstance *sin)
 		return shim_chardev_add(s, (SpiceCharDeviceInstance *)sin);
 	} else if (strcmp(sif->type, SPICE_INTERFACE_PLAYBACK) == 0) {
 		if (s->srv) /* announce the channel to sessions that list channels later */
-			sf_server_playback(s->srv);
+			sf_playback_set_compression(sf_server_playback(s->srv),
+						    s->playback_compression);
 		return shim_audio_add(s, sin, true);
 	} else if (strcmp(sif->type, SPICE_INTERFACE_RECORD) == 0) {
 		if (s->srv)
@@ -524,6 +529,8 @@ SF_EXPORT void spice_server_free_video_codecs(SpiceServer *s, const char *video_
 SF_EXPORT int spice_server_set_playback_compression(SpiceServer *s, int enable)
 {
 	s->playback_compression = enable != 0;
+	if (s->srv)
+		sf_playback_set_compression(sf_server_playback(s->srv), s->playback_compression);
 	return 0;
 }
 
