@@ -65,11 +65,11 @@ static gboolean tick(gpointer data)
 		return G_SOURCE_REMOVE;
 	}
 	switch (t.step) {
-	case 0: /* static desktop as spice-gtk rendered it, and the guest's cursor */
+	case 0: /* static desktop parts (not the moving rectangle) and the cursor */
 		t.fail = "static frame or cursor shape not seen";
 		if (t.cursor_w != 16 || t.cursor_h != 16)
 			break;
-		if (!t.primary || !pixel_is(5, 5, 0x2e5e8c) || !pixel_is(61, 471, 0xff9900) ||
+		if (!t.primary || !pixel_is(5, 5, 0x2e5e8c) || !pixel_is(100, 70, 0x4060a0) ||
 		    !pixel_is(10, 750, 0x3a9a3a) || !pixel_is(662, 180, 0x000000))
 			break;
 		t.step = 1;
