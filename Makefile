@@ -50,7 +50,8 @@ SHIM_CFLAGS := $(shell pkg-config --cflags spice-server) -fvisibility=hidden
 SHIM := $(BUILD)/shim/libspice-server.so.1
 
 all: $(BUILD)/libsaffron.a $(BUILD)/saffron-demo $(BUILD)/tests/unit \
-	$(BUILD)/tests/glib-client $(BUILD)/tests/rawclient $(BUILD)/tests/ppmcmp $(BUILD)/tests/pattern $(BUILD)/tests/glib-audio $(SHIM)
+	$(BUILD)/tests/glib-client $(BUILD)/tests/rawclient $(BUILD)/tests/ppmcmp $(BUILD)/tests/pattern $(BUILD)/tests/glib-audio \
+	$(BUILD)/tests/glib-chardev $(BUILD)/tests/chardev-host $(SHIM)
 
 $(BUILD)/shim/%.o: shim/%.c
 	@mkdir -p $(dir $@)
@@ -108,16 +109,29 @@ $(BUILD)/tests/glib-client: tests/e2e/glib-client.c $(BUILD)/demo/guest.o $(BUIL
 
 # bench/: the spice.h harness links the reference's soname; LD_LIBRARY_PATH
 # decides which library runs. Never part of `make test`.
-$(BUILD)/bench/harness: bench/harness.c
+$(BUILD)/bench/harness: bench/harness.c tests/host/core.c
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
-		$(shell pkg-config --cflags spice-server) -o $@ $< -lspice-server -pthread
+	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. \
+		$(shell pkg-config --cflags spice-server) -o $@ $^ -lspice-server -pthread
 
 $(BUILD)/bench/loadclient: $(BUILD)/bench/loadclient.o $(BUILD)/libsaffron.a
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 bench: $(BUILD)/bench/harness $(BUILD)/bench/loadclient $(SHIM)
 	sh bench/run.sh
+
+$(BUILD)/tests/glib-chardev: tests/e2e/glib-chardev.c tests/e2e/chardev-test.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -O1 -g -Wall -Werror -I. $(filter -fsanitize=%,$(CFLAGS)) \
+		$(shell pkg-config --cflags $(GLIB_CLIENT)) -o $@ $< \
+		$(shell pkg-config --libs $(GLIB_CLIENT)) $(LDFLAGS)
+
+# A spice.h host: runs on the shim or the reference (LD_LIBRARY_PATH).
+$(BUILD)/tests/chardev-host: tests/e2e/chardev-host.c tests/host/core.c tests/e2e/chardev-test.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. $(filter -fsanitize=%,$(CFLAGS)) \
+		$(shell pkg-config --cflags spice-server) -o $@ $(filter %.c,$^) -lspice-server \
+		$(LDFLAGS)
 
 $(BUILD)/tests/glib-audio: tests/e2e/glib-audio.c
 	@mkdir -p $(dir $@)
@@ -149,7 +163,7 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuz
 FUZZ_LIB_SRCS := $(LIB_SRCS) shim/memslot.c shim/qxl-parse.c
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS)
 	@mkdir -p $(dir $@)
-	$(Q)clang -std=gnu11 -g -O1 -I. $(PKG_CFLAGS) -DSF_DEBUG -fsanitize=fuzzer,address,undefined \
+	$(Q)clang -std=gnu11 -g -O1 -I. $(PKG_CFLAGS) -DSF_DEBUG -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-o $@ $< $(FUZZ_LIB_SRCS) $(PKG_LIBS) -pthread -lm
 
 fuzz: $(FUZZ_TARGETS)

@@ -18,75 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 #include <spice.h>
+#include "tests/host/core.h"
 
 #define W	    800
 #define H	    600
-#define MAX_WATCHES 16384
-#define MAX_TIMERS  16384
 #define MIN64(a, b) ((a) < (b) ? (a) : (b))
-
-/* ---- a minimal SpiceCoreInterface on poll() (main thread) ---- */
-struct SpiceWatch {
-	int fd, mask;
-	SpiceWatchFunc fn;
-	void *opaque;
-	bool used;
-};
-struct SpiceTimer {
-	uint64_t due;
-	SpiceTimerFunc fn;
-	void *opaque;
-	bool used, armed;
-};
-static struct SpiceWatch watches[MAX_WATCHES];
-static struct SpiceTimer timers[MAX_TIMERS];
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static SpiceTimer *timer_add(SpiceTimerFunc fn, void *opaque)
-{
-	for (int i = 0; i < MAX_TIMERS; i++)
-		if (!timers[i].used) {
-			timers[i] = (struct SpiceTimer){.fn = fn, .opaque = opaque, .used = true};
-			return &timers[i];
-		}
-	return NULL;
-}
-static void timer_start(SpiceTimer *t, uint32_t ms)
-{
-	t->due = now_ms() + ms;
-	t->armed = true;
-}
-static void timer_cancel(SpiceTimer *t)
-{
-	t->armed = false;
-}
-static void timer_remove(SpiceTimer *t)
-{
-	t->used = t->armed = false;
-}
-static SpiceWatch *watch_add(int fd, int mask, SpiceWatchFunc fn, void *opaque)
-{
-	for (int i = 0; i < MAX_WATCHES; i++)
-		if (!watches[i].used) {
-			watches[i] = (struct SpiceWatch){fd, mask, fn, opaque, true};
-			return &watches[i];
-		}
-	return NULL;
-}
-static void watch_update_mask(SpiceWatch *w, int mask)
-{
-	w->mask = mask;
-}
-static void watch_remove(SpiceWatch *w)
-{
-	w->used = false;
-}
 
 static int display_clients;
 static void channel_event(int event, SpiceChannelEventInfo *info)
@@ -99,58 +35,6 @@ static void channel_event(int event, SpiceChannelEventInfo *info)
 		else if (event == SPICE_CHANNEL_EVENT_DISCONNECTED)
 			display_clients--;
 	}
-}
-
-static SpiceCoreInterface core = {
-	.base = {.type = SPICE_INTERFACE_CORE,
-		 .description = "bench core",
-		 .major_version = SPICE_INTERFACE_CORE_MAJOR,
-		 .minor_version = SPICE_INTERFACE_CORE_MINOR},
-	.timer_add = timer_add,
-	.timer_start = timer_start,
-	.timer_cancel = timer_cancel,
-	.timer_remove = timer_remove,
-	.watch_add = watch_add,
-	.watch_update_mask = watch_update_mask,
-	.watch_remove = watch_remove,
-	.channel_event = channel_event,
-};
-
-static void core_iterate(int max_ms)
-{
-	static struct pollfd pfd[MAX_WATCHES];
-	static int idx[MAX_WATCHES];
-	uint64_t t = now_ms();
-	int n = 0, timeout = max_ms;
-
-	for (int i = 0; i < MAX_TIMERS; i++)
-		if (timers[i].used && timers[i].armed)
-			timeout = (int)MIN64((int64_t)timeout,
-					     timers[i].due > t ? (int64_t)(timers[i].due - t) : 0);
-	for (int i = 0; i < MAX_WATCHES; i++) {
-		if (!watches[i].used)
-			continue;
-		pfd[n].fd = watches[i].fd;
-		pfd[n].events = (watches[i].mask & SPICE_WATCH_EVENT_READ ? POLLIN : 0) |
-				(watches[i].mask & SPICE_WATCH_EVENT_WRITE ? POLLOUT : 0);
-		idx[n++] = i;
-	}
-	if (poll(pfd, (nfds_t)n, timeout) > 0)
-		for (int k = 0; k < n; k++) {
-			struct SpiceWatch *w = &watches[idx[k]];
-			int ev = (pfd[k].revents & (POLLIN | POLLHUP | POLLERR)
-					  ? SPICE_WATCH_EVENT_READ
-					  : 0) |
-				 (pfd[k].revents & POLLOUT ? SPICE_WATCH_EVENT_WRITE : 0);
-			if (w->used && w->fd == pfd[k].fd && (ev & w->mask))
-				w->fn(w->fd, ev & w->mask, w->opaque);
-		}
-	t = now_ms();
-	for (int i = 0; i < MAX_TIMERS; i++)
-		if (timers[i].used && timers[i].armed && timers[i].due <= t) {
-			timers[i].armed = false;
-			timers[i].fn(timers[i].opaque);
-		}
 }
 
 /* ---- the QXL device ---- */
@@ -468,7 +352,7 @@ int main(int argc, char **argv)
 	spice_server_set_port(s, port);
 	spice_server_set_addr(s, "127.0.0.1", 0);
 	spice_server_set_noauth(s);
-	if (spice_server_init(s, &core) < 0) {
+	if (spice_server_init(s, host_core(channel_event)) < 0) {
 		fprintf(stderr, "harness: spice_server_init failed\n");
 		return 1;
 	}
@@ -484,36 +368,37 @@ int main(int argc, char **argv)
 	fill(0, 0, W, H, 0x204060);
 	fprintf(stderr, "harness: ready on port %d, waiting for %d display clients\n", port,
 		clients);
-	for (t0 = now_ms();
-	     display_clients < clients && !stop && now_ms() - t0 < (uint64_t)wait_s * 1000;)
-		core_iterate(50);
+	for (t0 = host_now_ms();
+	     display_clients < clients && !stop && host_now_ms() - t0 < (uint64_t)wait_s * 1000;)
+		host_core_iterate(50);
 	if (display_clients < clients)
 		fprintf(stderr, "harness: only %d of %d clients connected\n", display_clients,
 			clients);
-	for (t0 = now_ms(); now_ms() - t0 < 2000 && !stop;) /* let initial frames go out */
-		core_iterate(20);
+	for (t0 = host_now_ms();
+	     host_now_ms() - t0 < 2000 && !stop;) /* let initial frames go out */
+		host_core_iterate(20);
 	cpu0 = cpu_s();
-	t0 = next = now_ms();
+	t0 = next = host_now_ms();
 	for (unsigned i = 0; i < (unsigned)count && !stop;) {
-		if (now_ms() >= next) {
+		if (host_now_ms() >= next) {
 			step(workload, i++);
 			next = t0 + (uint64_t)i * 1000 / (uint64_t)rate_of(workload);
 		}
-		core_iterate((int)(next > now_ms() ? next - now_ms() : 0));
+		host_core_iterate((int)(next > host_now_ms() ? next - host_now_ms() : 0));
 	}
 	/* drain: the server pulled every command (spice-server keeps drawables
 	 * in its tree, so releases are no signal), then 2 s for the sends */
-	for (t1 = now_ms(); now_ms() - t1 < 60000;) {
+	for (t1 = host_now_ms(); host_now_ms() - t1 < 60000;) {
 		bool empty;
 		pthread_mutex_lock(&qlock);
 		empty = qhead == qtail;
 		pthread_mutex_unlock(&qlock);
 		if (empty)
 			break;
-		core_iterate(10);
+		host_core_iterate(10);
 	}
-	for (t1 = now_ms(); now_ms() - t1 < 2000;)
-		core_iterate(10);
+	for (t1 = host_now_ms(); host_now_ms() - t1 < 2000;)
+		host_core_iterate(10);
 	cpu1 = cpu_s();
 	if (dump) {
 		QXLRect all = {.right = W, .bottom = H}, dirty;
@@ -521,9 +406,9 @@ int main(int argc, char **argv)
 		write_ppm(dump);
 	}
 	printf("workload=%s clients=%d connected=%d commands=%d cpu_s=%.3f wall_s=%.2f\n", workload,
-	       clients, display_clients, count, cpu1 - cpu0, (double)(now_ms() - t0) / 1000.0);
+	       clients, display_clients, count, cpu1 - cpu0, (double)(host_now_ms() - t0) / 1000.0);
 	fflush(stdout);
 	while (!stop) /* keep serving until the driver stops us */
-		core_iterate(50);
+		host_core_iterate(50);
 	return 0;
 }

@@ -47,6 +47,7 @@ struct sf_chan {
 	struct item *out_head, *out_tail; /* spliced from pipe, in order */
 	uint32_t head_off;		  /* bytes of out_head already written */
 	bool want_out;
+	bool paused; /* input held back: the handler's consumer is full */
 	bool started;
 	uint64_t last_flush_ns;
 	uint64_t skipped; /* superseded messages never sent */
@@ -284,12 +285,19 @@ static void close_fn(struct sf_task *t)
 	sf_chan_unref(c);
 }
 
+static void set_events(struct sf_chan *c)
+{
+	if (c->watch)
+		sf_loop_watch_update(c->watch,
+				     (c->paused ? 0 : EPOLLIN) | (c->want_out ? EPOLLOUT : 0));
+}
+
 static void update_events(struct sf_chan *c, bool want_out)
 {
 	if (!c->watch || want_out == c->want_out)
 		return;
 	c->want_out = want_out;
-	sf_loop_watch_update(c->watch, EPOLLIN | (want_out ? EPOLLOUT : 0));
+	set_events(c);
 }
 
 static void fill_header(struct sf_chan *c, struct item *it)
@@ -519,7 +527,7 @@ static int parse_input(struct sf_chan *c)
 	uint32_t off = 0;
 	int r = 0;
 
-	while (c->in_len - off >= c->hdr_size) {
+	while (!c->paused && c->in_len - off >= c->hdr_size) {
 		const uint8_t *h = c->in + off;
 		uint16_t type = c->hdr_size == MINI_HDR ? sf_get_le16(h) : sf_get_le16(h + 8);
 		uint32_t size = c->hdr_size == MINI_HDR ? sf_get_le32(h + 2) : sf_get_le32(h + 10);
@@ -556,8 +564,8 @@ static void on_io(void *data, int fd, uint32_t events)
 	sf_chan_ref(c);
 	if (events & EPOLLOUT)
 		r = flush(c);
-	for (int rounds = 0;
-	     r == 0 && !c->close_done && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && rounds < 4;
+	for (int rounds = 0; r == 0 && !c->close_done && !c->paused &&
+			     (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && rounds < 4;
 	     rounds++) {
 		ssize_t n = c->ssl ? sf_tls_read(c->ssl, c->in + c->in_len, c->in_cap - c->in_len)
 				   : recv(fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
@@ -580,6 +588,32 @@ static void on_io(void *data, int fd, uint32_t events)
 	}
 	if (r < 0)
 		do_close(c, r == -ECONNRESET ? "closed by peer" : strerror(-r));
+	sf_chan_unref(c);
+}
+
+void sf_chan_pause_read(struct sf_chan *c)
+{
+	if (c->paused || c->close_done)
+		return;
+	c->paused = true;
+	set_events(c);
+}
+
+void sf_chan_resume_read(struct sf_chan *c)
+{
+	int r;
+
+	if (!c->paused || c->close_done)
+		return;
+	c->paused = false;
+	set_events(c);
+	sf_chan_ref(c);
+	/* messages already buffered get no new readiness event */
+	r = parse_input(c);
+	if (r < 0)
+		do_close(c, strerror(-r));
+	else if (!c->paused && c->ssl && SSL_pending(c->ssl) > 0)
+		on_io(c, c->fd, EPOLLIN);
 	sf_chan_unref(c);
 }
 

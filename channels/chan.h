@@ -71,6 +71,12 @@ uint64_t sf_chan_skipped(const struct sf_chan *c);
 /* True while the send stage waits for the client's ACK. Thread: loop. */
 bool sf_chan_ack_blocked(const struct sf_chan *c);
 
+/* Stop handling client messages (the current one completes) and stop
+ * reading the socket, until sf_chan_resume_read(): backpressure from a full
+ * consumer, e.g. a char device that takes no more bytes. Thread: loop. */
+void sf_chan_pause_read(struct sf_chan *c);
+void sf_chan_resume_read(struct sf_chan *c);
+
 /* Disconnect. Thread: any; the socket is closed on the loop thread. */
 void sf_chan_close(struct sf_chan *c);
 bool sf_chan_closed(const struct sf_chan *c);

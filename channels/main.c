@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <spice/enums.h>
 #include "channels/main.h"
+#include "channels/agent.h"
 #include "channels/marshal.h"
 #include "channels/wire.h"
 #include "engine/clock.h"
@@ -28,6 +29,7 @@ struct sf_session {
 	struct sf_timer *ping_timer;
 	struct sf_chan *chans[MAX_SESSION_CHANS];
 	unsigned nchans;
+	struct sf_agent_client *agent; /* NULL: the server has no agent slot */
 };
 
 static void push(struct sf_chan *c, struct sf_buf *b)
@@ -79,7 +81,12 @@ static void on_start(struct sf_chan *c)
 		.supported_mouse_modes = supported_modes(s),
 		.current_mouse_mode = s->mouse_mode,
 		.multi_media_time = sf_clock_mm_time(),
+		.agent_connected = s->env->agent && sf_agent_attached(s->env->agent),
+		.agent_tokens = SF_AGENT_CLIENT_TOKENS,
 	};
+
+	if (s->env->agent)
+		s->agent = sf_agent_client_add(s->env->agent, c);
 
 	push(c, sf_marshal_main_init(&init));
 	send_ping(s);
@@ -109,10 +116,18 @@ static int handle(struct sf_chan *c, uint16_t type, const uint8_t *p, uint32_t s
 		return 0;
 	case SPICE_MSGC_PONG:
 		return handle_pong(s, p, size);
-	case SPICE_MSGC_MAIN_CLIENT_INFO:
 	case SPICE_MSGC_MAIN_AGENT_START:
 	case SPICE_MSGC_MAIN_AGENT_TOKEN:
-	case SPICE_MSGC_MAIN_AGENT_DATA: /* no agent in this server: drop, as with no vdagent */
+		if (size < 4)
+			return -EPROTO;
+		if (!s->agent)
+			return 0;
+		return type == SPICE_MSGC_MAIN_AGENT_START
+			       ? sf_agent_client_start(s->agent, sf_get_le32(p))
+			       : sf_agent_client_tokens(s->agent, sf_get_le32(p));
+	case SPICE_MSGC_MAIN_AGENT_DATA:
+		return s->agent ? sf_agent_client_data(s->agent, p, size) : 0;
+	case SPICE_MSGC_MAIN_CLIENT_INFO:
 	case SPICE_MSGC_MAIN_MIGRATE_CONNECTED:
 	case SPICE_MSGC_MAIN_MIGRATE_CONNECT_ERROR:
 	case SPICE_MSGC_MAIN_MIGRATE_END:
@@ -146,6 +161,7 @@ static void on_close(struct sf_chan *c)
 	struct sf_session *s = sf_chan_data(c);
 
 	end(s);
+	sf_agent_client_remove(s->agent);
 	sf_loop_timer_remove(s->ping_timer);
 	sf_chan_unref(s->main);
 	free(s);

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include "channels/chan.h"
 
+struct sf_agent;
+
 struct sf_session;
 
 /* What the server tells a session; borrowed, must outlive every session. */
@@ -16,7 +18,8 @@ struct sf_session_env {
 	const uint8_t (*channels)[2]; /* (type, id) pairs announced in CHANNELS_LIST */
 	uint32_t nchannels;
 	uint32_t ndisplays;
-	bool client_mouse; /* a tablet is present: client mouse mode supported */
+	bool client_mouse;	/* a tablet is present: client mouse mode supported */
+	struct sf_agent *agent; /* the guest agent slot; NULL: none */
 	/* The session ended (main channel closed). Thread: main. */
 	void (*ended)(struct sf_session *s, void *data);
 	/* A channel of the session (@c, or the main channel) is gone. Optional. */

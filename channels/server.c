@@ -15,6 +15,8 @@
 #include "channels/server.h"
 #include "channels/link.h"
 #include "channels/main.h"
+#include "channels/agent.h"
+#include "channels/vmc.h"
 #include "channels/marshal.h"
 #include "channels/tls.h"
 #include "engine/log.h"
@@ -53,7 +55,9 @@ struct sf_server {
 	void *input_data;
 	struct session_ref *sessions;
 	unsigned nsessions;
-	uint8_t channels[2 * SF_SERVER_MAX_DISPLAYS + 3][2];
+	uint8_t channels[2 * SF_SERVER_MAX_DISPLAYS + 3 + SF_SERVER_MAX_VMCS][2];
+	struct sf_agent *agent;
+	struct sf_vmc *vmcs[SF_SERVER_MAX_VMCS];
 	struct sf_playback *playback;
 	struct sf_record *record;
 	struct sf_session_env env;
@@ -107,8 +111,19 @@ static uint32_t channel_caps(void *data, uint8_t type)
 	return type == SPICE_CHANNEL_INPUTS ? 1u << SPICE_INPUTS_CAP_KEY_SCANCODE : 0;
 }
 
+static struct sf_vmc *find_vmc(struct sf_server *srv, uint8_t type, uint8_t id)
+{
+	for (unsigned i = 0; i < SF_SERVER_MAX_VMCS; i++)
+		if (srv->vmcs[i] && sf_vmc_type(srv->vmcs[i]) == type &&
+		    sf_vmc_id(srv->vmcs[i]) == id)
+			return srv->vmcs[i];
+	return NULL;
+}
+
 static uint32_t check(void *data, const struct sf_link_info *info)
 {
+	struct sf_vmc *vmc;
+
 	struct sf_server *srv = data;
 
 	if (!info->ssl && info->channel_type < 32 &&
@@ -135,6 +150,14 @@ static uint32_t check(void *data, const struct sf_link_info *info)
 		break;
 	case SPICE_CHANNEL_RECORD:
 		if (info->channel_id != 0 || !srv->record)
+			return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
+		break;
+	case SPICE_CHANNEL_USBREDIR:
+	case SPICE_CHANNEL_PORT:
+	case SPICE_CHANNEL_WEBDAV:
+		/* one client per device, as in spice-server */
+		vmc = find_vmc(srv, info->channel_type, info->channel_id);
+		if (!vmc || sf_vmc_busy(vmc))
 			return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
 		break;
 	default:
@@ -181,6 +204,11 @@ static void adopt(void *data, int fd, const struct sf_link_info *info)
 		c = sf_playback_attach(srv->playback, srv->loop, fd, info);
 	} else if (info->channel_type == SPICE_CHANNEL_RECORD) {
 		c = sf_record_attach(srv->record, srv->loop, fd, info);
+	} else if (find_vmc(srv, info->channel_type, info->channel_id)) {
+		c = sf_vmc_attach(find_vmc(srv, info->channel_type, info->channel_id), fd, info);
+	} else if (info->channel_type != SPICE_CHANNEL_DISPLAY &&
+		   info->channel_type != SPICE_CHANNEL_CURSOR) {
+		close(fd); /* its device went away since check() */
 	} else {
 		struct sender *snd = &srv->senders[srv->next_sender++ % srv->nsenders];
 		c = sf_display_attach(srv->displays[info->channel_id], snd->loop, fd, info);
@@ -253,7 +281,8 @@ struct sf_server *sf_server_create(const struct sf_server_config *cfg)
 	if (!srv->loop || !srv->ticket)
 		goto err;
 	srv->linker = sf_linker_create(srv->loop, srv->ticket, &link_ops, srv);
-	if (!srv->linker)
+	srv->agent = sf_agent_create(srv->loop);
+	if (!srv->linker || !srv->agent)
 		goto err;
 	if (srv->cfg.link_timeout_ms)
 		sf_linker_set_timeout(srv->linker, srv->cfg.link_timeout_ms);
@@ -261,10 +290,13 @@ struct sf_server *sf_server_create(const struct sf_server_config *cfg)
 	srv->env.chan_gone = chan_gone;
 	srv->env.data = srv;
 	srv->env.client_mouse = cfg->client_mouse;
+	srv->env.agent = srv->agent;
 	srv->env.channels = (const uint8_t(*)[2])srv->channels;
 	return srv;
 
 err:
+	sf_linker_destroy(srv->linker);
+	sf_agent_destroy(srv->agent);
 	sf_ticket_destroy(srv->ticket);
 	sf_loop_destroy(srv->loop);
 	free(srv);
@@ -307,6 +339,12 @@ static void rebuild_channel_list(struct sf_server *srv)
 	if (srv->record) {
 		srv->channels[n][0] = SPICE_CHANNEL_RECORD;
 		srv->channels[n++][1] = 0;
+	}
+	for (unsigned i = 0; i < SF_SERVER_MAX_VMCS; i++) {
+		if (!srv->vmcs[i])
+			continue;
+		srv->channels[n][0] = sf_vmc_type(srv->vmcs[i]);
+		srv->channels[n++][1] = sf_vmc_id(srv->vmcs[i]);
 	}
 	srv->env.nchannels = n;
 	srv->env.ndisplays = srv->ndisplays;
@@ -551,6 +589,45 @@ struct sf_record *sf_server_record(struct sf_server *srv)
 	return srv->record;
 }
 
+struct sf_agent *sf_server_agent(struct sf_server *srv)
+{
+	return srv->agent;
+}
+
+struct sf_vmc *sf_server_add_vmc(struct sf_server *srv, uint8_t type, const char *portname,
+				 const struct sf_chardev_ops *ops, void *opaque)
+{
+	unsigned slot = SF_SERVER_MAX_VMCS;
+	uint8_t id = 0;
+	struct sf_vmc *v;
+
+	/* the lowest id free for this type, as spice-server numbers them */
+	while (find_vmc(srv, type, id))
+		id++;
+	for (unsigned i = 0; i < SF_SERVER_MAX_VMCS && slot == SF_SERVER_MAX_VMCS; i++)
+		if (!srv->vmcs[i])
+			slot = i;
+	if (slot == SF_SERVER_MAX_VMCS) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	v = sf_vmc_create(srv->loop, type, id, portname, ops, opaque);
+	if (!v)
+		return NULL;
+	srv->vmcs[slot] = v;
+	rebuild_channel_list(srv);
+	return v;
+}
+
+void sf_server_remove_vmc(struct sf_server *srv, struct sf_vmc *v)
+{
+	for (unsigned i = 0; i < SF_SERVER_MAX_VMCS; i++)
+		if (srv->vmcs[i] == v)
+			srv->vmcs[i] = NULL;
+	sf_vmc_destroy(v);
+	rebuild_channel_list(srv);
+}
+
 unsigned sf_server_sessions(const struct sf_server *srv)
 {
 	return srv->nsessions;
@@ -594,7 +671,10 @@ void sf_server_destroy(struct sf_server *srv)
 	sf_loop_iterate(srv->loop, 0);
 	sf_playback_destroy(srv->playback);
 	sf_record_destroy(srv->record);
+	for (unsigned i = 0; i < SF_SERVER_MAX_VMCS; i++)
+		sf_vmc_destroy(srv->vmcs[i]);
 	sf_loop_iterate(srv->loop, 0);
+	sf_agent_destroy(srv->agent);
 	sf_loop_destroy(srv->loop);
 	sf_ticket_destroy(srv->ticket);
 	sf_tls_destroy(srv->tls);

@@ -13,8 +13,11 @@
 #include "channels/inputs.h"
 #include "channels/playback.h"
 #include "channels/record.h"
+#include "channels/agent.h"
+#include "channels/vmc.h"
 
 #define SF_SERVER_MAX_DISPLAYS 16
+#define SF_SERVER_MAX_VMCS     32
 
 struct sf_server_config {
 	const char *addr;	  /* NULL or "": every address */
@@ -54,6 +57,17 @@ struct sf_playback *sf_server_playback(struct sf_server *srv);
 
 /* The record stream, likewise. Thread: main. */
 struct sf_record *sf_server_record(struct sf_server *srv);
+
+/* The guest agent slot behind every main channel (owned by the server).
+ * Thread: main. */
+struct sf_agent *sf_server_agent(struct sf_server *srv);
+
+/* A char device channel: @type SPICE_CHANNEL_USBREDIR, _PORT or _WEBDAV,
+ * numbered with the lowest id free for its type. Owned by the server until
+ * sf_server_remove_vmc(). Returns NULL with errno set. Thread: main. */
+struct sf_vmc *sf_server_add_vmc(struct sf_server *srv, uint8_t type, const char *portname,
+				 const struct sf_chardev_ops *ops, void *opaque);
+void sf_server_remove_vmc(struct sf_server *srv, struct sf_vmc *v);
 
 /* Input callbacks (borrowed). Thread: main, before start. */
 void sf_server_set_input_ops(struct sf_server *srv, const struct sf_input_ops *ops, void *data);

@@ -219,6 +219,24 @@ void shim_qxl_set_running(SpiceServer *s, bool running)
 			sf_display_set_running(s->qxl[i]->st->display, running);
 }
 
+/* A client's monitor layout, for display devices that take it themselves
+ * (interface 3.3 and later); @mc NULL asks whether any does. Main thread. */
+bool shim_qxl_client_monitors_config(SpiceServer *s, VDAgentMonitorsConfig *mc)
+{
+	bool taken = false;
+
+	for (unsigned i = 0; i < SHIM_MAX_QXL; i++) {
+		QXLInstance *qin = s->qxl[i];
+		QXLInterface *qif = qin ? (QXLInterface *)qin->base.sif : NULL;
+		if (!qif || !qin->st || qif->base.major_version != 3 ||
+		    qif->base.minor_version < 3 || !qif->client_monitors_config)
+			continue;
+		if (qif->client_monitors_config(qin, mc))
+			taken = true;
+	}
+	return taken;
+}
+
 /* ---- the spice_qxl_* entry points ---- */
 
 struct call {

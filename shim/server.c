@@ -145,6 +145,8 @@ SF_EXPORT int spice_server_init(SpiceServer *s, SpiceCoreInterface *core)
 			sf_playback_set_compression(sf_server_playback(s->srv),
 						    s->playback_compression);
 	sf_server_set_input_ops(s->srv, shim_input_ops(), s);
+	shim_agent_configure(s);
+	shim_chardev_attach_all(s);
 	if (apply_auth(s) < 0 || sf_server_start(s->srv) < 0)
 		goto err;
 	if (s->listen_fd >= 0)
@@ -543,12 +545,14 @@ SF_EXPORT int spice_server_set_agent_mouse(SpiceServer *s, int enable)
 SF_EXPORT int spice_server_set_agent_copypaste(SpiceServer *s, int enable)
 {
 	s->agent_copypaste = enable != 0;
+	shim_agent_configure(s);
 	return 0;
 }
 
 SF_EXPORT int spice_server_set_agent_file_xfer(SpiceServer *s, int enable)
 {
 	s->agent_file_xfer = enable != 0;
+	shim_agent_configure(s);
 	return 0;
 }
 

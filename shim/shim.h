@@ -92,6 +92,7 @@ struct QXLState {
 /* shim/qxl.c */
 int shim_qxl_add(SpiceServer *s, QXLInstance *qin);
 void shim_qxl_set_running(SpiceServer *s, bool running);
+bool shim_qxl_client_monitors_config(SpiceServer *s, VDAgentMonitorsConfig *mc);
 
 /* shim/input.c */
 const struct sf_input_ops *shim_input_ops(void);
@@ -100,6 +101,8 @@ void shim_input_tablet_size(SpiceServer *s, uint32_t width, uint32_t height);
 /* shim/chardev.c, shim/audio.c */
 int shim_chardev_add(SpiceServer *s, SpiceCharDeviceInstance *sin);
 int shim_chardev_remove(SpiceServer *s, SpiceCharDeviceInstance *sin);
+void shim_chardev_attach_all(SpiceServer *s);
+void shim_agent_configure(SpiceServer *s);
 void shim_chardev_vm_running(SpiceServer *s, bool running);
 int shim_audio_add(SpiceServer *s, SpiceBaseInstance *sin, bool playback);
 int shim_audio_remove(SpiceServer *s, SpiceBaseInstance *sin);

@@ -51,6 +51,10 @@ demo_exits_cleanly() {
 }
 stop_demo() { check "demo $1 exits cleanly" demo_exits_cleanly "$1"; }
 
+free_port() { # a port nobody listens on, from the kernel's ephemeral range
+	"$BUILD/saffron-demo" --static --port 0 --quit-after 1 | sed -n 's/.*:\([0-9]*\)$/\1/p'
+}
+
 cleanup() {
 	for p in $(jobs -p); do kill -9 "$p" 2>/dev/null; done
 	rm -rf "$TMP"

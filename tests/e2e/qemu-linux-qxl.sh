@@ -46,10 +46,6 @@ INIT
 	[ -s "$K/initrd.gz" ]
 }
 
-free_port() {
-	"$BUILD/saffron-demo" --static --port 0 --quit-after 1 | sed -n 's/.*:\([0-9]*\)$/\1/p'
-}
-
 # boot NAME LIBDIR: boot, wait for the pattern, screenshot into $TMP/NAME.ppm
 boot() {
 	port=$(free_port)

@@ -19,10 +19,6 @@ case "$BUILD" in
 *asan*) SAN_ENV="LD_PRELOAD=$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0" ;;
 esac
 
-free_port() { # a port nobody listens on, from the kernel's ephemeral range
-	"$BUILD/saffron-demo" --static --port 0 --quit-after 1 | sed -n 's/.*:\([0-9]*\)$/\1/p'
-}
-
 # run_qemu NAME LIBDIR: boot to "No bootable device", screenshot into $TMP/NAME.ppm
 run_qemu() {
 	name=$1

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* tests/fuzz/fuzz-main-channel.c: libFuzzer target for a linked client's byte
  * stream: mini-header framing, the common messages (ACK_SYNC, ACK, PONG...)
- * and main-channel handling, through a real sf_chan on a real loop fed over
- * a socketpair. */
+ * and main-channel handling with a guest agent attached (AGENT_START, TOKEN,
+ * DATA against a device that takes a few bytes at a time and talks back),
+ * through a real sf_chan on a real loop fed over a socketpair. */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "channels/agent.h"
 #include "channels/main.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -21,9 +24,49 @@ static void on_end(struct sf_session *s, void *d)
 	ended = 1;
 }
 
+/* The guest agent: echoes what it is given back as its output, so chunks
+ * the client wrote (well-formed or not) come back through the read side. */
+static uint8_t dev_buf[4096];
+static size_t dev_len;
+
+static int dev_read(void *o, uint8_t *buf, int len)
+{
+	size_t n = dev_len < (size_t)len ? dev_len : (size_t)len;
+
+	(void)o;
+	memcpy(buf, dev_buf, n);
+	memmove(dev_buf, dev_buf + n, dev_len - n);
+	dev_len -= n;
+	return (int)n;
+}
+
+static int dev_write(void *o, const uint8_t *buf, int len)
+{
+	size_t n = sizeof(dev_buf) - dev_len;
+
+	(void)o;
+	n = n < (size_t)len ? n : (size_t)len;
+	n = n > 37 ? 37 : n;
+	memcpy(dev_buf + dev_len, buf, n);
+	dev_len += n;
+	return (int)n;
+}
+
+static bool dev_monitors(void *o, const uint8_t *cfg, uint32_t size)
+{
+	(void)o;
+	if (cfg && size < 8)
+		__builtin_trap(); /* the agent module validated it */
+	return true;
+}
+
+static const struct sf_chardev_ops dev_ops = {
+	.read = dev_read, .write = dev_write, .monitors_config = dev_monitors};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct sf_loop *loop;
+	static struct sf_agent *agent;
 	struct sf_session_env env = {.channels = chans,
 				     .nchannels = 1,
 				     .ndisplays = 1,
@@ -34,8 +77,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t sink[65536];
 	int sv[2];
 
-	if (!loop)
+	if (!loop) {
 		loop = sf_loop_create();
+		agent = sf_agent_create(loop);
+		sf_agent_set_device(agent, &dev_ops, NULL);
+	}
+	env.agent = agent;
+	dev_len = 0;
 	if (size > 60000 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
 		return 0;
 	info.mini_header = size && (data[0] & 1);
@@ -51,6 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	shutdown(sv[0], SHUT_WR);
 	for (int i = 0; i < 50 && !ended; i++) {
 		sf_loop_iterate(loop, 0);
+		sf_agent_wakeup(agent);
 		while (recv(sv[0], sink, sizeof(sink), MSG_DONTWAIT) > 0)
 			;
 	}

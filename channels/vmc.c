@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* channels/vmc.c: spicevmc/port channels. Flow control needs no tokens: the
+ * device is read only while the client's send backlog is under HIGH_WATER,
+ * and the client's socket is paused while more than HIGH_WATER bytes wait
+ * for the device, so a slow side stalls only its own stream. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <spice/enums.h>
+#include "channels/vmc.h"
+#include "channels/wire.h"
+#include "engine/log.h"
+
+SF_LOG_TOPIC("vmc");
+
+#define HIGH_WATER   (256 * 1024)
+#define READ_CHUNK   (64 * 1024)
+#define MAX_MSG	     (128 * 1024) /* usbredir bulk packets are up to 64 KiB + headers */
+#define READ_ROUNDS  64		  /* per wakeup: bounded work on the main loop */
+#define RETRY_MS     10
+
+struct sf_vmc {
+	struct sf_loop *loop;
+	uint8_t type, id;
+	char *name;
+	const struct sf_chardev_ops *ops;
+	void *opaque;
+	unsigned refs; /* the creator's and the client connection's */
+	bool dead;     /* destroyed: no device calls any more */
+	bool running;
+	bool opened; /* last port event from the guest */
+	bool reading;
+	struct sf_chan *client;
+	uint8_t *wbuf; /* client bytes the device has not taken yet */
+	uint32_t wlen, wcap;
+	struct sf_timer *retry;
+	struct sf_vmc_stats st;
+	struct sf_ratelimit rl;
+};
+
+static void vmc_unref(struct sf_vmc *v)
+{
+	if (--v->refs)
+		return;
+	sf_loop_timer_remove(v->retry);
+	free(v->wbuf);
+	free(v->name);
+	free(v);
+}
+
+static void on_retry(void *data)
+{
+	sf_vmc_wakeup(data);
+}
+
+struct sf_vmc *sf_vmc_create(struct sf_loop *loop, uint8_t type, uint8_t id, const char *portname,
+			     const struct sf_chardev_ops *ops, void *opaque)
+{
+	struct sf_vmc *v = calloc(1, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	v->loop = loop;
+	v->type = type;
+	v->id = id;
+	v->ops = ops;
+	v->opaque = opaque;
+	v->refs = 1;
+	v->running = true;
+	v->name = strdup(portname ? portname : "");
+	v->retry = sf_loop_timer_add(loop, on_retry, v);
+	if (!v->name || !v->retry) {
+		vmc_unref(v);
+		errno = ENOMEM;
+		return NULL;
+	}
+	v->rl = (struct sf_ratelimit)SF_RATELIMIT_INIT(5000, 10);
+	return v;
+}
+
+void sf_vmc_destroy(struct sf_vmc *v)
+{
+	if (!v)
+		return;
+	v->dead = true;
+	sf_loop_timer_arm(v->retry, 0, false);
+	if (v->client)
+		sf_chan_close(v->client);
+	vmc_unref(v);
+}
+
+uint8_t sf_vmc_type(const struct sf_vmc *v)
+{
+	return v->type;
+}
+
+uint8_t sf_vmc_id(const struct sf_vmc *v)
+{
+	return v->id;
+}
+
+bool sf_vmc_busy(const struct sf_vmc *v)
+{
+	return v->client != NULL;
+}
+
+void sf_vmc_stats(const struct sf_vmc *v, struct sf_vmc_stats *st)
+{
+	*st = v->st;
+}
+
+static bool is_port(const struct sf_vmc *v)
+{
+	return v->type == SPICE_CHANNEL_PORT || v->type == SPICE_CHANNEL_WEBDAV;
+}
+
+static void push(struct sf_chan *c, struct sf_buf *b)
+{
+	if (b)
+		sf_chan_push(c, b);
+	sf_buf_unref(b);
+}
+
+static struct sf_buf *data_msg(const uint8_t *p, uint32_t n)
+{
+	struct sf_wbuf w;
+
+	sf_wbuf_init(&w, SPICE_MSG_SPICEVMC_DATA, n);
+	sf_wbuf_bytes(&w, p, n);
+	return sf_wbuf_finish(&w);
+}
+
+/* Guest to client, while the client keeps up (dropped with no client). */
+static void read_device(struct sf_vmc *v)
+{
+	static __thread uint8_t tmp[READ_CHUNK];
+
+	if (v->dead || !v->running || v->reading)
+		return;
+	v->reading = true; /* the device may call wakeup from inside read() */
+	for (int i = 0; i < READ_ROUNDS; i++) {
+		int n;
+		if (v->client && sf_chan_backlog(v->client) >= HIGH_WATER)
+			break; /* resumed from on_drained */
+		n = v->ops->read(v->opaque, tmp, sizeof(tmp));
+		if (n <= 0 || v->dead)
+			break;
+		n = SF_MIN(n, (int)sizeof(tmp));
+		if (v->client) {
+			v->st.from_device += (uint64_t)n;
+			push(v->client, data_msg(tmp, (uint32_t)n));
+		} else {
+			v->st.dropped += (uint64_t)n;
+		}
+	}
+	v->reading = false;
+}
+
+/* Client to guest: whatever the device takes now; retried on wakeup and on a
+ * short timer, since not every device signals room. */
+static void write_device(struct sf_vmc *v)
+{
+	while (!v->dead && v->running && v->wlen) {
+		int n = v->ops->write(v->opaque, v->wbuf, (int)v->wlen);
+		if (n <= 0)
+			break;
+		n = SF_MIN(n, (int)v->wlen);
+		memmove(v->wbuf, v->wbuf + n, v->wlen - (uint32_t)n);
+		v->wlen -= (uint32_t)n;
+		v->st.to_device += (uint64_t)n;
+	}
+	if (v->wlen && v->running && !v->dead)
+		sf_loop_timer_arm(v->retry, RETRY_MS, false);
+	if (v->client && v->wlen < HIGH_WATER)
+		sf_chan_resume_read(v->client);
+}
+
+static int queue_for_device(struct sf_vmc *v, const uint8_t *p, uint32_t n)
+{
+	if (!n)
+		return 0;
+	if (v->wlen + n > HIGH_WATER + MAX_MSG)
+		return -ENOBUFS; /* reading pauses at HIGH_WATER: cannot happen */
+	if (v->wlen + n > v->wcap) {
+		uint32_t cap = SF_MAX(v->wlen + n, v->wcap ? v->wcap * 2 : 4096);
+		uint8_t *nb = realloc(v->wbuf, SF_MIN(cap, HIGH_WATER + MAX_MSG));
+		if (!nb)
+			return -ENOMEM;
+		v->wbuf = nb;
+		v->wcap = SF_MIN(cap, HIGH_WATER + MAX_MSG);
+	}
+	memcpy(v->wbuf + v->wlen, p, n);
+	v->wlen += n;
+	return 0;
+}
+
+static int handle(struct sf_chan *c, uint16_t type, const uint8_t *p, uint32_t size)
+{
+	struct sf_vmc *v = sf_chan_data(c);
+	int r;
+
+	if (v->client != c || v->dead)
+		return 0; /* detached: the connection is closing */
+	switch (type) {
+	case SPICE_MSGC_SPICEVMC_DATA:
+		r = queue_for_device(v, p, size);
+		if (r < 0)
+			return r;
+		write_device(v);
+		if (v->wlen >= HIGH_WATER)
+			sf_chan_pause_read(c);
+		return 0;
+	case SPICE_MSGC_PORT_EVENT:
+		if (!is_port(v) || size < 1)
+			return -EPROTO;
+		if (v->ops->event)
+			v->ops->event(v->opaque, p[0]);
+		return 0;
+	default:
+		/* COMPRESSED_DATA included: the LZ4 cap is not offered */
+		return -EPROTO;
+	}
+}
+
+static struct sf_buf *port_init_msg(const struct sf_vmc *v)
+{
+	struct sf_wbuf w;
+	uint32_t n = (uint32_t)strlen(v->name) + 1;
+
+	sf_wbuf_init(&w, SPICE_MSG_PORT_INIT, 9 + n);
+	sf_wbuf_u32(&w, n);
+	sf_wbuf_u32(&w, 9); /* name: right after this header */
+	sf_wbuf_u8(&w, v->opened);
+	sf_wbuf_bytes(&w, v->name, n);
+	return sf_wbuf_finish(&w);
+}
+
+static void on_start(struct sf_chan *c)
+{
+	struct sf_vmc *v = sf_chan_data(c);
+
+	if (v->client != c || v->dead)
+		return;
+	if (is_port(v))
+		push(c, port_init_msg(v));
+	if (v->ops->state)
+		v->ops->state(v->opaque, true);
+	read_device(v);
+}
+
+static void on_drained(struct sf_chan *c)
+{
+	struct sf_vmc *v = sf_chan_data(c);
+
+	if (v->client == c)
+		read_device(v);
+}
+
+static void on_close(struct sf_chan *c)
+{
+	struct sf_vmc *v = sf_chan_data(c);
+
+	if (v->client == c) {
+		v->client = NULL;
+		if (!v->dead && v->ops->state)
+			v->ops->state(v->opaque, false);
+		sf_chan_unref(c);
+	}
+	vmc_unref(v);
+}
+
+static const struct sf_chan_ops vmc_ops = {
+	.name = "spicevmc",
+	.max_msg_size = MAX_MSG,
+	.acks = false,
+	.handle = handle,
+	.on_start = on_start,
+	.on_drained = on_drained,
+	.on_close = on_close,
+};
+
+struct sf_chan *sf_vmc_attach(struct sf_vmc *v, int fd, const struct sf_link_info *info)
+{
+	struct sf_chan *c;
+
+	if (v->client || v->dead) {
+		close(fd);
+		return NULL;
+	}
+	c = sf_chan_create(v->loop, fd, info, &vmc_ops, v);
+	if (!c)
+		return NULL;
+	v->refs++;
+	v->client = sf_chan_ref(c);
+	sf_chan_start(c);
+	return c;
+}
+
+void sf_vmc_wakeup(struct sf_vmc *v)
+{
+	write_device(v);
+	read_device(v);
+}
+
+void sf_vmc_port_event(struct sf_vmc *v, uint8_t event)
+{
+	struct sf_wbuf w;
+
+	if (event == SPICE_PORT_EVENT_OPENED)
+		v->opened = true;
+	else if (event == SPICE_PORT_EVENT_CLOSED)
+		v->opened = false;
+	if (!v->client || !is_port(v))
+		return;
+	sf_wbuf_init(&w, SPICE_MSG_PORT_EVENT, 1);
+	sf_wbuf_u8(&w, event);
+	push(v->client, sf_wbuf_finish(&w));
+}
+
+void sf_vmc_set_running(struct sf_vmc *v, bool running)
+{
+	v->running = running;
+	if (running)
+		sf_vmc_wakeup(v);
+	else
+		sf_loop_timer_arm(v->retry, 0, false);
+}

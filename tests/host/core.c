@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* tests/host/core.c: fixed tables of watches and timers, scanned linearly;
+ * large enough for the reference server with 1000 bench clients. */
+#define _GNU_SOURCE
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+#include "tests/host/core.h"
+
+#define MAX_WATCHES 16384
+#define MAX_TIMERS  16384
+
+struct SpiceWatch {
+	int fd, mask;
+	SpiceWatchFunc fn;
+	void *opaque;
+	bool used;
+};
+
+struct SpiceTimer {
+	uint64_t due;
+	SpiceTimerFunc fn;
+	void *opaque;
+	bool used, armed;
+};
+
+static struct SpiceWatch watches[MAX_WATCHES];
+static struct SpiceTimer timers[MAX_TIMERS];
+static void (*event_hook)(int event, SpiceChannelEventInfo *info);
+
+uint64_t host_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static SpiceTimer *timer_add(SpiceTimerFunc fn, void *opaque)
+{
+	for (int i = 0; i < MAX_TIMERS; i++)
+		if (!timers[i].used) {
+			timers[i] = (struct SpiceTimer){.fn = fn, .opaque = opaque, .used = true};
+			return &timers[i];
+		}
+	return NULL;
+}
+
+static void timer_start(SpiceTimer *t, uint32_t ms)
+{
+	t->due = host_now_ms() + ms;
+	t->armed = true;
+}
+
+static void timer_cancel(SpiceTimer *t)
+{
+	t->armed = false;
+}
+
+static void timer_remove(SpiceTimer *t)
+{
+	t->used = t->armed = false;
+}
+
+static SpiceWatch *watch_add(int fd, int mask, SpiceWatchFunc fn, void *opaque)
+{
+	for (int i = 0; i < MAX_WATCHES; i++)
+		if (!watches[i].used) {
+			watches[i] = (struct SpiceWatch){fd, mask, fn, opaque, true};
+			return &watches[i];
+		}
+	return NULL;
+}
+
+static void watch_update_mask(SpiceWatch *w, int mask)
+{
+	w->mask = mask;
+}
+
+static void watch_remove(SpiceWatch *w)
+{
+	w->used = false;
+}
+
+static void channel_event(int event, SpiceChannelEventInfo *info)
+{
+	if (event_hook)
+		event_hook(event, info);
+}
+
+static SpiceCoreInterface core = {
+	.base = {.type = SPICE_INTERFACE_CORE,
+		 .description = "saffron test host core",
+		 .major_version = SPICE_INTERFACE_CORE_MAJOR,
+		 .minor_version = SPICE_INTERFACE_CORE_MINOR},
+	.timer_add = timer_add,
+	.timer_start = timer_start,
+	.timer_cancel = timer_cancel,
+	.timer_remove = timer_remove,
+	.watch_add = watch_add,
+	.watch_update_mask = watch_update_mask,
+	.watch_remove = watch_remove,
+	.channel_event = channel_event,
+};
+
+SpiceCoreInterface *host_core(void (*on_event)(int event, SpiceChannelEventInfo *info))
+{
+	event_hook = on_event;
+	return &core;
+}
+
+static int next_timeout(int max_ms)
+{
+	uint64_t t = host_now_ms();
+	int timeout = max_ms;
+
+	for (int i = 0; i < MAX_TIMERS; i++) {
+		if (!timers[i].used || !timers[i].armed)
+			continue;
+		if (timers[i].due <= t)
+			return 0;
+		if (timers[i].due - t < (uint64_t)timeout)
+			timeout = (int)(timers[i].due - t);
+	}
+	return timeout;
+}
+
+static void run_timers(void)
+{
+	uint64_t t = host_now_ms();
+
+	for (int i = 0; i < MAX_TIMERS; i++)
+		if (timers[i].used && timers[i].armed && timers[i].due <= t) {
+			timers[i].armed = false;
+			timers[i].fn(timers[i].opaque);
+		}
+}
+
+void host_core_iterate(int max_ms)
+{
+	static struct pollfd pfd[MAX_WATCHES];
+	static int idx[MAX_WATCHES];
+	int n = 0, timeout = next_timeout(max_ms);
+
+	for (int i = 0; i < MAX_WATCHES; i++) {
+		if (!watches[i].used)
+			continue;
+		pfd[n].fd = watches[i].fd;
+		pfd[n].events = (watches[i].mask & SPICE_WATCH_EVENT_READ ? POLLIN : 0) |
+				(watches[i].mask & SPICE_WATCH_EVENT_WRITE ? POLLOUT : 0);
+		idx[n++] = i;
+	}
+	if (poll(pfd, (nfds_t)n, timeout) > 0)
+		for (int k = 0; k < n; k++) {
+			struct SpiceWatch *w = &watches[idx[k]];
+			int ev = (pfd[k].revents & (POLLIN | POLLHUP | POLLERR)
+					  ? SPICE_WATCH_EVENT_READ
+					  : 0) |
+				 (pfd[k].revents & POLLOUT ? SPICE_WATCH_EVENT_WRITE : 0);
+			if (w->used && w->fd == pfd[k].fd && (ev & w->mask))
+				w->fn(w->fd, ev & w->mask, w->opaque);
+		}
+	run_timers();
+}
