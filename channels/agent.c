@@ -17,14 +17,14 @@
 
 SF_LOG_TOPIC("agent");
 
-#define CHUNK_HDR	   8  /* VDIChunkHeader */
-#define MSG_HDR		   20 /* VDAgentMessage */
-#define MAX_DATA	   VD_AGENT_MAX_DATA_SIZE
-#define TOKENS_BATCH	   5
-#define READ_ROUNDS	   256
-#define RETRY_MS	   10
-#define MAX_MONITORS	   256
-#define MONITORS_CFG_SIZE  (8 + MAX_MONITORS * 20) /* VDAgentMonitorsConfig */
+#define CHUNK_HDR	  8  /* VDIChunkHeader */
+#define MSG_HDR		  20 /* VDAgentMessage */
+#define MAX_DATA	  VD_AGENT_MAX_DATA_SIZE
+#define TOKENS_BATCH	  5
+#define READ_ROUNDS	  256
+#define RETRY_MS	  10
+#define MAX_MONITORS	  256
+#define MONITORS_CFG_SIZE (8 + MAX_MONITORS * 20) /* VDAgentMonitorsConfig */
 
 enum filter_result { F_OK, F_DISCARD, F_MONITORS, F_ERROR };
 
@@ -546,8 +546,8 @@ void sf_agent_set_device(struct sf_agent *a, const struct sf_chardev_ops *ops, v
 		if (!ops)
 			push(ac->main, msg_u32(SPICE_MSG_MAIN_AGENT_DISCONNECTED, 0));
 		else if (sf_chan_test_cap(ac->main, SPICE_MAIN_CAP_AGENT_CONNECTED_TOKENS))
-			push(ac->main,
-			     msg_u32(SPICE_MSG_MAIN_AGENT_CONNECTED_TOKENS, SF_AGENT_CLIENT_TOKENS));
+			push(ac->main, msg_u32(SPICE_MSG_MAIN_AGENT_CONNECTED_TOKENS,
+					       SF_AGENT_CLIENT_TOKENS));
 		else
 			push(ac->main, sf_marshal_empty(SPICE_MSG_MAIN_AGENT_CONNECTED));
 	}

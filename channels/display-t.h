@@ -64,6 +64,11 @@ enum sf_cmd_type {
 
 /* A drawing or cursor command, already validated by the front-end that built
  * it (guest memory checks live in the front-end, not here). */
+/* One monitor output (SPICE_MSG_DISPLAY_MONITORS_CONFIG's Head). */
+struct sf_head {
+	uint32_t id, surface_id, width, height, x, y, flags;
+};
+
 struct sf_cmd {
 	enum sf_cmd_type type;
 	uint32_t surface_id;

@@ -70,11 +70,15 @@ struct sf_display {
 	uint64_t gen;		/* bumped by every change to surface 0 */
 	struct sf_buf *snap[2]; /* full copy of surface 0 at snap_gen, [raw, lz4] */
 	uint64_t snap_gen[2];
-	bool compress;
+	atomic_bool compress; /* any thread may flip it (a setting) */
 	struct sf_display_stats stats;
 	struct sf_ratelimit rl;
 	struct drawn drawn[OCCLUSION_WINDOW];
 	unsigned ndrawn;
+	struct sf_buf *monitors; /* MONITORS_CONFIG body, NULL before any */
+	bool guest_monitors;	 /* set by the guest, not derived from surface 0 */
+	bool caps_known, caps_present;
+	uint32_t caps;
 };
 
 /* ---- client references ---- */
@@ -194,7 +198,8 @@ static void fanout(struct sf_display *d, enum kind kind, struct sf_buf *b)
 
 static bool wants_lz4(const struct sf_display *d, const struct client *c)
 {
-	return d->compress && c->lz4;
+	/* relaxed: a setting; a draw encoded either way is valid */
+	return atomic_load_explicit(&d->compress, memory_order_relaxed) && c->lz4;
 }
 
 static struct sf_buf *marshal_copy(bool lz4, uint32_t sid, const struct sf_rect *r,
@@ -310,6 +315,66 @@ static bool image_covers(const struct sf_image *img, const struct sf_rect *r, in
 	       (int64_t)x + sf_rect_w(r) <= img->width && (int64_t)y + sf_rect_h(r) <= img->height;
 }
 
+/* ---- monitors and client capabilities (producer) ---- */
+
+static void send_monitors(struct sf_display *d, struct client *c)
+{
+	if (d->monitors && c->kind == K_DISPLAY &&
+	    sf_chan_test_cap(c->chan, SPICE_DISPLAY_CAP_MONITORS_CONFIG))
+		push(c, d->monitors);
+}
+
+static void set_monitors(struct sf_display *d, const struct sf_head *heads, uint16_t count,
+			 uint16_t max_allowed)
+{
+	struct sf_buf *b = sf_marshal_monitors_config(heads, count, max_allowed);
+
+	if (!b)
+		return;
+	sf_buf_unref(d->monitors);
+	d->monitors = b;
+	for (struct client *c = d->clients; c; c = c->next)
+		send_monitors(d, c);
+}
+
+void sf_display_set_monitors(struct sf_display *d, const struct sf_head *heads, uint16_t count,
+			     uint16_t max_allowed)
+{
+	SF_ASSERT_THREAD(SF_THREAD_PRODUCER);
+	d->guest_monitors = true;
+	set_monitors(d, heads, count, max_allowed);
+}
+
+/* The caps the guest may rely on, as spice-server reports them. */
+#define GUEST_VISIBLE_CAPS                                                                         \
+	(1u << SPICE_DISPLAY_CAP_SIZED_STREAM | 1u << SPICE_DISPLAY_CAP_MONITORS_CONFIG |          \
+	 1u << SPICE_DISPLAY_CAP_COMPOSITE | 1u << SPICE_DISPLAY_CAP_A8_SURFACE)
+
+static void update_client_caps(struct sf_display *d)
+{
+	uint32_t caps = GUEST_VISIBLE_CAPS;
+	bool present = false;
+
+	if (!d->ops->client_caps || atomic_load_explicit(&d->paused, memory_order_relaxed))
+		return;
+	for (struct client *c = d->clients; c; c = c->next) {
+		if (c->kind != K_DISPLAY)
+			continue;
+		present = true;
+		for (unsigned bit = 0; bit < 32; bit++)
+			if ((caps >> bit & 1) && !sf_chan_test_cap(c->chan, bit))
+				caps &= ~(1u << bit);
+	}
+	if (!present)
+		caps = 0;
+	if (d->caps_known && present == d->caps_present && caps == d->caps)
+		return;
+	d->caps_known = true;
+	d->caps_present = present;
+	d->caps = caps;
+	d->ops->client_caps(d->opaque, present, caps);
+}
+
 static bool do_surface_create(struct sf_display *d, const struct sf_cmd *cmd)
 {
 	uint32_t id = cmd->surface_id;
@@ -331,6 +396,10 @@ static bool do_surface_create(struct sf_display *d, const struct sf_cmd *cmd)
 					 id == 0 ? SPICE_SURFACE_FLAGS_PRIMARY : 0));
 	if (id == 0)
 		fanout(d, K_DISPLAY, sf_marshal_mark());
+	if (id == 0 && !d->guest_monitors) {
+		struct sf_head h = {.width = cmd->width, .height = cmd->height};
+		set_monitors(d, &h, 1, 1);
+	}
 	return true;
 }
 
@@ -539,6 +608,8 @@ static void attach_fn(struct sf_task *t)
 		if (c->kind == K_DISPLAY) {
 			d->stats.clients++;
 			send_surfaces(d, c, true);
+			send_monitors(d, c);
+			update_client_caps(d);
 		} else {
 			d->stats.cursor_clients++;
 			send_cursor_state(d, c, true);
@@ -564,6 +635,7 @@ static void detach_fn(struct sf_task *t)
 			d->stats.clients--;
 		else
 			d->stats.cursor_clients--;
+		update_client_caps(d);
 		client_unref(c);
 	}
 	client_unref(c);
@@ -738,12 +810,22 @@ int sf_display_call(struct sf_display *d, void (*fn)(struct sf_display *d, void 
 	return run_sync(d, fn, arg);
 }
 
+static void resend_caps(struct sf_display *d, void *arg)
+{
+	(void)arg;
+	d->caps_known = false; /* a resumed guest hears the clients' caps again */
+	update_client_caps(d);
+}
+
 void sf_display_set_running(struct sf_display *d, bool running)
 {
 	/* release: pairs with the acquire in process_batch() */
 	atomic_store_explicit(&d->paused, !running, memory_order_release);
-	if (running)
+	if (running) {
+		if (d->running)
+			sf_display_call_async(d, resend_caps, NULL);
 		sf_display_wakeup(d);
+	}
 }
 
 static int run_sync(struct sf_display *d, void (*fn)(struct sf_display *, void *), void *arg)
@@ -829,7 +911,7 @@ uint8_t sf_display_id(const struct sf_display *d)
 
 void sf_display_set_compression(struct sf_display *d, bool on)
 {
-	d->compress = on;
+	atomic_store_explicit(&d->compress, on, memory_order_relaxed);
 }
 
 void sf_display_set_backlog_limit(struct sf_display *d, size_t bytes)
@@ -853,7 +935,7 @@ struct sf_display *sf_display_create(uint8_t id, const struct sf_display_source_
 	d->ops = ops;
 	d->opaque = opaque;
 	d->backlog_limit = DEFAULT_BACKLOG;
-	d->compress = true;
+	atomic_init(&d->compress, true);
 	d->rl = (struct sf_ratelimit)SF_RATELIMIT_INIT(1000, 10);
 	sf_task_init(&d->process_task, process_fn);
 	return d;
@@ -913,6 +995,7 @@ void sf_display_destroy(struct sf_display *d)
 	for (uint32_t i = 0; i < SF_DISPLAY_MAX_SURFACES; i++)
 		sf_surface_destroy(d->surfaces[i]);
 	sf_image_unref(d->cursor);
+	sf_buf_unref(d->monitors);
 	sf_buf_unref(d->snap[0]);
 	sf_buf_unref(d->snap[1]);
 	occlusion_forget(d);

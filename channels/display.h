@@ -30,6 +30,10 @@ struct sf_display_source_ops {
 	/* A second ring for cursor commands (QXL has one). Optional. */
 	bool (*get_cursor_command)(void *opaque, struct sf_cmd *cmd);
 	bool (*req_cursor_notification)(void *opaque);
+	/* Display clients came or went: whether any is connected and the
+	 * SPICE_DISPLAY_CAP_* bits all of them have (QXL's
+	 * set_client_capabilities). Not called while paused. Optional. */
+	void (*client_caps)(void *opaque, bool present, uint32_t caps);
 };
 
 struct sf_display_stats {
@@ -74,6 +78,12 @@ void sf_display_drain(struct sf_display *d);
  * image reference. Returns true if it was valid. Thread: producer. */
 bool sf_display_exec(struct sf_display *d, struct sf_cmd *cmd);
 
+/* The guest's monitor layout; sent once marshalled to every display client
+ * that has SPICE_DISPLAY_CAP_MONITORS_CONFIG, and to later ones. Until the
+ * guest sets one, the primary surface is the one monitor. Thread: producer. */
+void sf_display_set_monitors(struct sf_display *d, const struct sf_head *heads, uint16_t count,
+			     uint16_t max_allowed);
+
 /* True if surface @sid exists. Thread: producer. */
 bool sf_display_has_surface(const struct sf_display *d, uint32_t sid);
 
@@ -98,7 +108,7 @@ struct sf_chan *sf_display_attach(struct sf_display *d, struct sf_loop *sender, 
 void sf_display_set_backlog_limit(struct sf_display *d, size_t bytes);
 
 /* Encode images (LZ4 for the clients that decode it) or send them raw.
- * Thread: main, before start. Default on. */
+ * Thread: any; applies from the next image. Default on. */
 void sf_display_set_compression(struct sf_display *d, bool on);
 
 /* Counters, read through the producer. Thread: not the producer. */

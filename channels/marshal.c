@@ -124,6 +124,25 @@ struct sf_buf *sf_marshal_empty(uint16_t type)
 	return sf_wbuf_finish(&w);
 }
 
+struct sf_buf *sf_marshal_monitors_config(const struct sf_head *h, uint16_t count, uint16_t max)
+{
+	struct sf_wbuf w;
+
+	sf_wbuf_init(&w, SPICE_MSG_DISPLAY_MONITORS_CONFIG, 4 + 28u * count);
+	sf_wbuf_u16(&w, count);
+	sf_wbuf_u16(&w, max);
+	for (uint16_t i = 0; i < count; i++) {
+		sf_wbuf_u32(&w, h[i].id);
+		sf_wbuf_u32(&w, h[i].surface_id);
+		sf_wbuf_u32(&w, h[i].width);
+		sf_wbuf_u32(&w, h[i].height);
+		sf_wbuf_u32(&w, h[i].x);
+		sf_wbuf_u32(&w, h[i].y);
+		sf_wbuf_u32(&w, h[i].flags);
+	}
+	return sf_wbuf_finish(&w);
+}
+
 struct sf_buf *sf_marshal_mark(void)
 {
 	return sf_marshal_empty(SPICE_MSG_DISPLAY_MARK);

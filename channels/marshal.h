@@ -26,6 +26,8 @@ struct sf_buf *sf_marshal_surface_create(uint32_t id, uint32_t w, uint32_t h, ui
 					 uint32_t flags);
 struct sf_buf *sf_marshal_surface_destroy(uint32_t id);
 struct sf_buf *sf_marshal_mark(void);
+struct sf_buf *sf_marshal_monitors_config(const struct sf_head *heads, uint16_t count,
+					  uint16_t max_allowed);
 struct sf_buf *sf_marshal_fill(uint32_t surface_id, const struct sf_rect *r, uint32_t color);
 /* Copy the @src_x,@src_y origin of @img into @r (a raw BITMAP image). */
 struct sf_buf *sf_marshal_copy(uint32_t surface_id, const struct sf_rect *r,

@@ -13,11 +13,11 @@
 
 SF_LOG_TOPIC("vmc");
 
-#define HIGH_WATER   (256 * 1024)
-#define READ_CHUNK   (64 * 1024)
-#define MAX_MSG	     (128 * 1024) /* usbredir bulk packets are up to 64 KiB + headers */
-#define READ_ROUNDS  64		  /* per wakeup: bounded work on the main loop */
-#define RETRY_MS     10
+#define HIGH_WATER  (256 * 1024)
+#define READ_CHUNK  (64 * 1024)
+#define MAX_MSG	    (128 * 1024) /* usbredir bulk packets are up to 64 KiB + headers */
+#define READ_ROUNDS 64		 /* per wakeup: bounded work on the main loop */
+#define RETRY_MS    10
 
 struct sf_vmc {
 	struct sf_loop *loop;

@@ -161,11 +161,27 @@ static bool req_cursor_notification(void *opaque)
 	return QIF(st)->req_cursor_notification(st->qin) != 0;
 }
 
+/* The guest's driver reads them from the QXL ROM (monitors config support
+ * and the like); called on the producer, as spice-server's worker does. */
+static void client_caps(void *opaque, bool present, uint32_t caps)
+{
+	QXLState *st = opaque;
+	uint8_t bytes[SPICE_CAPABILITIES_SIZE] = {0};
+
+	if (QIF(st)->base.minor_version < 2 || !QIF(st)->set_client_capabilities)
+		return;
+	for (unsigned bit = 0; bit < 32 && bit / 8 < sizeof(bytes); bit++)
+		if (caps >> bit & 1)
+			bytes[bit / 8] |= (uint8_t)(1u << (bit % 8));
+	QIF(st)->set_client_capabilities(st->qin, present, bytes);
+}
+
 static const struct sf_display_source_ops qxl_source = {
 	.get_command = get_command,
 	.req_notification = req_notification,
 	.get_cursor_command = get_cursor_command,
 	.req_cursor_notification = req_cursor_notification,
+	.client_caps = client_caps,
 };
 
 int shim_qxl_add(SpiceServer *s, QXLInstance *qin)
@@ -200,8 +216,10 @@ int shim_qxl_add(SpiceServer *s, QXLInstance *qin)
 	st->display = sf_server_add_display(s->srv, &qxl_source, st);
 	if (!st->display)
 		goto err;
-	sf_display_set_running(st->display, s->vm_running);
+	/* as spice-server: a QXL worker starts at vm_start/spice_qxl_start */
+	sf_display_set_running(st->display, false);
 	s->qxl[slot] = qin;
+	shim_qxl_apply_compression(s);
 	return 0;
 err:
 	sf_log_error("qxl %d: cannot attach (memslots %u x %u, %u surfaces)", qin->id,
@@ -210,6 +228,17 @@ err:
 	free(st);
 	qin->st = NULL;
 	return -1;
+}
+
+/* Until QUIC/LZ/GLZ exist, every setting but "off" means LZ4 for clients
+ * that decode it and raw for the rest. */
+void shim_qxl_apply_compression(SpiceServer *s)
+{
+	for (unsigned i = 0; i < SHIM_MAX_QXL; i++)
+		if (s->qxl[i] && s->qxl[i]->st)
+			sf_display_set_compression(s->qxl[i]->st->display,
+						   s->image_compression !=
+							   SPICE_IMAGE_COMPRESSION_OFF);
 }
 
 void shim_qxl_set_running(SpiceServer *s, bool running)
@@ -402,6 +431,26 @@ static void do_loadvm(struct sf_display *d, struct call *c)
 	}
 }
 
+/* Heads copied out of guest memory once; the bounds were checked by the
+ * caller against the memslot. */
+static void set_monitors(struct sf_display *d, const QXLMonitorsConfig *m, uint16_t count,
+			 uint16_t max)
+{
+	struct sf_head heads[64];
+
+	for (uint16_t i = 0; i < count; i++) {
+		const QXLHead *h = &m->heads[i];
+		heads[i] = (struct sf_head){.id = h->id,
+					    .surface_id = h->surface_id,
+					    .width = h->width,
+					    .height = h->height,
+					    .x = h->x,
+					    .y = h->y,
+					    .flags = h->flags};
+	}
+	sf_display_set_monitors(d, heads, count, max);
+}
+
 static void do_monitors(struct sf_display *d, struct call *c)
 {
 	QXLMonitorsConfig *m;
@@ -418,6 +467,7 @@ static void do_monitors(struct sf_display *d, struct call *c)
 		return;
 	}
 	c->st->monitors_count = count;
+	set_monitors(d, m, count, max);
 }
 
 static void do_reset_cursor(struct sf_display *d, struct call *c)

@@ -415,6 +415,7 @@ SF_EXPORT int spice_server_set_image_compression(SpiceServer *s, SpiceImageCompr
 	if (comp <= SPICE_IMAGE_COMPRESSION_INVALID || comp >= SPICE_IMAGE_COMPRESSION_ENUM_END)
 		return -1;
 	s->image_compression = comp;
+	shim_qxl_apply_compression(s);
 	return 0;
 }
 

@@ -92,6 +92,7 @@ struct QXLState {
 /* shim/qxl.c */
 int shim_qxl_add(SpiceServer *s, QXLInstance *qin);
 void shim_qxl_set_running(SpiceServer *s, bool running);
+void shim_qxl_apply_compression(SpiceServer *s);
 bool shim_qxl_client_monitors_config(SpiceServer *s, VDAgentMonitorsConfig *mc);
 
 /* shim/input.c */

@@ -92,8 +92,8 @@ static inline bool send_msg(int fd, uint16_t type, const void *p, uint32_t n)
 
 /* Read one server message (mini header) with the loop pumped meanwhile;
  * returns its type, or -1 when none came within ~@ms. */
-static inline int recv_msg(struct sf_loop *loop, int fd, uint8_t *body, uint32_t cap, uint32_t *size,
-		    int ms)
+static inline int recv_msg(struct sf_loop *loop, int fd, uint8_t *body, uint32_t cap,
+			   uint32_t *size, int ms)
 {
 	uint8_t h[6];
 	size_t got = 0;

@@ -23,8 +23,7 @@ static int ignore(struct sf_chan *c, uint16_t t, const uint8_t *p, uint32_t n)
 	return 0;
 }
 
-static const struct sf_chan_ops main_ops = {.name = "main", .max_msg_size = 4096,
-					    .handle = ignore};
+static const struct sf_chan_ops main_ops = {.name = "main", .max_msg_size = 4096, .handle = ignore};
 
 static bool arig_up(struct arig *r, int nclients)
 {
@@ -144,7 +143,8 @@ SF_TEST(agent_messages_of_two_clients_never_interleave)
 		SF_TEST_ASSERT(sf_get_le32(r.d->in + 16 + n + 12) == 99);
 	}
 	/* every chunk written earned its client a token back */
-	while (recv_msg(r.loop, r.fd[0], body, sizeof(body), &size, 30) == SPICE_MSG_MAIN_AGENT_TOKEN)
+	while (recv_msg(r.loop, r.fd[0], body, sizeof(body), &size, 30) ==
+	       SPICE_MSG_MAIN_AGENT_TOKEN)
 		tokens += (int)sf_get_le32(body);
 	SF_TEST_ASSERT(tokens == 2);
 	arig_down(&r, 2);
@@ -165,7 +165,7 @@ SF_TEST(agent_flood_beyond_tokens_and_malformed_data_are_refused)
 
 	SF_TEST_ASSERT(arig_up(&r, 1));
 	sf_agent_client_start(r.ac[0], 10);
-	SF_TEST_ASSERT(sf_agent_client_data(r.ac[0], m, 10) == -EPROTO);   /* no header */
+	SF_TEST_ASSERT(sf_agent_client_data(r.ac[0], m, 10) == -EPROTO);     /* no header */
 	SF_TEST_ASSERT(sf_agent_client_data(r.ac[0], m, 4000) == -EMSGSIZE); /* > 2048 */
 	agent_msg(m, 99, 5, 1);
 	sf_put_le32(m, 7); /* wrong protocol */
@@ -193,8 +193,8 @@ SF_TEST(agent_filters_clipboard_and_routes_monitors_config)
 	SF_TEST_ASSERT(arig_up(&r, 1));
 	sf_agent_configure(r.a, &cfg);
 	sf_agent_client_start(r.ac[0], 10);
-	SF_TEST_ASSERT(sf_agent_client_data(r.ac[0], m,
-					    agent_msg(m, VD_AGENT_CLIPBOARD_GRAB, 4, 0)) == 0);
+	SF_TEST_ASSERT(
+		sf_agent_client_data(r.ac[0], m, agent_msg(m, VD_AGENT_CLIPBOARD_GRAB, 4, 0)) == 0);
 	SF_TEST_ASSERT(r.d->in_len == 0);
 	guest_says(r.d, VD_AGENT_CLIPBOARD_GRAB, 4, 0);
 	sf_agent_wakeup(r.a);

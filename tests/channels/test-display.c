@@ -22,6 +22,9 @@ struct source {
 	pthread_mutex_t m;
 	struct sf_cmd cmds[4096];
 	unsigned head, tail;
+	int caps_calls; /* client_caps: producer writes, test reads after flush */
+	bool caps_present;
+	uint32_t caps;
 };
 
 static bool get_command(void *o, struct sf_cmd *cmd)
@@ -46,8 +49,19 @@ static bool req_notification(void *o)
 	return empty;
 }
 
+static void client_caps(void *o, bool present, uint32_t caps)
+{
+	struct source *s = o;
+	pthread_mutex_lock(&s->m);
+	s->caps_calls++;
+	s->caps_present = present;
+	s->caps = caps;
+	pthread_mutex_unlock(&s->m);
+}
+
 static const struct sf_display_source_ops ops = {.get_command = get_command,
-						 .req_notification = req_notification};
+						 .req_notification = req_notification,
+						 .client_caps = client_caps};
 
 static void submit(struct source *s, struct sf_display *d, struct sf_cmd c)
 {
@@ -67,7 +81,8 @@ struct model {
 	int fd;
 	uint32_t fb[H][W];
 	bool created;
-	unsigned msgs, since_ack, copies, fills;
+	unsigned msgs, since_ack, copies, fills, monitors;
+	uint32_t head_w, head_h;
 	uint8_t buf[1 << 20];
 	size_t len;
 };
@@ -100,6 +115,11 @@ static void apply(struct model *m, uint16_t type, const uint8_t *p, uint32_t siz
 		m->created = true;
 	if (type == SPICE_MSG_DISPLAY_DRAW_FILL)
 		m->fills++;
+	if (type == SPICE_MSG_DISPLAY_MONITORS_CONFIG && size >= 4 + 28) {
+		m->monitors = sf_get_le16(p);
+		m->head_w = sf_get_le32(p + 4 + 8);
+		m->head_h = sf_get_le32(p + 4 + 12);
+	}
 	if (type == SPICE_MSG_DISPLAY_DRAW_FILL)
 		for (int y = top; y < bottom; y++)
 			for (int x = left; x < right; x++)
@@ -177,9 +197,14 @@ struct rig {
 	struct model *m;
 };
 
+static uint32_t rig_caps; /* display caps the rig's client announces */
+
 static bool rig_up(struct rig *r, size_t backlog)
 {
-	struct sf_link_info info = {.channel_type = SPICE_CHANNEL_DISPLAY, .mini_header = true};
+	struct sf_link_info info = {.channel_type = SPICE_CHANNEL_DISPLAY,
+				    .mini_header = true,
+				    .num_channel_caps = 1,
+				    .channel_caps = {rig_caps}};
 	int sv[2];
 
 	pthread_mutex_init(&r->src.m, NULL);
@@ -335,4 +360,33 @@ SF_TEST(display_copy_bits_pins_earlier_draws)
 	SF_TEST_ASSERT(model_matches(r.m, r.d));
 	SF_TEST_ASSERT((r.m->fb[24][24] & 0xffffff) == 0x00ff00);
 	rig_down(&r);
+}
+
+static void guest_monitors(struct sf_display *d, void *arg)
+{
+	struct sf_head h[2] = {{.id = 0, .width = 32, .height = 48},
+			       {.id = 1, .x = 32, .width = 32, .height = 48}};
+	(void)arg;
+	sf_display_set_monitors(d, h, 2, 4);
+}
+
+SF_TEST(display_monitors_config_and_client_caps_reach_both_sides)
+{
+	struct rig r = {0};
+
+	rig_caps = 1u << SPICE_DISPLAY_CAP_MONITORS_CONFIG | 1u << SPICE_DISPLAY_CAP_COMPOSITE;
+	SF_TEST_ASSERT(rig_up(&r, 16 << 20));
+	pump(r.m, 300);
+	/* before the guest says anything, the primary surface is the monitor */
+	SF_TEST_ASSERT(r.m->monitors == 1 && r.m->head_w == W && r.m->head_h == H);
+	SF_TEST_ASSERT(sf_display_call(r.d, guest_monitors, NULL) == 0);
+	pump(r.m, 300);
+	SF_TEST_ASSERT(r.m->monitors == 2 && r.m->head_w == 32);
+	/* the guest heard a client with exactly these of the caps it cares about */
+	pthread_mutex_lock(&r.src.m);
+	SF_TEST_ASSERT(r.src.caps_calls >= 1 && r.src.caps_present);
+	SF_TEST_ASSERT(r.src.caps == rig_caps);
+	pthread_mutex_unlock(&r.src.m);
+	rig_down(&r);
+	rig_caps = 0;
 }

@@ -139,11 +139,13 @@ SF_TEST(vmc_port_init_events_and_one_client_only)
 	int sv[2];
 
 	SF_TEST_ASSERT(vrig_up(&r, SPICE_CHANNEL_PORT));
-	SF_TEST_ASSERT(recv_msg(r.loop, r.fd, body, sizeof(body), &size, 200) == SPICE_MSG_PORT_INIT);
+	SF_TEST_ASSERT(recv_msg(r.loop, r.fd, body, sizeof(body), &size, 200) ==
+		       SPICE_MSG_PORT_INIT);
 	SF_TEST_ASSERT(size == 9 + 14 && sf_get_le32(body) == 14 && sf_get_le32(body + 4) == 9);
 	SF_TEST_ASSERT(body[8] == 0 && strcmp((char *)body + 9, "org.test.port") == 0);
 	sf_vmc_port_event(r.v, SPICE_PORT_EVENT_OPENED);
-	SF_TEST_ASSERT(recv_msg(r.loop, r.fd, body, sizeof(body), &size, 200) == SPICE_MSG_PORT_EVENT);
+	SF_TEST_ASSERT(recv_msg(r.loop, r.fd, body, sizeof(body), &size, 200) ==
+		       SPICE_MSG_PORT_EVENT);
 	SF_TEST_ASSERT(size == 1 && body[0] == SPICE_PORT_EVENT_OPENED);
 	SF_TEST_ASSERT(send_msg(r.fd, SPICE_MSGC_PORT_EVENT, &ev, 1));
 	pump_loop(r.loop, 5);

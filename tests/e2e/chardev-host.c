@@ -109,12 +109,12 @@ static void port_guest(void)
 }
 
 /* ---- the fake agent ---- */
-static struct ring agent_out; /* VDIChunks towards the server */
-static uint8_t *agent_pending;	/* queued output beyond the ring */
+static struct ring agent_out;  /* VDIChunks towards the server */
+static uint8_t *agent_pending; /* queued output beyond the ring */
 static size_t agent_pending_len, agent_pending_off;
 static uint8_t agent_rx[8 + VD_AGENT_MAX_DATA_SIZE];
 static size_t agent_rx_len;
-static uint8_t *msg;		/* the VDAgentMessage being reassembled */
+static uint8_t *msg; /* the VDAgentMessage being reassembled */
 static size_t msg_len, msg_cap;
 static bool client_sel_grab;
 
@@ -135,8 +135,8 @@ static void agent_send(uint32_t type, const void *data, uint32_t size)
 	memcpy(all, &h, sizeof(h));
 	memcpy(all + sizeof(h), data, size);
 	for (size_t off = 0; off < total;) {
-		size_t n = total - off > VD_AGENT_MAX_DATA_SIZE ? VD_AGENT_MAX_DATA_SIZE
-								: total - off;
+		size_t n =
+			total - off > VD_AGENT_MAX_DATA_SIZE ? VD_AGENT_MAX_DATA_SIZE : total - off;
 		VDIChunkHeader ch = {.port = VDP_CLIENT_PORT, .size = (uint32_t)n};
 		agent_queue(&ch, sizeof(ch));
 		agent_queue(all + off, n);
@@ -235,8 +235,8 @@ static void agent_chunk(const uint8_t *p, uint32_t n)
 	if (msg_len < sizeof(*h) || msg_len < sizeof(*h) + h->size)
 		return;
 	if (h->protocol != VD_AGENT_PROTOCOL || msg_len != sizeof(*h) + h->size) {
-		printf("host: agent stream corrupt (protocol %u, have %zu, size %u)\n",
-		       h->protocol, msg_len, h->size);
+		printf("host: agent stream corrupt (protocol %u, have %zu, size %u)\n", h->protocol,
+		       msg_len, h->size);
 		exit(3);
 	}
 	agent_message(h->type, msg + sizeof(*h), h->size);
@@ -249,13 +249,15 @@ static int agent_write(SpiceCharDeviceInstance *sin, const uint8_t *buf, int len
 
 	(void)sin;
 	while (took < len) {
-		size_t want = agent_rx_len < 8 ? 8 - agent_rx_len
-					       : 8 + ((VDIChunkHeader *)agent_rx)->size - agent_rx_len;
+		size_t want = agent_rx_len < 8
+				      ? 8 - agent_rx_len
+				      : 8 + ((VDIChunkHeader *)agent_rx)->size - agent_rx_len;
 		size_t n = (size_t)(len - took) < want ? (size_t)(len - took) : want;
 		memcpy(agent_rx + agent_rx_len, buf + took, n);
 		agent_rx_len += n;
 		took += (int)n;
-		if (agent_rx_len == 8 && ((VDIChunkHeader *)agent_rx)->size > VD_AGENT_MAX_DATA_SIZE) {
+		if (agent_rx_len == 8 &&
+		    ((VDIChunkHeader *)agent_rx)->size > VD_AGENT_MAX_DATA_SIZE) {
 			printf("host: oversized chunk %u\n", ((VDIChunkHeader *)agent_rx)->size);
 			exit(3);
 		}
@@ -289,8 +291,7 @@ static SpiceCharDeviceInterface agent_sif = {
 	.write = agent_write,
 	.read = agent_read,
 };
-static SpiceCharDeviceInstance agent_sin = {.base = {.sif = &agent_sif.base},
-					    .subtype = "vdagent"};
+static SpiceCharDeviceInstance agent_sin = {.base = {.sif = &agent_sif.base}, .subtype = "vdagent"};
 
 static void agent_guest(void)
 {

@@ -6,9 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CT_PORT_NAME "org.saffron.test"
-#define CT_PORT_XOR  0x5a		/* the echo port's transform */
-#define CT_CLIP_SIZE (300 * 1024)	/* the agent's clipboard text */
+#define CT_PORT_NAME	   "org.saffron.test"
+#define CT_PORT_XOR	   0x5a		/* the echo port's transform */
+#define CT_CLIP_SIZE	   (300 * 1024) /* the agent's clipboard text */
 #define CT_CLIENT_CLIP_XOR 0x20		/* the client's clipboard: upper case */
 
 static inline uint8_t ct_clip_byte(size_t i)

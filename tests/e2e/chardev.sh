@@ -41,4 +41,35 @@ for lib in saffron reference; do
 	check "$lib: port state follows the client" host_saw $lib "port state 0"
 	check "$lib: the agent is told the client left" host_saw $lib "agent message type 13 size 0"
 done
+
+# QEMU 7.2's chardev-spice module on the shim: a spiceport and a usb-redir
+# device become channels; the port's name reaches the client. TSan cannot
+# run QEMU (see qemu-seabios.sh).
+case "$BUILD" in *tsan*) finish; exit $? ;; esac
+SAN_ENV=""
+case "$BUILD" in *asan*) SAN_ENV="LD_PRELOAD=$(gcc -print-file-name=libasan.so)" ;; esac
+
+qemu_channels() { # NAME LIBDIR
+	port=$(free_port)
+	[ -n "$2" ] && san=$SAN_ENV || san=""
+	env $san LD_LIBRARY_PATH="$2" qemu-system-x86_64 -accel tcg -nodefaults -display none \
+		-device qxl-vga -spice "port=$port,addr=127.0.0.1,disable-ticketing=on" \
+		-device qemu-xhci -chardev spicevmc,name=usbredir,id=u1 -device usb-redir,chardev=u1 \
+		-device virtio-serial -chardev spiceport,id=p1,name=org.saffron.qemu \
+		-device virtserialport,chardev=p1,name=org.saffron.qemu >"$TMP/$1.qemu" 2>&1 &
+	qpid=$!
+	for _ in $(seq 1 20); do
+		sleep 0.5
+		timeout 20 "$BUILD/tests/glib-chardev" --list "$port" 0 3 >"$TMP/$1.list" 2>&1 &&
+			grep -q "port name" "$TMP/$1.list" && break
+	done
+	kill "$qpid" 2>/dev/null
+	wait "$qpid" 2>/dev/null
+	grep -q "channel usbredir 0" "$TMP/$1.list" && grep -q "channel port 0" "$TMP/$1.list" &&
+		grep -q "port name org.saffron.qemu" "$TMP/$1.list" && ! grep -q "spice-server bug" "$TMP/$1.qemu" ||
+		{ cat "$TMP/$1.list" "$TMP/$1.qemu"; false; }
+}
+check "QEMU 7.2 on the shim: spiceport and usb-redir channels, port name" qemu_channels saffron \
+	"$PWD/$BUILD/shim"
+check "QEMU 7.2 on the reference: the same channels" qemu_channels reference ""
 finish

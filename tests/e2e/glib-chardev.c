@@ -19,6 +19,19 @@ static SpiceMainChannel *main_chan;
 static size_t port_total, port_sent, port_got, port_bad;
 static bool port_writing, clip_ok, client_clip_served, monitors_sent;
 static int failures;
+static bool list_only; /* --list: print the channels and port names, exit */
+
+static void port_named(GObject *obj, GParamSpec *ps, gpointer data)
+{
+	gchar *name;
+
+	(void)ps;
+	(void)data;
+	g_object_get(obj, "port-name", &name, NULL);
+	printf("client: port name %s\n", name ? name : "(none)");
+	fflush(stdout);
+	g_free(name);
+}
 
 static void check_done(void)
 {
@@ -145,8 +158,20 @@ static gboolean on_request(SpiceMainChannel *m, guint sel, guint type, gpointer 
 
 static void channel_new(SpiceSession *s, SpiceChannel *c, gpointer data)
 {
+	int type, id;
+
 	(void)s;
 	(void)data;
+	g_object_get(c, "channel-type", &type, "channel-id", &id, NULL);
+	if (list_only) {
+		printf("client: channel %s %d\n", spice_channel_type_to_string(type), id);
+		fflush(stdout);
+		if (SPICE_IS_PORT_CHANNEL(c)) {
+			g_signal_connect(c, "notify::port-name", G_CALLBACK(port_named), NULL);
+			spice_channel_connect(c);
+		}
+		return;
+	}
 	if (SPICE_IS_MAIN_CHANNEL(c)) {
 		main_chan = SPICE_MAIN_CHANNEL(c);
 		g_signal_connect(c, "main-clipboard-selection-grab", G_CALLBACK(on_grab), NULL);
@@ -163,6 +188,10 @@ static void channel_new(SpiceSession *s, SpiceChannel *c, gpointer data)
 static gboolean on_timeout(gpointer data)
 {
 	(void)data;
+	if (list_only) {
+		g_main_loop_quit(loop);
+		return G_SOURCE_REMOVE;
+	}
 	printf("client: timeout (port %zu/%zu sent, %zu back; clipboard %d; served %d)\n",
 	       port_sent, port_total, port_got, clip_ok, client_clip_served);
 	failures++;
@@ -174,8 +203,13 @@ int main(int argc, char **argv)
 {
 	SpiceSession *session;
 
+	if (argc > 1 && strcmp(argv[1], "--list") == 0) {
+		list_only = true;
+		argv++;
+		argc--;
+	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: glib-chardev PORT [PORT_BYTES] [TIMEOUT_S]\n");
+		fprintf(stderr, "usage: glib-chardev [--list] PORT [PORT_BYTES] [TIMEOUT_S]\n");
 		return 2;
 	}
 	port_total = argc > 2 ? strtoul(argv[2], NULL, 0) : 1 << 20;

@@ -19,13 +19,14 @@ case "$BUILD" in
 *asan*) SAN_ENV="LD_PRELOAD=$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0" ;;
 esac
 
-# run_qemu NAME LIBDIR: boot to "No bootable device", screenshot into $TMP/NAME.ppm
+# run_qemu NAME LIBDIR [SPICE_OPTS]: boot to "No bootable device", screenshot
+# into $TMP/NAME.ppm
 run_qemu() {
 	name=$1
 	port=$(free_port)
 	[ -n "$2" ] && san=$SAN_ENV || san=""
 	env $san LD_LIBRARY_PATH="$2" qemu-system-x86_64 -accel tcg -nodefaults -device qxl-vga \
-		-spice "port=$port,addr=127.0.0.1,disable-ticketing=on" -display none \
+		-spice "port=$port,addr=127.0.0.1,disable-ticketing=on${3:+,$3}" -display none \
 		>"$TMP/$name.log" 2>&1 &
 	qpid=$!
 	for _ in $(seq 1 60); do
@@ -51,6 +52,12 @@ check "SeaBIOS screens match (>= 99.5% of pixels)" \
 	"$BUILD/tests/ppmcmp" "$TMP/saffron.ppm" "$TMP/reference.ppm" 99.5
 "$BUILD/tests/ppmcmp" "$TMP/saffron.ppm" "$TMP/reference.ppm" 99.5 | sed 's/^/# /'
 cp "$TMP/saffron.ppm" "$BUILD/qemu-seabios-saffron.ppm" 2>/dev/null
+
+# spice_server_set_image_compression(OFF) from QEMU's option: raw images
+check "QEMU with image-compression=off on the shim: same screen" run_qemu raw "$PWD/$BUILD/shim" \
+	image-compression=off
+check "image-compression=off screen matches the reference (>= 99.5%)" \
+	"$BUILD/tests/ppmcmp" "$TMP/raw.ppm" "$TMP/reference.ppm" 99.5
 
 # QEMU's own TLS configuration (tls-port, x509-dir) through the shim
 tls_shot() {
