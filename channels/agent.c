@@ -66,8 +66,10 @@ struct sf_agent {
 	struct sf_agent_client *last;  /* served last: round robin */
 	/* one message of the server's own (VDP_SERVER_PORT), written between
 	 * client messages */
-	uint8_t srv[CHUNK_HDR + MSG_HDR];
+	uint8_t srv[CHUNK_HDR + MSG_HDR + 13];
 	uint32_t srv_len, srv_pos;
+	bool mouse_pending; /* the latest pointer state waits for the slot */
+	uint8_t mouse[13];  /* VDAgentMouseState */
 	/* the device's output, one chunk at a time */
 	uint8_t hdr[CHUNK_HDR];
 	uint32_t hdr_have, port, size, have;
@@ -274,6 +276,30 @@ static void pop_chunk(struct sf_agent_client *ac)
 	return_tokens(ac, ac->qlen == 0);
 }
 
+static void server_msg(struct sf_agent *a, uint32_t type, const uint8_t *body, uint32_t size)
+{
+	uint8_t *p = a->srv;
+
+	sf_put_le32(p, VDP_SERVER_PORT);
+	sf_put_le32(p + 4, MSG_HDR + size);
+	sf_put_le32(p + 8, VD_AGENT_PROTOCOL);
+	sf_put_le32(p + 12, type);
+	sf_put_le64(p + 16, 0);
+	sf_put_le32(p + 24, size);
+	memcpy(p + CHUNK_HDR + MSG_HDR, body, size);
+	a->srv_len = CHUNK_HDR + MSG_HDR + size;
+	a->srv_pos = 0;
+}
+
+/* The slot is free: the newest pointer state goes next. */
+static void refill_server_slot(struct sf_agent *a)
+{
+	if (a->srv_len || !a->mouse_pending)
+		return;
+	a->mouse_pending = false;
+	server_msg(a, VD_AGENT_MOUSE_STATE, a->mouse, sizeof(a->mouse));
+}
+
 /* Returns false when the device took nothing. */
 static bool write_server_msg(struct sf_agent *a)
 {
@@ -282,11 +308,34 @@ static bool write_server_msg(struct sf_agent *a)
 	if (n <= 0)
 		return false;
 	a->srv_pos += (uint32_t)SF_MIN(n, (int)(a->srv_len - a->srv_pos));
-	if (a->srv_pos == a->srv_len)
+	if (a->srv_pos == a->srv_len) {
 		a->srv_len = a->srv_pos = 0;
+		refill_server_slot(a);
+	}
 	return true;
 }
 
+/* Returns false when the device took nothing. */
+static bool write_client_chunk(struct sf_agent *a, struct sf_agent_client *ac)
+{
+	struct chunk *ch = ac->q[ac->qhead];
+	int n = a->ops->write(a->opaque, ch->data + ac->wpos, (int)(ch->len - ac->wpos));
+
+	if (n <= 0)
+		return false;
+	a->owner = ac;
+	ac->wpos += (uint32_t)SF_MIN(n, (int)(ch->len - ac->wpos));
+	a->st.to_device += (uint64_t)n;
+	if (ac->wpos == ch->len) {
+		a->owner = ch->msg_end ? NULL : ac;
+		a->last = ac;
+		pop_chunk(ac);
+	}
+	return true;
+}
+
+/* One writer at a time: the message in progress (a client's or the
+ * server's own) finishes before another starts. */
 static void write_device(struct sf_agent *a)
 {
 	struct sf_agent_client *ac;
@@ -294,48 +343,48 @@ static void write_device(struct sf_agent *a)
 	if (a->writing)
 		return;
 	a->writing = true;
-	while (a->ops && a->running && a->srv_len && (a->srv_pos || !a->owner)) {
-		if (!write_server_msg(a)) {
-			sf_loop_timer_arm(a->retry, RETRY_MS, false);
-			a->writing = false;
-			return;
-		}
-	}
-	while (a->ops && a->running && !a->srv_len && (ac = pick_writer(a))) {
-		struct chunk *ch = ac->q[ac->qhead];
-		int n = a->ops->write(a->opaque, ch->data + ac->wpos, (int)(ch->len - ac->wpos));
-		if (n <= 0) {
+	while (a->ops && a->running) {
+		bool ok;
+		if (a->srv_len && (a->srv_pos || !a->owner))
+			ok = write_server_msg(a);
+		else if ((ac = pick_writer(a)))
+			ok = write_client_chunk(a, ac);
+		else
+			break;
+		if (!ok) {
 			sf_loop_timer_arm(a->retry, RETRY_MS, false);
 			break;
 		}
-		a->owner = ac;
-		ac->wpos += (uint32_t)SF_MIN(n, (int)(ch->len - ac->wpos));
-		a->st.to_device += (uint64_t)n;
-		if (ac->wpos < ch->len)
-			continue;
-		a->owner = ch->msg_end ? NULL : ac;
-		a->last = ac;
-		pop_chunk(ac);
 	}
 	a->writing = false;
-	if (a->srv_len && !a->owner)
-		write_device(a); /* a server message waited for that boundary */
 }
 
 /* The last client left: tell the agent, as spice-server does, so it drops
  * clipboard ownership and the like. */
 static void send_client_disconnected(struct sf_agent *a)
 {
-	uint8_t *p = a->srv;
+	a->mouse_pending = false;
+	if (a->srv_len && !a->srv_pos)
+		a->srv_len = 0; /* an unsent pointer update no longer matters */
+	if (a->srv_len)
+		return; /* mid-write: rare; the agent sees the client go by its silence */
+	server_msg(a, VD_AGENT_CLIENT_DISCONNECTED, NULL, 0);
+	write_device(a);
+}
 
-	sf_put_le32(p, VDP_SERVER_PORT);
-	sf_put_le32(p + 4, MSG_HDR);
-	sf_put_le32(p + 8, VD_AGENT_PROTOCOL);
-	sf_put_le32(p + 12, VD_AGENT_CLIENT_DISCONNECTED);
-	sf_put_le64(p + 16, 0);
-	sf_put_le32(p + 24, 0);
-	a->srv_len = CHUNK_HDR + MSG_HDR;
-	a->srv_pos = 0;
+void sf_agent_mouse(struct sf_agent *a, uint32_t x, uint32_t y, uint32_t buttons,
+		    uint8_t display_id)
+{
+	if (!a->ops)
+		return;
+	sf_put_le32(a->mouse, x);
+	sf_put_le32(a->mouse + 4, y);
+	sf_put_le32(a->mouse + 8, buttons);
+	a->mouse[12] = display_id;
+	a->mouse_pending = true;
+	if (a->srv_len && !a->srv_pos && sf_get_le32(a->srv + 12) == VD_AGENT_MOUSE_STATE)
+		a->srv_len = 0; /* not started: replaced by the newer state */
+	refill_server_slot(a);
 	write_device(a);
 }
 
@@ -535,6 +584,7 @@ void sf_agent_set_device(struct sf_agent *a, const struct sf_chardev_ops *ops, v
 	a->owner = a->last = NULL;
 	a->hdr_have = 0;
 	a->srv_len = a->srv_pos = 0;
+	a->mouse_pending = false;
 	a->rf = (struct msg_filter){0};
 	sf_loop_timer_arm(a->retry, 0, false);
 	if (ops && ops->state)

@@ -37,6 +37,12 @@ bool sf_agent_attached(const struct sf_agent *a);
 void sf_agent_wakeup(struct sf_agent *a);
 void sf_agent_set_running(struct sf_agent *a, bool running);
 
+/* Client-mode pointer state for an agent-driven mouse (no tablet): sent as
+ * VD_AGENT_MOUSE_STATE between client messages, newest state winning when
+ * the device is slow. @buttons are VD_AGENT_*BUTTON_MASK bits. */
+void sf_agent_mouse(struct sf_agent *a, uint32_t x, uint32_t y, uint32_t buttons,
+		    uint8_t display_id);
+
 /* A session's main channel: added when it starts, removed when it closes. */
 struct sf_agent_client *sf_agent_client_add(struct sf_agent *a, struct sf_chan *main);
 void sf_agent_client_remove(struct sf_agent_client *ac);

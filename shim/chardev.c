@@ -108,6 +108,7 @@ static int attach(SpiceServer *s, SpiceCharDeviceInstance *sin)
 			return -1; /* one agent, as in spice-server */
 		sf_agent_set_device(sf_server_agent(s->srv), &dev_ops, sin);
 		sf_agent_set_running(sf_server_agent(s->srv), s->vm_running);
+		shim_update_mouse_mode(s);
 	} else if (type) {
 		st->vmc = sf_server_add_vmc(s->srv, type, sin->portname, &dev_ops, sin);
 		if (!st->vmc)
@@ -166,8 +167,10 @@ int shim_chardev_remove(SpiceServer *unused, SpiceCharDeviceInstance *sin)
 	for (unsigned i = 0; s && i < SHIM_MAX_CHAR; i++) {
 		if (s->chardev[i] != sin)
 			continue;
-		if (sin->st->attached && sin->st->is_agent)
+		if (sin->st->attached && sin->st->is_agent) {
 			sf_agent_set_device(sf_server_agent(s->srv), NULL, NULL);
+			shim_update_mouse_mode(s);
+		}
 		if (sin->st->vmc)
 			sf_server_remove_vmc(s->srv, sin->st->vmc);
 		s->chardev[i] = NULL;

@@ -3,6 +3,7 @@
  * interfaces, converted as spice-server does: scancodes as byte sequences
  * with the 0xe0 prefix, SPICE button masks to the local (left, right,
  * middle) order, wheel buttons to dz. Runs on the main thread. */
+#include <spice/vd_agent.h>
 #include "shim/shim.h"
 
 /* SPICE masks are left=1, middle=2, right=4; the interfaces want left=1,
@@ -37,16 +38,40 @@ static void on_motion(void *data, int32_t dx, int32_t dy, uint32_t buttons)
 			->motion(s->mouse, dx, dy, 0, local_buttons(buttons));
 }
 
+/* Client mouse mode without a tablet goes through the guest agent. */
+static bool agent_mouse(const SpiceServer *s)
+{
+	return !s->tablet && s->agent_mouse && s->srv && sf_agent_attached(sf_server_agent(s->srv));
+}
+
+void shim_update_mouse_mode(SpiceServer *s)
+{
+	if (s->srv)
+		sf_server_set_client_mouse(s->srv, s->tablet || agent_mouse(s));
+}
+
+static uint32_t agent_buttons(uint32_t s, int dz)
+{
+	return (s & SPICE_MOUSE_BUTTON_MASK_LEFT ? VD_AGENT_LBUTTON_MASK : 0) |
+	       (s & SPICE_MOUSE_BUTTON_MASK_MIDDLE ? VD_AGENT_MBUTTON_MASK : 0) |
+	       (s & SPICE_MOUSE_BUTTON_MASK_RIGHT ? VD_AGENT_RBUTTON_MASK : 0) |
+	       (dz < 0 ? VD_AGENT_UBUTTON_MASK : 0) | (dz > 0 ? VD_AGENT_DBUTTON_MASK : 0);
+}
+
 static void on_position(void *data, uint32_t x, uint32_t y, uint32_t buttons, uint8_t disp)
 {
 	SpiceServer *s = data;
 
-	(void)disp;
 	s->pointer_absolute = true;
 	s->buttons = buttons;
+	s->pointer_x = x;
+	s->pointer_y = y;
+	s->pointer_display = disp;
 	if (s->tablet)
 		((SpiceTabletInterface *)s->tablet->base.sif)
 			->position(s->tablet, (int)x, (int)y, local_buttons(buttons));
+	else if (agent_mouse(s))
+		sf_agent_mouse(sf_server_agent(s->srv), x, y, agent_buttons(buttons, 0), disp);
 }
 
 static void on_button(void *data, uint8_t button, bool down, uint32_t buttons)
@@ -56,7 +81,14 @@ static void on_button(void *data, uint8_t button, bool down, uint32_t buttons)
 	uint32_t local = local_buttons(buttons);
 
 	s->buttons = buttons;
-	if (s->pointer_absolute && s->tablet) {
+	if (s->pointer_absolute && !s->tablet && agent_mouse(s)) {
+		if (!dz || down) /* a wheel notch: one state with the bit, one without */
+			sf_agent_mouse(sf_server_agent(s->srv), s->pointer_x, s->pointer_y,
+				       agent_buttons(buttons, down ? dz : 0), s->pointer_display);
+		if (dz && down)
+			sf_agent_mouse(sf_server_agent(s->srv), s->pointer_x, s->pointer_y,
+				       agent_buttons(buttons, 0), s->pointer_display);
+	} else if (s->pointer_absolute && s->tablet) {
 		SpiceTabletInterface *t = (SpiceTabletInterface *)s->tablet->base.sif;
 		if (dz && down)
 			t->wheel(s->tablet, dz, local);

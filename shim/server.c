@@ -352,7 +352,7 @@ SF_EXPORT int spice_server_add_interface(SpiceServer *s, SpiceBaseInstance *sin)
 		t->st->reds = s;
 		s->tablet = t;
 		if (s->srv)
-			sf_server_set_client_mouse(s->srv, true);
+			shim_update_mouse_mode(s);
 	} else if (strcmp(sif->type, SPICE_INTERFACE_QXL) == 0) {
 		if (!s->srv)
 			return -1;
@@ -395,7 +395,7 @@ SF_EXPORT int spice_server_remove_interface(SpiceBaseInstance *sin)
 			return -1;
 		s->tablet = NULL;
 		if (s->srv)
-			sf_server_set_client_mouse(s->srv, false);
+			shim_update_mouse_mode(s);
 		free(t->st);
 		t->st = NULL;
 		return 0;
@@ -540,6 +540,7 @@ SF_EXPORT int spice_server_set_playback_compression(SpiceServer *s, int enable)
 SF_EXPORT int spice_server_set_agent_mouse(SpiceServer *s, int enable)
 {
 	s->agent_mouse = enable != 0;
+	shim_update_mouse_mode(s);
 	return 0;
 }
 

@@ -54,6 +54,8 @@ struct RedsState {
 	/* input routing */
 	bool pointer_absolute;
 	uint32_t buttons;
+	uint32_t pointer_x, pointer_y; /* last client-mode position */
+	uint8_t pointer_display;
 	struct shim_event *events;
 };
 
@@ -98,6 +100,8 @@ bool shim_qxl_client_monitors_config(SpiceServer *s, VDAgentMonitorsConfig *mc);
 /* shim/input.c */
 const struct sf_input_ops *shim_input_ops(void);
 void shim_input_tablet_size(SpiceServer *s, uint32_t width, uint32_t height);
+/* Offer client mouse mode when a tablet or an agent (agent_mouse) drives it. */
+void shim_update_mouse_mode(SpiceServer *s);
 
 /* shim/chardev.c, shim/audio.c */
 int shim_chardev_add(SpiceServer *s, SpiceCharDeviceInstance *sin);

@@ -21,6 +21,8 @@ struct dev {
 	uint8_t in[1 << 20]; /* what the guest got */
 	size_t in_len;
 	int write_limit; /* bytes per write; 0: take nothing */
+	bool budgeted;	 /* then at most @budget bytes in all */
+	size_t budget;
 	int state, events, last_event;
 	bool monitors_supported;
 	int monitors_calls;
@@ -45,6 +47,10 @@ static inline int dev_write(void *o, const uint8_t *buf, int len)
 
 	if (d->in_len + (size_t)n > sizeof(d->in))
 		n = (int)(sizeof(d->in) - d->in_len);
+	if (d->budgeted && (size_t)n > d->budget)
+		n = (int)d->budget;
+	if (d->budgeted)
+		d->budget -= (size_t)n;
 	memcpy(d->in + d->in_len, buf, (size_t)n);
 	d->in_len += (size_t)n;
 	return n;

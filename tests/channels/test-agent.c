@@ -231,3 +231,31 @@ SF_TEST(agent_hears_when_the_last_client_leaves)
 	SF_TEST_ASSERT(r.d->state == 0);
 	arig_down(&r, 2);
 }
+
+SF_TEST(agent_mouse_states_coalesce_and_wait_for_message_boundaries)
+{
+	struct arig r = {0};
+	uint8_t m[64];
+
+	SF_TEST_ASSERT(arig_up(&r, 1));
+	sf_agent_client_start(r.ac[0], 10);
+	r.d->budgeted = true;
+	r.d->budget = 30;
+	/* a client message's first chunk is partly written when pointer
+	 * updates arrive */
+	SF_TEST_ASSERT(sf_agent_client_data(r.ac[0], m, agent_msg(m, 99, 40, 7) - 20) == 0);
+	SF_TEST_ASSERT(r.d->in_len == 30);
+	for (uint32_t i = 0; i < 100; i++)
+		sf_agent_mouse(r.a, i, 2 * i, VD_AGENT_LBUTTON_MASK, 0);
+	r.d->budgeted = false;
+	sf_agent_wakeup(r.a);
+	/* the chunk completes; the pointer waits for the message's end */
+	SF_TEST_ASSERT(r.d->in_len == 8 + 40);
+	agent_msg(m, 99, 40, 7);
+	SF_TEST_ASSERT(sf_agent_client_data(r.ac[0], m + 40, 20) == 0);
+	SF_TEST_ASSERT(r.d->in_len == 8 + 40 + 8 + 20 + 8 + 20 + 13);
+	SF_TEST_ASSERT(sf_get_le32(r.d->in + 76) == VDP_SERVER_PORT);
+	SF_TEST_ASSERT(sf_get_le32(r.d->in + 84 + 4) == VD_AGENT_MOUSE_STATE);
+	SF_TEST_ASSERT(sf_get_le32(r.d->in + 104) == 99 && sf_get_le32(r.d->in + 108) == 198);
+	arig_down(&r, 1);
+}

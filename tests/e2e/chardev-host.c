@@ -214,6 +214,12 @@ static void agent_message(uint32_t type, const uint8_t *p, uint32_t size)
 	case VD_AGENT_CLIPBOARD:
 		check_client_clipboard(p, size);
 		break;
+	case VD_AGENT_MOUSE_STATE:
+		if (size == sizeof(VDAgentMouseState)) {
+			const VDAgentMouseState *ms = (const void *)p;
+			printf("host: agent mouse %u,%u buttons 0x%x\n", ms->x, ms->y, ms->buttons);
+		}
+		break;
 	default:
 		printf("host: agent message type %u size %u\n", type, size);
 	}

@@ -16,6 +16,7 @@
 
 static GMainLoop *loop;
 static SpiceMainChannel *main_chan;
+static SpiceInputsChannel *inputs;
 static size_t port_total, port_sent, port_got, port_bad;
 static bool port_writing, clip_ok, client_clip_served, monitors_sent;
 static int failures;
@@ -120,6 +121,9 @@ static void send_monitors(SpiceMainChannel *m)
 	spice_main_channel_update_display(m, 0, 0, 0, 1024, 768, FALSE);
 	monitors_sent = spice_main_channel_send_monitor_config(m);
 	printf("client: monitors config sent: %d\n", monitors_sent);
+	/* client mouse mode through the agent (the host has no tablet) */
+	if (inputs)
+		spice_inputs_channel_position(inputs, 123, 45, 0, SPICE_MOUSE_BUTTON_MASK_LEFT);
 }
 
 static void on_selection(SpiceMainChannel *m, guint sel, guint type, gpointer data, guint size,
@@ -178,6 +182,9 @@ static void channel_new(SpiceSession *s, SpiceChannel *c, gpointer data)
 		g_signal_connect(c, "main-clipboard-selection", G_CALLBACK(on_selection), NULL);
 		g_signal_connect(c, "main-clipboard-selection-request", G_CALLBACK(on_request),
 				 NULL);
+	} else if (SPICE_IS_INPUTS_CHANNEL(c)) {
+		inputs = SPICE_INPUTS_CHANNEL(c);
+		spice_channel_connect(c);
 	} else if (SPICE_IS_PORT_CHANNEL(c)) {
 		g_signal_connect(c, "notify::port-opened", G_CALLBACK(port_opened), NULL);
 		g_signal_connect(c, "port-data", G_CALLBACK(port_data), NULL);
