@@ -16,6 +16,7 @@ SF_LOG_TOPIC("main");
 
 #define MAX_SESSION_CHANS 48
 #define PING_INTERVAL_MS  10000
+#define MM_TIME_DELTA	  400 /* ms the client's first mm-time lags, as spice-server */
 
 struct sf_session {
 	const struct sf_session_env *env;
@@ -80,7 +81,7 @@ static void on_start(struct sf_chan *c)
 		.display_channels_hint = s->env->ndisplays,
 		.supported_mouse_modes = supported_modes(s),
 		.current_mouse_mode = s->mouse_mode,
-		.multi_media_time = sf_clock_mm_time(),
+		.multi_media_time = sf_clock_mm_time() - MM_TIME_DELTA,
 		.agent_connected = s->env->agent && sf_agent_attached(s->env->agent),
 		.agent_tokens = SF_AGENT_CLIENT_TOKENS,
 	};
@@ -103,7 +104,7 @@ static int handle(struct sf_chan *c, uint16_t type, const uint8_t *p, uint32_t s
 	switch (type) {
 	case SPICE_MSGC_MAIN_ATTACH_CHANNELS:
 		push(c, sf_marshal_channels_list(s->env->channels, s->env->nchannels));
-		push(c, sf_marshal_mm_time(sf_clock_mm_time()));
+		sf_session_send_mm_time(s);
 		return 0;
 	case SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST:
 		if (size < 2)
@@ -195,6 +196,12 @@ struct sf_session *sf_session_create(struct sf_loop *loop, int fd, const struct 
 	}
 	sf_chan_start(s->main);
 	return s;
+}
+
+void sf_session_send_mm_time(struct sf_session *s)
+{
+	if (s->env->mm_by_main)
+		push(s->main, sf_marshal_mm_time(sf_clock_mm_time() - s->env->mm_latency));
 }
 
 uint32_t sf_session_id(const struct sf_session *s)

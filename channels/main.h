@@ -20,6 +20,11 @@ struct sf_session_env {
 	uint32_t ndisplays;
 	bool client_mouse;	/* a tablet is present: client mouse mode supported */
 	struct sf_agent *agent; /* the guest agent slot; NULL: none */
+	/* Who drives the client's mm-time: the main channel (its clock lags the
+	 * server's by @mm_latency ms so video frames have time to arrive), or,
+	 * while audio plays, the playback stream. */
+	bool mm_by_main;
+	uint32_t mm_latency;
 	/* The session ended (main channel closed). Thread: main. */
 	void (*ended)(struct sf_session *s, void *data);
 	/* A channel of the session (@c, or the main channel) is gone. Optional. */
@@ -50,6 +55,10 @@ struct sf_chan *sf_session_main(const struct sf_session *s);
 
 /* End the session (closes all its channels). Thread: main. */
 void sf_session_close(struct sf_session *s);
+
+/* MULTI_MEDIA_TIME with the server's mm-time less the env's latency, when
+ * the main channel drives mm-time. Thread: main. */
+void sf_session_send_mm_time(struct sf_session *s);
 
 /* Last round trip measured with PING/PONG on the main channel, in ns; 0 until
  * the client answered one. Thread: main. */

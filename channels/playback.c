@@ -19,6 +19,7 @@ struct pclient {
 	struct sf_playback *pb;
 	struct sf_chan *chan;
 	bool opus;
+	bool announced; /* got MODE and state: later changes go out as they come */
 };
 
 struct sf_playback {
@@ -30,6 +31,9 @@ struct sf_playback {
 	uint16_t volume[8];
 	uint32_t frame[SF_PLAYBACK_FRAME];
 	struct sf_opus *opus;
+	uint32_t latency_ms; /* 0: never set */
+	void (*observer)(void *data, bool active);
+	void *observer_data;
 };
 
 struct sf_playback *sf_playback_create(void)
@@ -108,7 +112,8 @@ static struct sf_buf *msg_mute(bool mute)
 static void broadcast(struct sf_playback *pb, struct sf_buf *b)
 {
 	for (unsigned i = 0; b && i < pb->nclients; i++)
-		sf_chan_push(pb->clients[i]->chan, b);
+		if (pb->clients[i]->announced)
+			sf_chan_push(pb->clients[i]->chan, b);
 	sf_buf_unref(b);
 }
 
@@ -118,12 +123,28 @@ static bool wants_opus(const struct sf_playback *pb, const struct pclient *c)
 	       sf_chan_test_cap(c->chan, SPICE_PLAYBACK_CAP_OPUS);
 }
 
+static struct sf_buf *msg_latency(uint32_t ms)
+{
+	struct sf_wbuf w;
+
+	sf_wbuf_init(&w, SPICE_MSG_PLAYBACK_LATENCY, 4);
+	sf_wbuf_u32(&w, ms);
+	return sf_wbuf_finish(&w);
+}
+
+static void send_latency(struct pclient *c, struct sf_buf *b)
+{
+	if (b && c->announced && sf_chan_test_cap(c->chan, SPICE_PLAYBACK_CAP_LATENCY))
+		sf_chan_push(c->chan, b);
+}
+
 /* (Re)announce mode and state to one client. */
 static void announce(struct pclient *c)
 {
 	struct sf_playback *pb = c->pb;
 
 	c->opus = wants_opus(pb, c);
+	c->announced = true;
 	sf_log_debug("%p: playback client in %s mode at %u Hz", (void *)c, c->opus ? "opus" : "raw",
 		     pb->rate);
 	send(c->chan, msg_mode(c->opus ? SPICE_AUDIO_DATA_MODE_OPUS : SPICE_AUDIO_DATA_MODE_RAW));
@@ -132,6 +153,11 @@ static void announce(struct pclient *c)
 	send(c->chan, msg_mute(pb->muted));
 	if (pb->started)
 		send(c->chan, msg_start(pb));
+	if (pb->latency_ms) {
+		struct sf_buf *b = msg_latency(pb->latency_ms);
+		send_latency(c, b);
+		sf_buf_unref(b);
+	}
 }
 
 static int handle(struct sf_chan *ch, uint16_t type, const uint8_t *p, uint32_t size)
@@ -198,6 +224,8 @@ void sf_playback_start(struct sf_playback *pb)
 		return;
 	pb->started = true;
 	broadcast(pb, msg_start(pb));
+	if (pb->observer)
+		pb->observer(pb->observer_data, true);
 }
 
 void sf_playback_stop(struct sf_playback *pb)
@@ -209,6 +237,33 @@ void sf_playback_stop(struct sf_playback *pb)
 	pb->started = false;
 	sf_wbuf_init(&w, SPICE_MSG_PLAYBACK_STOP, 1);
 	broadcast(pb, sf_wbuf_finish(&w));
+	if (pb->observer)
+		pb->observer(pb->observer_data, false);
+}
+
+void sf_playback_set_observer(struct sf_playback *pb, void (*fn)(void *data, bool active),
+			      void *data)
+{
+	pb->observer = fn;
+	pb->observer_data = data;
+}
+
+bool sf_playback_active(const struct sf_playback *pb)
+{
+	return pb->started;
+}
+
+void sf_playback_set_latency(struct sf_playback *pb, uint32_t ms)
+{
+	struct sf_buf *b;
+
+	if (ms == pb->latency_ms)
+		return;
+	pb->latency_ms = ms;
+	b = msg_latency(ms);
+	for (unsigned i = 0; i < pb->nclients; i++)
+		send_latency(pb->clients[i], b);
+	sf_buf_unref(b);
 }
 
 void sf_playback_get_buffer(struct sf_playback *pb, uint32_t **samples, uint32_t *n)
@@ -241,6 +296,8 @@ void sf_playback_put_samples(struct sf_playback *pb, uint32_t *samples)
 		return;
 	for (unsigned i = 0; i < pb->nclients; i++) {
 		struct pclient *c = pb->clients[i];
+		if (!c->announced)
+			continue; /* no MODE yet: it could not decode this */
 		if (!v[c->opus]) {
 			if (!c->opus) {
 				v[0] = msg_data(pb->frame, sizeof(pb->frame));

@@ -25,6 +25,16 @@ struct sf_chan *sf_playback_attach(struct sf_playback *pb, struct sf_loop *loop,
 
 void sf_playback_start(struct sf_playback *pb);
 void sf_playback_stop(struct sf_playback *pb);
+bool sf_playback_active(const struct sf_playback *pb);
+
+/* @fn hears start/stop: while audio plays, the client's mm-time follows the
+ * audio stream instead of the main channel's MULTI_MEDIA_TIME. */
+void sf_playback_set_observer(struct sf_playback *pb, void (*fn)(void *data, bool active),
+			      void *data);
+
+/* The audio delay clients should keep so video stamped with mm-time lines
+ * up (SPICE_MSG_PLAYBACK_LATENCY, to clients with the cap). */
+void sf_playback_set_latency(struct sf_playback *pb, uint32_t ms);
 /* A frame buffer to fill, or NULL with 0 samples when no client listens
  * (the guest then skips the work, as with spice-server). */
 void sf_playback_get_buffer(struct sf_playback *pb, uint32_t **samples, uint32_t *n);

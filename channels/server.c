@@ -105,7 +105,8 @@ static uint32_t channel_caps(void *data, uint8_t type)
 {
 	(void)data;
 	if (type == SPICE_CHANNEL_PLAYBACK)
-		return 1u << SPICE_PLAYBACK_CAP_VOLUME | 1u << SPICE_PLAYBACK_CAP_OPUS;
+		return 1u << SPICE_PLAYBACK_CAP_VOLUME | 1u << SPICE_PLAYBACK_CAP_OPUS |
+		       1u << SPICE_PLAYBACK_CAP_LATENCY;
 	if (type == SPICE_CHANNEL_RECORD)
 		return 1u << SPICE_RECORD_CAP_VOLUME | 1u << SPICE_RECORD_CAP_OPUS;
 	return type == SPICE_CHANNEL_INPUTS ? 1u << SPICE_INPUTS_CAP_KEY_SCANCODE : 0;
@@ -291,6 +292,8 @@ struct sf_server *sf_server_create(const struct sf_server_config *cfg)
 	srv->env.data = srv;
 	srv->env.client_mouse = cfg->client_mouse;
 	srv->env.agent = srv->agent;
+	srv->env.mm_by_main = true;
+	srv->env.mm_latency = SF_SERVER_MM_TIME_DELTA;
 	srv->env.channels = (const uint8_t(*)[2])srv->channels;
 	return srv;
 
@@ -571,10 +574,48 @@ struct sf_loop *sf_server_loop(struct sf_server *srv)
 	return srv->loop;
 }
 
+static void send_mm_time(struct sf_server *srv)
+{
+	for (struct session_ref *r = srv->sessions; r; r = r->next)
+		sf_session_send_mm_time(r->s);
+}
+
+/* spice-server's rule: audio drives the client's mm-time while it plays;
+ * when it stops, the main channel takes over again with the default lag. */
+static void playback_active(void *data, bool active)
+{
+	struct sf_server *srv = data;
+
+	srv->env.mm_by_main = !active;
+	if (!active) {
+		srv->env.mm_latency = SF_SERVER_MM_TIME_DELTA;
+		send_mm_time(srv);
+	}
+}
+
+void sf_server_set_video_latency(struct sf_server *srv, uint32_t ms)
+{
+	if (srv->env.mm_by_main) {
+		if (ms > srv->env.mm_latency) {
+			srv->env.mm_latency = ms;
+			send_mm_time(srv);
+		}
+	} else if (srv->playback) {
+		sf_playback_set_latency(srv->playback, ms);
+	}
+}
+
+uint32_t sf_server_mm_latency(const struct sf_server *srv)
+{
+	return srv->env.mm_by_main ? srv->env.mm_latency : 0;
+}
+
 struct sf_playback *sf_server_playback(struct sf_server *srv)
 {
 	if (!srv->playback) {
 		srv->playback = sf_playback_create();
+		if (srv->playback)
+			sf_playback_set_observer(srv->playback, playback_active, srv);
 		rebuild_channel_list(srv);
 	}
 	return srv->playback;

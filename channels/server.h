@@ -18,6 +18,7 @@
 
 #define SF_SERVER_MAX_DISPLAYS 16
 #define SF_SERVER_MAX_VMCS     32
+#define SF_SERVER_MM_TIME_DELTA 400 /* ms: the client's mm-time lag by default */
 
 struct sf_server_config {
 	const char *addr;	  /* NULL or "": every address */
@@ -54,6 +55,13 @@ struct sf_display *sf_server_add_display(struct sf_server *srv,
 /* The playback stream (one, as QEMU registers); created on first call and
  * owned by the server. Thread: main. */
 struct sf_playback *sf_server_playback(struct sf_server *srv);
+
+/* Video streams need @ms of client-side delay to play smoothly: raise the
+ * main channel's mm-time lag, or, while audio drives mm-time, ask playback
+ * clients to delay audio as much (PLAYBACK_LATENCY). Thread: main. */
+void sf_server_set_video_latency(struct sf_server *srv, uint32_t ms);
+/* The lag the main channel applies now; 0 while playback drives mm-time. */
+uint32_t sf_server_mm_latency(const struct sf_server *srv);
 
 /* The record stream, likewise. Thread: main. */
 struct sf_record *sf_server_record(struct sf_server *srv);
