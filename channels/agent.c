@@ -48,8 +48,9 @@ struct sf_agent_client {
 	uint32_t send_tokens;
 	struct chunk *q[SF_AGENT_CLIENT_TOKENS];
 	unsigned qhead, qlen;
-	uint32_t wpos; /* bytes of q[qhead] the device took */
-	uint32_t owed; /* tokens earned, not yet returned */
+	uint32_t wpos;	 /* bytes of q[qhead] the device took */
+	uint32_t owed;	 /* tokens earned, not yet returned */
+	uint32_t tokens; /* AGENT_DATA the client may still send */
 	struct msg_filter wf;
 	uint8_t *mc; /* a monitors config being reassembled */
 	uint32_t mc_len;
@@ -246,6 +247,7 @@ static void return_tokens(struct sf_agent_client *ac, bool force)
 {
 	if (ac->owed && (force || ac->owed >= TOKENS_BATCH)) {
 		push(ac->main, msg_u32(SPICE_MSG_MAIN_AGENT_TOKEN, ac->owed));
+		ac->tokens += ac->owed;
 		ac->owed = 0;
 	}
 }
@@ -286,7 +288,8 @@ static void server_msg(struct sf_agent *a, uint32_t type, const uint8_t *body, u
 	sf_put_le32(p + 12, type);
 	sf_put_le64(p + 16, 0);
 	sf_put_le32(p + 24, size);
-	memcpy(p + CHUNK_HDR + MSG_HDR, body, size);
+	if (size)
+		memcpy(p + CHUNK_HDR + MSG_HDR, body, size);
 	a->srv_len = CHUNK_HDR + MSG_HDR + size;
 	a->srv_pos = 0;
 }
@@ -437,8 +440,9 @@ int sf_agent_client_data(struct sf_agent_client *ac, const uint8_t *p, uint32_t 
 		return -EMSGSIZE;
 	if (!a->ops || !ac->started)
 		return 0; /* for an agent that left: dropped, as spice-server does */
-	if (ac->qlen == SF_AGENT_CLIENT_TOKENS + 0u)
+	if (!ac->tokens)
 		return -ENOBUFS; /* more AGENT_DATA than tokens given: a flood */
+	ac->tokens--;
 	res = filter(a, &ac->wf, p, size, true);
 	if (res == F_ERROR)
 		return -EPROTO;
@@ -472,6 +476,7 @@ struct sf_agent_client *sf_agent_client_add(struct sf_agent *a, struct sf_chan *
 		return NULL;
 	ac->a = a;
 	ac->main = sf_chan_ref(main);
+	ac->tokens = SF_AGENT_CLIENT_TOKENS; /* given in MAIN_INIT */
 	ac->next = a->clients;
 	a->clients = ac;
 	return ac;
@@ -593,6 +598,7 @@ void sf_agent_set_device(struct sf_agent *a, const struct sf_chardev_ops *ops, v
 	for (struct sf_agent_client *ac = a->clients; ac; ac = ac->next) {
 		ac->started = false;
 		drop_queue(ac);
+		ac->tokens = SF_AGENT_CLIENT_TOKENS; /* AGENT_CONNECTED(_TOKENS) resets them */
 		if (!ops)
 			push(ac->main, msg_u32(SPICE_MSG_MAIN_AGENT_DISCONNECTED, 0));
 		else if (sf_chan_test_cap(ac->main, SPICE_MAIN_CAP_AGENT_CONNECTED_TOKENS))

@@ -584,6 +584,8 @@ static void process_fn(struct sf_task *t)
 {
 	struct sf_display *d = sf_container_of(t, struct sf_display, process_task);
 
+	if (!d->running)
+		return; /* a wake left over after stop, run by sf_display_destroy() */
 	SF_ASSERT_THREAD(SF_THREAD_PRODUCER);
 	if (process_batch(d, CMD_BATCH))
 		sf_loop_wake(d->loop, &d->process_task); /* yield to attach/resync tasks */

@@ -16,8 +16,8 @@
 #include "channels/agent.h"
 #include "channels/vmc.h"
 
-#define SF_SERVER_MAX_DISPLAYS 16
-#define SF_SERVER_MAX_VMCS     32
+#define SF_SERVER_MAX_DISPLAYS	16
+#define SF_SERVER_MAX_VMCS	32
 #define SF_SERVER_MM_TIME_DELTA 400 /* ms: the client's mm-time lag by default */
 
 struct sf_server_config {

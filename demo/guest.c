@@ -21,6 +21,7 @@ struct sf_guest {
 	ck_ring_t ring;
 	ck_ring_buffer_t slots[RING_SIZE];
 	atomic_bool want_notify;
+	uint64_t flooded;
 	struct sf_display *display;
 	/* main thread only */
 	unsigned keys;
@@ -242,6 +243,19 @@ void sf_guest_tick(struct sf_guest *g)
 		g->rect_dx = -g->rect_dx;
 	g->rect_x += g->rect_dx;
 	fill(g, g->rect_x, RECT_Y, g->rect_x + RECT_SIZE, RECT_Y + RECT_SIZE, 0xff9900);
+}
+
+unsigned sf_guest_flood(struct sf_guest *g, unsigned max)
+{
+	unsigned n = 0;
+
+	/* background over background on the rectangle's track, right of where
+	 * the static desktop has it: the picture never changes */
+	for (; n < max && ck_ring_size(&g->ring) < RING_SIZE / 2; n++) {
+		int32_t x = 200 + (int32_t)(g->flooded++ % 8) * RECT_SIZE;
+		fill(g, x, RECT_Y, x + RECT_SIZE, RECT_Y + RECT_SIZE, BG_COLOR);
+	}
+	return n;
 }
 
 struct sf_rect sf_guest_key_block(unsigned n)

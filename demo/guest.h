@@ -32,6 +32,10 @@ int sf_guest_draw_desktop(struct sf_guest *g);
 /* Advance the moving rectangle by one frame. Thread: main. */
 void sf_guest_tick(struct sf_guest *g);
 
+/* Submit up to @max commands that leave the picture as it is, without
+ * blocking: stops when the ring is half full. Returns how many. Thread: main. */
+unsigned sf_guest_flood(struct sf_guest *g, unsigned max);
+
 /* Pure layout helpers shared with the tests: where key press number @n
  * draws its block, which colour a scancode gives, the click marker size. */
 struct sf_rect sf_guest_key_block(unsigned n);

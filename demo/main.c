@@ -11,6 +11,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include "channels/server.h"
+#include "demo/devices.h"
 #include "demo/guest.h"
 #include "engine/log.h"
 
@@ -28,12 +29,17 @@ struct opts {
 	bool tls;
 	const char *tls_dir;
 	bool secure_only;
+	const char *echo_port;
+	bool sink_agent, flood;
 };
 
 struct app {
 	struct sf_server *srv;
 	struct sf_guest *guest;
 	struct sf_display *display;
+	struct sf_demo_devices *devices;
+	bool flood;
+	uint64_t flooded;
 };
 
 static void usage(void)
@@ -41,7 +47,8 @@ static void usage(void)
 	fprintf(stderr, "usage: saffron-demo [--addr A] [--port P] [--password PW] [--static]\n"
 			"                    [--dump-frame PATH] [--senders N] [--quit-after SEC]\n"
 			"                    [--link-timeout MS] [--max-clients N]\n"
-			"                    [--tls-port P --tls-dir DIR [--secure-only]]\n");
+			"                    [--tls-port P --tls-dir DIR [--secure-only]]\n"
+			"                    [--echo-port NAME] [--sink-agent] [--flood]\n");
 }
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -59,11 +66,14 @@ static int parse(int argc, char **argv, struct opts *o)
 					   {"tls-port", required_argument, 0, 'T'},
 					   {"tls-dir", required_argument, 0, 'D'},
 					   {"secure-only", no_argument, 0, 'S'},
+					   {"echo-port", required_argument, 0, 'E'},
+					   {"sink-agent", no_argument, 0, 'A'},
+					   {"flood", no_argument, 0, 'F'},
 					   {0, 0, 0, 0}};
 	int c;
 
 	*o = (struct opts){.addr = "127.0.0.1", .port = 5900};
-	while ((c = getopt_long(argc, argv, "a:p:w:sd:n:q:t:m:T:D:Sh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:p:w:sd:n:q:t:m:T:D:SE:AFh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			o->addr = optarg;
@@ -99,6 +109,15 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'D':
 			o->tls_dir = optarg;
 			break;
+		case 'E':
+			o->echo_port = optarg;
+			break;
+		case 'A':
+			o->sink_agent = true;
+			break;
+		case 'F':
+			o->flood = true;
+			break;
 		case 'S':
 			o->secure_only = true;
 			break;
@@ -132,6 +151,17 @@ static int write_ppm(const char *path, const struct sf_image *img)
 static void on_tick(void *data)
 {
 	sf_guest_tick(data);
+}
+
+/* Every millisecond: echo bytes along and, with --flood, as many guest
+ * commands as the ring takes. */
+static void on_poll(void *data)
+{
+	struct app *a = data;
+
+	sf_demo_devices_poll(a->devices);
+	if (a->flood)
+		a->flooded += sf_guest_flood(a->guest, 1000);
 }
 
 /* The guest's sound card: a 440 Hz tone out, one 10 ms frame per timer
@@ -231,7 +261,7 @@ static int dump_frame(struct app *a, const char *path)
 static int serve(struct app *a, const struct opts *o)
 {
 	struct sf_loop *loop = sf_server_loop(a->srv);
-	struct sf_timer *tick = NULL, *quit = NULL, *audio = NULL;
+	struct sf_timer *tick = NULL, *quit = NULL, *audio = NULL, *poll = NULL;
 	static struct tone tone;
 	struct sf_watch *sigw;
 	sigset_t set;
@@ -260,6 +290,11 @@ static int serve(struct app *a, const struct opts *o)
 	audio = sf_loop_timer_add(loop, on_audio, &tone);
 	if (audio)
 		sf_loop_timer_arm(audio, 10, true);
+	if (a->devices || a->flood) {
+		poll = sf_loop_timer_add(loop, on_poll, a);
+		if (poll)
+			sf_loop_timer_arm(poll, 1, true);
+	}
 	if (o->quit_after) {
 		quit = sf_loop_timer_add(loop, on_quit_timer, loop);
 		if (quit)
@@ -273,7 +308,11 @@ static int serve(struct app *a, const struct opts *o)
 	sf_loop_timer_remove(tick);
 	sf_loop_timer_remove(quit);
 	sf_loop_timer_remove(audio);
+	sf_loop_timer_remove(poll);
 	sf_loop_watch_remove(sigw);
+	if (a->flood)
+		printf("saffron-demo: guest flood: %llu commands\n",
+		       (unsigned long long)a->flooded);
 	close(sfd);
 	return r;
 }
@@ -327,6 +366,12 @@ int main(int argc, char **argv)
 		goto out;
 	sf_guest_set_display(a.guest, a.display);
 	sf_server_set_input_ops(a.srv, sf_guest_input_ops(), a.guest);
+	a.flood = o.flood;
+	if (o.echo_port || o.sink_agent) {
+		a.devices = sf_demo_devices_create(a.srv, o.echo_port, o.sink_agent);
+		if (!a.devices)
+			goto out;
+	}
 	if (sf_server_start(a.srv) < 0 || sf_guest_draw_desktop(a.guest) < 0)
 		goto out;
 	/* the desktop is complete before anyone can connect: a client's first
@@ -337,6 +382,7 @@ int main(int argc, char **argv)
 	else
 		rc = serve(&a, &o) < 0 ? 1 : 0;
 out:
+	sf_demo_devices_destroy(a.devices);
 	sf_server_destroy(a.srv);
 	sf_guest_destroy(a.guest);
 	return rc;

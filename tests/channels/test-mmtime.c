@@ -30,10 +30,11 @@ SF_TEST(mmtime_main_channel_lags_and_follows_the_latency)
 	SF_TEST_ASSERT(loop && socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
 	s = sf_session_create(loop, sv[1], &info, &env);
 	SF_TEST_ASSERT(s);
-	SF_TEST_ASSERT(recv_msg(loop, sv[0], body, sizeof(body), &size, 300) == SPICE_MSG_MAIN_INIT);
+	SF_TEST_ASSERT(recv_msg(loop, sv[0], body, sizeof(body), &size, 300) ==
+		       SPICE_MSG_MAIN_INIT);
 	SF_TEST_ASSERT(size == 32 && near(sf_get_le32(body + 24), sf_clock_mm_time() - 400));
 	while (recv_msg(loop, sv[0], body, sizeof(body), &size, 20) >= 0)
-		; /* the first PING */
+		;	      /* the first PING */
 	env.mm_latency = 900; /* a video stream asked for more */
 	sf_session_send_mm_time(s);
 	SF_TEST_ASSERT(recv_msg(loop, sv[0], body, sizeof(body), &size, 300) ==
