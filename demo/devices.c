@@ -7,7 +7,7 @@
 #include <spice/enums.h>
 #include "demo/devices.h"
 
-#define ECHO_CAP	 16384
+#define ECHO_CAP      16384
 #define SINK_PER_POLL 64
 
 struct sf_demo_devices {
