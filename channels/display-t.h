@@ -64,6 +64,15 @@ enum sf_cmd_type {
 
 /* A drawing or cursor command, already validated by the front-end that built
  * it (guest memory checks live in the front-end, not here). */
+/* How an image goes on the wire: each is encoded at most once per draw and
+ * shared by every client that gets it. */
+enum sf_codec {
+	SF_CODEC_RAW, /* SPICE_IMAGE_TYPE_BITMAP */
+	SF_CODEC_LZ4, /* SPICE_IMAGE_TYPE_LZ4 (clients with the cap) */
+	SF_CODEC_LZ,  /* SPICE_IMAGE_TYPE_LZ_RGB */
+	SF_CODECS
+};
+
 /* One monitor output (SPICE_MSG_DISPLAY_MONITORS_CONFIG's Head). */
 struct sf_head {
 	uint32_t id, surface_id, width, height, x, y, flags;

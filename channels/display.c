@@ -34,9 +34,10 @@ struct client {
 	enum kind kind;
 	atomic_uint ref;
 	atomic_int state; /* producer: NORMAL->DROPPING, RESYNC->NORMAL; sender: DROPPING->RESYNC */
-	atomic_bool closed; /* set by the connection's on_close */
-	bool listed;	    /* producer only */
-	bool lz4;	    /* the client decodes SPICE_IMAGE_TYPE_LZ4 */
+	atomic_bool closed;   /* set by the connection's on_close */
+	bool listed;	      /* producer only */
+	bool lz4;	      /* the client decodes SPICE_IMAGE_TYPE_LZ4 */
+	atomic_int preferred; /* SPICE_IMAGE_COMPRESSION_* the client asked for, or -1 */
 	struct client *prev, *next;
 	struct sf_task attach_task, detach_task, resync_task;
 };
@@ -45,7 +46,7 @@ struct client {
 struct drawn {
 	uint32_t sid;
 	struct sf_rect r;
-	struct sf_buf *b[2]; /* raw and LZ4 variants, either may be NULL */
+	struct sf_buf *b[SF_CODECS]; /* one per encoding made, NULL for the others */
 };
 
 struct sf_display {
@@ -67,10 +68,10 @@ struct sf_display {
 	uint16_t hot_x, hot_y;
 	int16_t cur_x, cur_y;
 	bool cursor_visible;
-	uint64_t gen;		/* bumped by every change to surface 0 */
-	struct sf_buf *snap[2]; /* full copy of surface 0 at snap_gen, [raw, lz4] */
-	uint64_t snap_gen[2];
-	atomic_bool compress; /* any thread may flip it (a setting) */
+	uint64_t gen;			/* bumped by every change to surface 0 */
+	struct sf_buf *snap[SF_CODECS]; /* full copy of surface 0 at snap_gen, per codec */
+	uint64_t snap_gen[SF_CODECS];
+	atomic_int compression; /* SPICE_IMAGE_COMPRESSION_*; any thread sets it */
 	struct sf_display_stats stats;
 	struct sf_ratelimit rl;
 	struct drawn drawn[OCCLUSION_WINDOW];
@@ -117,8 +118,8 @@ static void wake_client(struct client *c, struct sf_task *t)
 
 static void drawn_drop(struct drawn *w)
 {
-	sf_buf_unref(w->b[0]);
-	sf_buf_unref(w->b[1]);
+	for (int k = 0; k < SF_CODECS; k++)
+		sf_buf_unref(w->b[k]);
 }
 
 static void occlusion_forget(struct sf_display *d)
@@ -141,7 +142,7 @@ static void occlusion_cover(struct sf_display *d, uint32_t sid, const struct sf_
 	for (unsigned i = 0; i < d->ndrawn; i++) {
 		struct drawn *w = &d->drawn[i];
 		if (w->sid == sid && contains(r, &w->r)) {
-			for (int k = 0; k < 2; k++)
+			for (int k = 0; k < SF_CODECS; k++)
 				if (w->b[k]) {
 					sf_buf_set_obsolete(w->b[k]);
 					d->stats.obsoleted++;
@@ -154,18 +155,27 @@ static void occlusion_cover(struct sf_display *d, uint32_t sid, const struct sf_
 	d->ndrawn = keep;
 }
 
+/* @v: the bodies of one draw, one slot per codec, NULL where not made. */
 static void occlusion_add(struct sf_display *d, uint32_t sid, const struct sf_rect *r,
-			  struct sf_buf *b0, struct sf_buf *b1)
+			  struct sf_buf *const *v)
 {
-	if (!b0 && !b1)
+	struct drawn *w;
+	bool any = false;
+
+	for (int k = 0; k < SF_CODECS; k++)
+		any |= v[k] != NULL;
+	if (!any)
 		return;
 	if (d->ndrawn == OCCLUSION_WINDOW) { /* forget the oldest */
 		drawn_drop(&d->drawn[0]);
 		memmove(&d->drawn[0], &d->drawn[1], (OCCLUSION_WINDOW - 1) * sizeof(d->drawn[0]));
 		d->ndrawn--;
 	}
-	d->drawn[d->ndrawn++] =
-		(struct drawn){sid, *r, {b0 ? sf_buf_ref(b0) : NULL, b1 ? sf_buf_ref(b1) : NULL}};
+	w = &d->drawn[d->ndrawn++];
+	w->sid = sid;
+	w->r = *r;
+	for (int k = 0; k < SF_CODECS; k++)
+		w->b[k] = v[k] ? sf_buf_ref(v[k]) : NULL;
 }
 
 /* ---- fan-out (producer) ---- */
@@ -196,43 +206,52 @@ static void fanout(struct sf_display *d, enum kind kind, struct sf_buf *b)
 	sf_buf_unref(b);
 }
 
-static bool wants_lz4(const struct sf_display *d, const struct client *c)
+/* The codec for a client, from the server's setting (or the client's own
+ * preference, as spice-server honours PREFERRED_COMPRESSION) and its caps.
+ * Until QUIC and GLZ exist, the AUTO modes, QUIC and GLZ use LZ4 where the
+ * client has it and LZ otherwise. */
+static enum sf_codec codec_for(const struct sf_display *d, const struct client *c)
 {
-	/* relaxed: a setting; a draw encoded either way is valid */
-	return atomic_load_explicit(&d->compress, memory_order_relaxed) && c->lz4;
+	/* relaxed: settings; a draw encoded either way is valid */
+	int mode = atomic_load_explicit(&c->preferred, memory_order_relaxed);
+
+	if (mode < 0)
+		mode = atomic_load_explicit(&d->compression, memory_order_relaxed);
+	switch (mode) {
+	case SPICE_IMAGE_COMPRESSION_OFF:
+		return SF_CODEC_RAW;
+	case SPICE_IMAGE_COMPRESSION_LZ:
+		return SF_CODEC_LZ;
+	default:
+		return c->lz4 ? SF_CODEC_LZ4 : SF_CODEC_LZ;
+	}
 }
 
-static struct sf_buf *marshal_copy(bool lz4, uint32_t sid, const struct sf_rect *r,
-				   const struct sf_image *img, int32_t x, int32_t y)
-{
-	return lz4 ? sf_marshal_copy_lz4(sid, r, img, x, y) : sf_marshal_copy(sid, r, img, x, y);
-}
-
-static struct sf_buf *surface_snapshot(struct sf_display *d, uint32_t sid, bool lz4)
+static struct sf_buf *surface_snapshot(struct sf_display *d, uint32_t sid, enum sf_codec k)
 {
 	const struct sf_image *img = sf_surface_image(d->surfaces[sid]);
 	struct sf_rect all = {0, 0, (int32_t)img->width, (int32_t)img->height};
 
 	if (sid != 0)
-		return marshal_copy(lz4, sid, &all, img, 0, 0);
+		return sf_marshal_copy_as(k, sid, &all, img, 0, 0);
 	/* encode once: every client resyncing at the same generation shares it */
-	if (!d->snap[lz4] || d->snap_gen[lz4] != d->gen) {
-		sf_buf_unref(d->snap[lz4]);
-		d->snap[lz4] = marshal_copy(lz4, 0, &all, img, 0, 0);
-		d->snap_gen[lz4] = d->gen;
+	if (!d->snap[k] || d->snap_gen[k] != d->gen) {
+		sf_buf_unref(d->snap[k]);
+		d->snap[k] = sf_marshal_copy_as(k, 0, &all, img, 0, 0);
+		d->snap_gen[k] = d->gen;
 	}
-	return d->snap[lz4] ? sf_buf_ref(d->snap[lz4]) : NULL;
+	return d->snap[k] ? sf_buf_ref(d->snap[k]) : NULL;
 }
 
-/* A copy in up to two encodings, each made once, on first need: LZ4 for
- * clients that decode it, raw for the others. */
+/* A copy in as many encodings as the clients need, each made once, on first
+ * need, and shared by every client that uses it. */
 static void fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect *r,
 			const struct sf_image *img, int32_t x, int32_t y)
 {
-	struct sf_buf *v[2] = {NULL, NULL};
+	struct sf_buf *v[SF_CODECS] = {NULL};
 
 	for (struct client *c = d->clients; c; c = c->next) {
-		bool lz4;
+		enum sf_codec k;
 		if (c->kind != K_DISPLAY ||
 		    atomic_load_explicit(&c->state, memory_order_acquire) != CS_NORMAL)
 			continue;
@@ -241,16 +260,16 @@ static void fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect
 			atomic_store_explicit(&c->state, CS_DROPPING, memory_order_release);
 			continue;
 		}
-		lz4 = wants_lz4(d, c);
-		if (!v[lz4])
-			v[lz4] = marshal_copy(lz4, sid, r, img, x, y);
-		if (v[lz4])
-			push(c, v[lz4]);
+		k = codec_for(d, c);
+		if (!v[k])
+			v[k] = sf_marshal_copy_as(k, sid, r, img, x, y);
+		if (v[k])
+			push(c, v[k]);
 	}
 	occlusion_cover(d, sid, r);
-	occlusion_add(d, sid, r, v[0], v[1]);
-	sf_buf_unref(v[0]);
-	sf_buf_unref(v[1]);
+	occlusion_add(d, sid, r, v);
+	for (int k = 0; k < SF_CODECS; k++)
+		sf_buf_unref(v[k]);
 }
 
 static void send_one(struct client *c, struct sf_buf *b)
@@ -271,7 +290,7 @@ static void send_surfaces(struct sf_display *d, struct client *c, bool create)
 			send_one(c, sf_marshal_surface_create(
 					    i, img->width, img->height, SPICE_SURFACE_FMT_32_xRGB,
 					    i == 0 ? SPICE_SURFACE_FLAGS_PRIMARY : 0));
-		send_one(c, surface_snapshot(d, i, wants_lz4(d, c)));
+		send_one(c, surface_snapshot(d, i, codec_for(d, c)));
 	}
 	if (create && d->surfaces[0])
 		send_one(c, sf_marshal_mark());
@@ -431,7 +450,7 @@ static bool do_draw(struct sf_display *d, const struct sf_cmd *cmd)
 		sf_surface_fill(s, &cmd->rect, cmd->color);
 		b = sf_marshal_fill(cmd->surface_id, &cmd->rect, cmd->color);
 		occlusion_cover(d, cmd->surface_id, &cmd->rect);
-		occlusion_add(d, cmd->surface_id, &cmd->rect, b, NULL);
+		occlusion_add(d, cmd->surface_id, &cmd->rect, (struct sf_buf *[SF_CODECS]){b});
 		break;
 	case SF_CMD_COPY:
 		if (!image_covers(cmd->image, &cmd->rect, cmd->src_x, cmd->src_y))
@@ -665,15 +684,22 @@ static void resync_fn(struct sf_task *t)
 
 static int client_handle(struct sf_chan *ch, uint16_t type, const uint8_t *p, uint32_t size)
 {
-	(void)ch;
-	(void)p;
+	struct client *c = sf_chan_data(ch);
+
 	switch (type) {
 	case SPICE_MSGC_DISPLAY_INIT:
-		/* cache sizes and GLZ window: only raw images are sent, nothing to keep */
+		/* cache sizes and GLZ window: no image cache or GLZ yet */
 		return size >= 14 ? 0 : -EPROTO;
+	case SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION:
+		if (size < 1)
+			return -EPROTO;
+		/* unknown modes are ignored, as spice-server does */
+		if (p[0] > SPICE_IMAGE_COMPRESSION_INVALID &&
+		    p[0] < SPICE_IMAGE_COMPRESSION_ENUM_END)
+			atomic_store_explicit(&c->preferred, p[0], memory_order_relaxed);
+		return 0;
 	case SPICE_MSGC_PONG:
 	case SPICE_MSGC_DISPLAY_STREAM_REPORT:
-	case SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION:
 	case SPICE_MSGC_DISPLAY_PREFERRED_VIDEO_CODEC_TYPE:
 	case SPICE_MSGC_DISPLAY_GL_DRAW_DONE:
 		return 0;
@@ -735,6 +761,7 @@ struct sf_chan *sf_display_attach(struct sf_display *d, struct sf_loop *sender, 
 	}
 	c->d = d;
 	c->kind = cursor ? K_CURSOR : K_DISPLAY;
+	atomic_init(&c->preferred, -1);
 	atomic_init(&c->ref, 1); /* the connection's */
 	atomic_init(&c->state, CS_NORMAL);
 	sf_task_init(&c->attach_task, attach_fn);
@@ -911,9 +938,9 @@ uint8_t sf_display_id(const struct sf_display *d)
 	return d->id;
 }
 
-void sf_display_set_compression(struct sf_display *d, bool on)
+void sf_display_set_image_compression(struct sf_display *d, int mode)
 {
-	atomic_store_explicit(&d->compress, on, memory_order_relaxed);
+	atomic_store_explicit(&d->compression, mode, memory_order_relaxed);
 }
 
 void sf_display_set_backlog_limit(struct sf_display *d, size_t bytes)
@@ -937,7 +964,7 @@ struct sf_display *sf_display_create(uint8_t id, const struct sf_display_source_
 	d->ops = ops;
 	d->opaque = opaque;
 	d->backlog_limit = DEFAULT_BACKLOG;
-	atomic_init(&d->compress, true);
+	atomic_init(&d->compression, SPICE_IMAGE_COMPRESSION_AUTO_GLZ);
 	d->rl = (struct sf_ratelimit)SF_RATELIMIT_INIT(1000, 10);
 	sf_task_init(&d->process_task, process_fn);
 	return d;
@@ -998,8 +1025,8 @@ void sf_display_destroy(struct sf_display *d)
 		sf_surface_destroy(d->surfaces[i]);
 	sf_image_unref(d->cursor);
 	sf_buf_unref(d->monitors);
-	sf_buf_unref(d->snap[0]);
-	sf_buf_unref(d->snap[1]);
+	for (int k = 0; k < SF_CODECS; k++)
+		sf_buf_unref(d->snap[k]);
 	occlusion_forget(d);
 	sf_loop_destroy(d->loop);
 	free(d);

@@ -107,9 +107,11 @@ struct sf_chan *sf_display_attach(struct sf_display *d, struct sf_loop *sender, 
  * client is dropped from fan-out and resynced later. Thread: main, before start. */
 void sf_display_set_backlog_limit(struct sf_display *d, size_t bytes);
 
-/* Encode images (LZ4 for the clients that decode it) or send them raw.
- * Thread: any; applies from the next image. Default on. */
-void sf_display_set_compression(struct sf_display *d, bool on);
+/* The image compression setting (SPICE_IMAGE_COMPRESSION_*, as
+ * spice_server_set_image_compression): OFF sends raw bitmaps, LZ sends LZ,
+ * the others LZ4 to clients that decode it and LZ to the rest. Thread: any;
+ * applies from the next image. Default AUTO_GLZ. */
+void sf_display_set_image_compression(struct sf_display *d, int mode);
 
 /* Counters, read through the producer. Thread: not the producer. */
 int sf_display_get_stats(struct sf_display *d, struct sf_display_stats *out);

@@ -5,6 +5,7 @@
 #include <spice/enums.h>
 #include "channels/marshal.h"
 #include "channels/wire.h"
+#include "encoders/lz.h"
 #include "encoders/lz4.h"
 
 static void put_rect(struct sf_wbuf *w, const struct sf_rect *r)
@@ -209,20 +210,35 @@ struct sf_buf *sf_marshal_copy(uint32_t surface_id, const struct sf_rect *r,
 	return sf_wbuf_finish(&w);
 }
 
-struct sf_buf *sf_marshal_copy_lz4(uint32_t surface_id, const struct sf_rect *r,
-				   const struct sf_image *img, int32_t src_x, int32_t src_y)
+struct encoder {
+	uint8_t image_type;
+	size_t (*bound)(uint32_t w, uint32_t h);
+	size_t (*encode)(const struct sf_image *img, uint32_t x, uint32_t y, uint32_t w, uint32_t h,
+			 uint8_t *out, size_t cap);
+};
+
+static const struct encoder encoders[SF_CODECS] = {
+	[SF_CODEC_LZ4] = {SPICE_IMAGE_TYPE_LZ4, sf_lz4_bound, sf_lz4_encode},
+	[SF_CODEC_LZ] = {SPICE_IMAGE_TYPE_LZ_RGB, sf_lz_bound, sf_lz_encode},
+};
+
+/* Image types whose payload is BinaryData (u32 size, bytes): encoded in
+ * place into the worst-case space, which is then given back. */
+static struct sf_buf *copy_encoded(const struct encoder *e, uint32_t surface_id,
+				   const struct sf_rect *r, const struct sf_image *img,
+				   int32_t src_x, int32_t src_y)
 {
 	uint32_t w_px = (uint32_t)sf_rect_w(r), h_px = (uint32_t)sf_rect_h(r), size_off;
-	size_t bound = sf_lz4_bound(w_px, h_px), n;
+	size_t bound = e->bound(w_px, h_px), n;
 	struct sf_wbuf w;
 	uint8_t *p;
 
 	sf_wbuf_init(&w, SPICE_MSG_DISPLAY_DRAW_COPY, (uint32_t)SF_MIN(bound + 96, 1u << 20));
-	put_copy_head(&w, surface_id, r, img->id, SPICE_IMAGE_TYPE_LZ4);
+	put_copy_head(&w, surface_id, r, img->id, e->image_type);
 	size_off = sf_wbuf_pos(&w);
-	sf_wbuf_u32(&w, 0); /* BinaryData.data_size, patched below */
+	sf_wbuf_u32(&w, 0); /* data_size, patched below */
 	p = sf_wbuf_space(&w, bound);
-	n = p ? sf_lz4_encode(img, (uint32_t)src_x, (uint32_t)src_y, w_px, h_px, p, bound) : 0;
+	n = p ? e->encode(img, (uint32_t)src_x, (uint32_t)src_y, w_px, h_px, p, bound) : 0;
 	if (!n) {
 		w.err = true;
 		return sf_wbuf_finish(&w);
@@ -230,6 +246,14 @@ struct sf_buf *sf_marshal_copy_lz4(uint32_t surface_id, const struct sf_rect *r,
 	w.buf->size -= (uint32_t)(bound - n); /* give back the unused worst case */
 	sf_wbuf_patch_u32(&w, size_off, (uint32_t)n);
 	return sf_wbuf_finish(&w);
+}
+
+struct sf_buf *sf_marshal_copy_as(enum sf_codec codec, uint32_t surface_id, const struct sf_rect *r,
+				  const struct sf_image *img, int32_t src_x, int32_t src_y)
+{
+	if (codec <= SF_CODEC_RAW || codec >= SF_CODECS)
+		return sf_marshal_copy(surface_id, r, img, src_x, src_y);
+	return copy_encoded(&encoders[codec], surface_id, r, img, src_x, src_y);
 }
 
 struct sf_buf *sf_marshal_copy_bits(uint32_t surface_id, const struct sf_rect *r, int32_t src_x,

@@ -32,10 +32,9 @@ struct sf_buf *sf_marshal_fill(uint32_t surface_id, const struct sf_rect *r, uin
 /* Copy the @src_x,@src_y origin of @img into @r (a raw BITMAP image). */
 struct sf_buf *sf_marshal_copy(uint32_t surface_id, const struct sf_rect *r,
 			       const struct sf_image *img, int32_t src_x, int32_t src_y);
-/* The same copy with the pixels LZ4-encoded once (SPICE_IMAGE_TYPE_LZ4), for
- * clients with SPICE_DISPLAY_CAP_LZ4_COMPRESSION. */
-struct sf_buf *sf_marshal_copy_lz4(uint32_t surface_id, const struct sf_rect *r,
-				   const struct sf_image *img, int32_t src_x, int32_t src_y);
+/* The same copy with the pixels encoded once by @codec (raw included). */
+struct sf_buf *sf_marshal_copy_as(enum sf_codec codec, uint32_t surface_id, const struct sf_rect *r,
+				  const struct sf_image *img, int32_t src_x, int32_t src_y);
 struct sf_buf *sf_marshal_copy_bits(uint32_t surface_id, const struct sf_rect *r, int32_t src_x,
 				    int32_t src_y);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
+#include <spice/enums.h>
 #include "channels/server.h"
 #include "demo/devices.h"
 #include "demo/guest.h"
@@ -31,6 +32,7 @@ struct opts {
 	bool secure_only;
 	const char *echo_port;
 	bool sink_agent, flood;
+	int image_compression; /* SPICE_IMAGE_COMPRESSION_*; 0: default */
 };
 
 struct app {
@@ -48,7 +50,29 @@ static void usage(void)
 			"                    [--dump-frame PATH] [--senders N] [--quit-after SEC]\n"
 			"                    [--link-timeout MS] [--max-clients N]\n"
 			"                    [--tls-port P --tls-dir DIR [--secure-only]]\n"
-			"                    [--echo-port NAME] [--sink-agent] [--flood]\n");
+			"                    [--echo-port NAME] [--sink-agent] [--flood]\n"
+			"                    [--image-compression off|auto|lz|lz4|glz|quic]\n");
+}
+
+/* The names QEMU's -spice image-compression= takes. */
+static int compression_mode(const char *name)
+{
+	static const struct {
+		const char *name;
+		int mode;
+	} modes[] = {{"off", SPICE_IMAGE_COMPRESSION_OFF},
+		     {"auto", SPICE_IMAGE_COMPRESSION_AUTO_GLZ},
+		     {"auto_glz", SPICE_IMAGE_COMPRESSION_AUTO_GLZ},
+		     {"auto_lz", SPICE_IMAGE_COMPRESSION_AUTO_LZ},
+		     {"quic", SPICE_IMAGE_COMPRESSION_QUIC},
+		     {"glz", SPICE_IMAGE_COMPRESSION_GLZ},
+		     {"lz", SPICE_IMAGE_COMPRESSION_LZ},
+		     {"lz4", SPICE_IMAGE_COMPRESSION_LZ4}};
+
+	for (size_t i = 0; i < SF_ARRAY_SIZE(modes); i++)
+		if (strcmp(name, modes[i].name) == 0)
+			return modes[i].mode;
+	return -1;
 }
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -69,11 +93,12 @@ static int parse(int argc, char **argv, struct opts *o)
 					   {"echo-port", required_argument, 0, 'E'},
 					   {"sink-agent", no_argument, 0, 'A'},
 					   {"flood", no_argument, 0, 'F'},
+					   {"image-compression", required_argument, 0, 'I'},
 					   {0, 0, 0, 0}};
 	int c;
 
 	*o = (struct opts){.addr = "127.0.0.1", .port = 5900};
-	while ((c = getopt_long(argc, argv, "a:p:w:sd:n:q:t:m:T:D:SE:AFh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:p:w:sd:n:q:t:m:T:D:SE:AFI:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			o->addr = optarg;
@@ -117,6 +142,13 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'F':
 			o->flood = true;
+			break;
+		case 'I':
+			o->image_compression = compression_mode(optarg);
+			if (o->image_compression < 0) {
+				usage();
+				return -1;
+			}
 			break;
 		case 'S':
 			o->secure_only = true;
@@ -365,6 +397,8 @@ int main(int argc, char **argv)
 	if (!a.display)
 		goto out;
 	sf_guest_set_display(a.guest, a.display);
+	if (o.image_compression)
+		sf_display_set_image_compression(a.display, o.image_compression);
 	sf_server_set_input_ops(a.srv, sf_guest_input_ops(), a.guest);
 	a.flood = o.flood;
 	if (o.echo_port || o.sink_agent) {

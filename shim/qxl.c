@@ -230,15 +230,13 @@ err:
 	return -1;
 }
 
-/* Until QUIC/LZ/GLZ exist, every setting but "off" means LZ4 for clients
- * that decode it and raw for the rest. */
+/* The setting maps onto the display's codecs (channels/display.h). */
 void shim_qxl_apply_compression(SpiceServer *s)
 {
 	for (unsigned i = 0; i < SHIM_MAX_QXL; i++)
 		if (s->qxl[i] && s->qxl[i]->st)
-			sf_display_set_compression(s->qxl[i]->st->display,
-						   s->image_compression !=
-							   SPICE_IMAGE_COMPRESSION_OFF);
+			sf_display_set_image_compression(s->qxl[i]->st->display,
+							 (int)s->image_compression);
 }
 
 void shim_qxl_set_running(SpiceServer *s, bool running)

@@ -115,7 +115,7 @@ SF_TEST(agent_device_to_client_waits_for_tokens)
 SF_TEST(agent_messages_of_two_clients_never_interleave)
 {
 	struct arig r = {0};
-	uint8_t m[2100], body[64];
+	uint8_t m[3100], body[64];
 	uint32_t n, size;
 	int tokens = 0;
 

@@ -12,6 +12,7 @@
 #include <spice/enums.h>
 #include "channels/display.h"
 #include "channels/wire.h"
+#include "encoders/lz.h"
 #include "engine/thread.h"
 #include "tests/unit.h"
 
@@ -81,7 +82,7 @@ struct model {
 	int fd;
 	uint32_t fb[H][W];
 	bool created;
-	unsigned msgs, since_ack, copies, fills, monitors;
+	unsigned msgs, since_ack, copies, fills, monitors, lz, bad_images;
 	uint32_t head_w, head_h;
 	uint8_t buf[1 << 20];
 	size_t len;
@@ -136,8 +137,20 @@ static void apply(struct model *m, uint16_t type, const uint8_t *p, uint32_t siz
 	}
 	if (type == SPICE_MSG_DISPLAY_DRAW_COPY) {
 		const uint8_t *img = p + sf_get_le32(p + 21);
-		uint32_t stride = sf_get_le32(img + 28);
+		uint32_t stride = sf_get_le32(img + 28), w = (uint32_t)(right - left);
+		static uint32_t px[W * H];
 		m->copies++;
+		if (img[8] == SPICE_IMAGE_TYPE_LZ_RGB) { /* the default without the LZ4 cap */
+			m->lz++;
+			if (sf_lz_decode(img + 22, sf_get_le32(img + 18), w,
+					 (uint32_t)(bottom - top), px) < 0)
+				m->bad_images++;
+			for (int y = top; y < bottom; y++)
+				for (int x = left; x < right; x++)
+					m->fb[y][x] =
+						px[(size_t)(y - top) * w + (size_t)(x - left)];
+			return;
+		}
 		for (int y = top; y < bottom; y++)
 			for (int x = left; x < right; x++)
 				m->fb[y][x] = sf_get_le32(img + 36 + (size_t)(y - top) * stride +
@@ -248,6 +261,8 @@ SF_TEST(display_new_client_gets_surface_snapshot_then_updates)
 	SF_TEST_ASSERT(rig_up(&r, 16 << 20));
 	pump(r.m, 300);
 	SF_TEST_ASSERT(r.m->created && r.m->copies == 1);
+	/* no LZ4 cap: the default setting sends LZ, decoded here */
+	SF_TEST_ASSERT(r.m->lz == 1 && r.m->bad_images == 0);
 	SF_TEST_ASSERT(model_matches(r.m, r.d));
 	for (int i = 0; i < 200; i++)
 		fill(&r.src, r.d, i % W, i % H, i % W + 1, i % H + 1, 0x010101u * (uint32_t)i);
