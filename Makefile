@@ -5,7 +5,7 @@
 BUILD ?= build
 SAN ?=
 CC ?= cc
-PKGS := liburcu ck pixman-1 libssl libcrypto spice-protocol liblz4 opus
+PKGS := liburcu ck pixman-1 libssl libcrypto spice-protocol liblz4 opus libjpeg
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 GLIB_CLIENT := spice-client-glib-2.0
@@ -81,7 +81,7 @@ $(BUILD)/saffron-demo: $(DEMO_OBJS) $(BUILD)/libsaffron.a
 $(BUILD)/tests/unit: $(UNIT_OBJS) $(BUILD)/shim/memslot.o $(BUILD)/shim/qxl-parse.o \
 		$(BUILD)/libsaffron.a
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lm
 
 $(BUILD)/tests/soak-client: $(BUILD)/tests/soak/soak.o $(BUILD)/libsaffron.a
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -282,8 +282,11 @@ static void draw(struct client *cl, uint16_t type, const uint8_t *p, uint32_t si
 	} else if (type != SPICE_MSG_DISPLAY_MARK && type != SPICE_MSG_DISPLAY_SURFACE_CREATE &&
 		   type != SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES &&
 		   type != SPICE_MSG_DISPLAY_MONITORS_CONFIG &&
-		   type != SPICE_MSG_DISPLAY_INVAL_ALL_PIXMAPS) {
-		cl->undecodable = true; /* streams, other draws */
+		   type != SPICE_MSG_DISPLAY_INVAL_ALL_PIXMAPS &&
+		   !(type >= SPICE_MSG_DISPLAY_STREAM_CREATE &&
+		     type <= SPICE_MSG_DISPLAY_STREAM_DESTROY_ALL)) {
+		/* stream frames are lossy and end with a lossless copy: skipped */
+		cl->undecodable = true; /* other draws */
 	}
 }
 

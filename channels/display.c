@@ -14,6 +14,8 @@
 #include "channels/display.h"
 #include "channels/marshal.h"
 #include "channels/surface.h"
+#include "encoders/jpeg.h"
+#include "engine/clock.h"
 #include "engine/log.h"
 #include "engine/thread.h"
 
@@ -38,6 +40,7 @@ struct client {
 	bool listed;	      /* producer only */
 	bool lz4;	      /* the client decodes SPICE_IMAGE_TYPE_LZ4 */
 	atomic_int preferred; /* SPICE_IMAGE_COMPRESSION_* the client asked for, or -1 */
+	uint32_t stream_id;   /* producer: the stream the client knows of, 0 none */
 	struct client *prev, *next;
 	struct sf_task attach_task, detach_task, resync_task;
 };
@@ -47,6 +50,20 @@ struct drawn {
 	uint32_t sid;
 	struct sf_rect r;
 	struct sf_buf *b[SF_CODECS]; /* one per encoding made, NULL for the others */
+};
+
+/* A rectangle redrawn by COPY often enough becomes a video stream. */
+#define STREAM_CANDIDATES   8
+#define STREAM_MIN_AREA	    (128 * 96)
+#define STREAM_START_FRAMES 8	       /* consecutive updates, each within: */
+#define STREAM_MAX_GAP_NS   200000000  /* 200 ms, as spice-server's detection */
+#define STREAM_IDLE_NS	    1000000000 /* no frame for 1 s: back to lossless */
+#define STREAM_QUALITY	    70
+
+struct stream_candidate {
+	struct sf_rect r;
+	unsigned frames;
+	uint64_t last_ns;
 };
 
 struct sf_display {
@@ -77,7 +94,15 @@ struct sf_display {
 	struct drawn drawn[OCCLUSION_WINDOW];
 	unsigned ndrawn;
 	struct sf_buf *monitors; /* MONITORS_CONFIG body, NULL before any */
-	bool guest_monitors;	 /* set by the guest, not derived from surface 0 */
+	/* video: one MJPEG stream at a time, on surface 0 */
+	atomic_bool streaming; /* setting */
+	struct stream_candidate cand[STREAM_CANDIDATES];
+	struct sf_rect stream_rect;
+	uint32_t stream_id, next_stream_id; /* stream_id 0: none */
+	uint64_t stream_last_ns;
+	struct sf_buf *stream_frame; /* the newest frame, obsoleted by the next */
+	struct sf_timer *stream_timer;
+	bool guest_monitors; /* set by the guest, not derived from surface 0 */
 	bool caps_known, caps_present;
 	uint32_t caps;
 };
@@ -422,12 +447,16 @@ static bool do_surface_create(struct sf_display *d, const struct sf_cmd *cmd)
 	return true;
 }
 
+static void stream_stop(struct sf_display *d, bool upgrade);
+
 static bool do_surface_destroy(struct sf_display *d, const struct sf_cmd *cmd)
 {
 	uint32_t id = cmd->surface_id;
 
 	if (id >= SF_DISPLAY_MAX_SURFACES || !d->surfaces[id])
 		return bad(d, cmd, "no such surface");
+	if (id == 0)
+		stream_stop(d, false);
 	sf_surface_destroy(d->surfaces[id]);
 	d->surfaces[id] = NULL;
 	occlusion_forget(d);
@@ -437,14 +466,185 @@ static bool do_surface_destroy(struct sf_display *d, const struct sf_cmd *cmd)
 	return true;
 }
 
+/* ---- video streams (producer) ----
+ * A rectangle of surface 0 that COPY redraws STREAM_START_FRAMES times with
+ * at most STREAM_MAX_GAP_NS between updates becomes an MJPEG stream: each
+ * frame is JPEG-encoded once and the same STREAM_DATA body goes to every
+ * client, the previous frame marked obsolete so a client that fell behind
+ * skips to the newest. The surface keeps the exact pixels. Any other draw
+ * touching the rectangle, or a second of silence, ends the stream, and a
+ * lossless copy of the rectangle replaces the lossy frames on the clients.
+ * Clients learn of the stream on their next frame (late joiners, resyncs). */
+
+static bool rect_eq(const struct sf_rect *a, const struct sf_rect *b)
+{
+	return a->left == b->left && a->top == b->top && a->right == b->right &&
+	       a->bottom == b->bottom;
+}
+
+static bool rect_meets(const struct sf_rect *a, const struct sf_rect *b)
+{
+	return a->left < b->right && b->left < a->right && a->top < b->bottom && b->top < a->bottom;
+}
+
+static bool client_ready(struct sf_display *d, struct client *c)
+{
+	if (c->kind != K_DISPLAY ||
+	    atomic_load_explicit(&c->state, memory_order_acquire) != CS_NORMAL)
+		return false;
+	if (sf_chan_backlog(c->chan) > d->backlog_limit) {
+		/* release: pairs with the acquire in on_drained() */
+		atomic_store_explicit(&c->state, CS_DROPPING, memory_order_release);
+		return false;
+	}
+	return true;
+}
+
+/* The client drops a stream it still has (before a snapshot, so no late
+ * frame lands on top of it). */
+static void stream_forget(struct client *c)
+{
+	if (c->stream_id)
+		send_one(c, sf_marshal_stream_destroy(c->stream_id));
+	c->stream_id = 0;
+}
+
+static void stream_introduce(struct sf_display *d, struct client *c)
+{
+	if (c->stream_id == d->stream_id)
+		return;
+	stream_forget(c);
+	if (d->stream_id)
+		send_one(c, sf_marshal_stream_create(d->stream_id, 0, &d->stream_rect));
+	c->stream_id = d->stream_id;
+}
+
+static void stream_stop(struct sf_display *d, bool upgrade)
+{
+	struct sf_rect r = d->stream_rect;
+
+	if (!d->stream_id)
+		return;
+	for (struct client *c = d->clients; c; c = c->next)
+		if (c->stream_id == d->stream_id && client_ready(d, c))
+			stream_forget(c);
+	d->stream_id = 0;
+	sf_buf_unref(d->stream_frame);
+	d->stream_frame = NULL;
+	if (upgrade && d->surfaces[0]) {
+		const struct sf_image *img = sf_surface_image(d->surfaces[0]);
+		fanout_copy(d, 0, &r, img, r.left, r.top);
+	}
+}
+
+static void stream_check(void *data)
+{
+	struct sf_display *d = data;
+
+	if (d->stream_id && sf_clock_now_ns() - d->stream_last_ns > STREAM_IDLE_NS)
+		stream_stop(d, true);
+}
+
+static void stream_start(struct sf_display *d, const struct sf_rect *r)
+{
+	if (!d->stream_timer) {
+		d->stream_timer = sf_loop_timer_add(d->loop, stream_check, d);
+		if (!d->stream_timer)
+			return;
+		sf_loop_timer_arm(d->stream_timer, 200, true);
+	}
+	if (++d->next_stream_id == 0)
+		d->next_stream_id = 1;
+	d->stream_id = d->next_stream_id;
+	d->stream_rect = *r;
+	d->stats.streams++;
+}
+
+/* True when the copy became part of a stream (now or earlier). */
+static bool stream_detect(struct sf_display *d, const struct sf_cmd *cmd, uint64_t now)
+{
+	struct stream_candidate *c = NULL, *oldest = &d->cand[0];
+
+	if (!atomic_load_explicit(&d->streaming, memory_order_relaxed) || cmd->surface_id != 0 ||
+	    (int64_t)sf_rect_w(&cmd->rect) * sf_rect_h(&cmd->rect) < STREAM_MIN_AREA)
+		return false;
+	if (d->stream_id)
+		return rect_eq(&cmd->rect, &d->stream_rect);
+	for (int i = 0; i < STREAM_CANDIDATES; i++) {
+		if (d->cand[i].frames && rect_eq(&d->cand[i].r, &cmd->rect))
+			c = &d->cand[i];
+		if (d->cand[i].last_ns < oldest->last_ns)
+			oldest = &d->cand[i];
+	}
+	if (!c) {
+		*oldest = (struct stream_candidate){cmd->rect, 1, now};
+		return false;
+	}
+	c->frames = now - c->last_ns <= STREAM_MAX_GAP_NS ? c->frames + 1 : 1;
+	c->last_ns = now;
+	if (c->frames < STREAM_START_FRAMES)
+		return false;
+	c->frames = 0;
+	stream_start(d, &cmd->rect);
+	return d->stream_id != 0;
+}
+
+static void stream_frame(struct sf_display *d, const struct sf_cmd *cmd, uint64_t now)
+{
+	const struct sf_rect *r = &cmd->rect;
+	size_t len = 0;
+	uint8_t *jpeg = sf_jpeg_encode(cmd->image, (uint32_t)cmd->src_x, (uint32_t)cmd->src_y,
+				       (uint32_t)sf_rect_w(r), (uint32_t)sf_rect_h(r),
+				       STREAM_QUALITY, &len);
+	struct sf_buf *b =
+		jpeg ? sf_marshal_stream_data(d->stream_id, sf_clock_mm_time(), jpeg, len) : NULL;
+
+	free(jpeg);
+	if (!b) {
+		stream_stop(d, true);
+		return;
+	}
+	if (d->stream_frame)
+		sf_buf_set_obsolete(d->stream_frame);
+	for (struct client *c = d->clients; c; c = c->next) {
+		if (!client_ready(d, c))
+			continue;
+		stream_introduce(d, c);
+		push(c, b);
+	}
+	sf_buf_unref(d->stream_frame);
+	d->stream_frame = b;
+	d->stream_last_ns = now;
+	d->stats.stream_frames++;
+}
+
+/* Before a draw lands: one that touches the stream (other than its next
+ * frame) ends it, with the lossless pixels from before this draw. */
+static void stream_before_draw(struct sf_display *d, const struct sf_cmd *cmd)
+{
+	struct sf_rect src;
+
+	if (!d->stream_id || cmd->surface_id != 0)
+		return;
+	if (cmd->type == SF_CMD_COPY && rect_eq(&cmd->rect, &d->stream_rect))
+		return;
+	src = (struct sf_rect){cmd->src_x, cmd->src_y, cmd->src_x + sf_rect_w(&cmd->rect),
+			       cmd->src_y + sf_rect_h(&cmd->rect)};
+	if (rect_meets(&cmd->rect, &d->stream_rect) ||
+	    (cmd->type == SF_CMD_COPY_BITS && rect_meets(&src, &d->stream_rect)))
+		stream_stop(d, true);
+}
+
 static bool do_draw(struct sf_display *d, const struct sf_cmd *cmd)
 {
 	struct sf_surface *s = target(d, cmd);
 	struct sf_rect src;
 	struct sf_buf *b = NULL;
+	uint64_t now;
 
 	if (!s)
 		return bad(d, cmd, "no such surface or rectangle outside it");
+	stream_before_draw(d, cmd);
 	switch (cmd->type) {
 	case SF_CMD_FILL:
 		sf_surface_fill(s, &cmd->rect, cmd->color);
@@ -458,7 +658,12 @@ static bool do_draw(struct sf_display *d, const struct sf_cmd *cmd)
 		sf_surface_copy(s, &cmd->rect, cmd->image, cmd->src_x, cmd->src_y);
 		if (cmd->surface_id == 0)
 			d->gen++;
-		fanout_copy(d, cmd->surface_id, &cmd->rect, cmd->image, cmd->src_x, cmd->src_y);
+		now = sf_clock_now_ns();
+		if (stream_detect(d, cmd, now))
+			stream_frame(d, cmd, now);
+		else
+			fanout_copy(d, cmd->surface_id, &cmd->rect, cmd->image, cmd->src_x,
+				    cmd->src_y);
 		return true;
 	case SF_CMD_COPY_BITS:
 		src = (struct sf_rect){cmd->src_x, cmd->src_y, cmd->src_x + sf_rect_w(&cmd->rect),
@@ -672,9 +877,10 @@ static void resync_fn(struct sf_task *t)
 	    atomic_compare_exchange_strong_explicit(&c->state, &expected, CS_NORMAL,
 						    memory_order_acq_rel, memory_order_acquire)) {
 		d->stats.resyncs++;
-		if (c->kind == K_DISPLAY)
+		if (c->kind == K_DISPLAY) {
+			stream_forget(c); /* reintroduced with the next frame */
 			send_surfaces(d, c, false);
-		else
+		} else
 			send_cursor_state(d, c, false);
 	}
 	client_unref(c);
@@ -943,6 +1149,11 @@ void sf_display_set_image_compression(struct sf_display *d, int mode)
 	atomic_store_explicit(&d->compression, mode, memory_order_relaxed);
 }
 
+void sf_display_set_streaming(struct sf_display *d, bool on)
+{
+	atomic_store_explicit(&d->streaming, on, memory_order_relaxed);
+}
+
 void sf_display_set_backlog_limit(struct sf_display *d, size_t bytes)
 {
 	d->backlog_limit = bytes;
@@ -965,6 +1176,7 @@ struct sf_display *sf_display_create(uint8_t id, const struct sf_display_source_
 	d->opaque = opaque;
 	d->backlog_limit = DEFAULT_BACKLOG;
 	atomic_init(&d->compression, SPICE_IMAGE_COMPRESSION_AUTO_GLZ);
+	atomic_init(&d->streaming, true);
 	d->rl = (struct sf_ratelimit)SF_RATELIMIT_INIT(1000, 10);
 	sf_task_init(&d->process_task, process_fn);
 	return d;
@@ -1025,6 +1237,8 @@ void sf_display_destroy(struct sf_display *d)
 		sf_surface_destroy(d->surfaces[i]);
 	sf_image_unref(d->cursor);
 	sf_buf_unref(d->monitors);
+	sf_buf_unref(d->stream_frame);
+	sf_loop_timer_remove(d->stream_timer);
 	for (int k = 0; k < SF_CODECS; k++)
 		sf_buf_unref(d->snap[k]);
 	occlusion_forget(d);

@@ -38,7 +38,8 @@ struct sf_display_source_ops {
 
 struct sf_display_stats {
 	uint64_t commands, rejected, messages, resyncs;
-	uint64_t obsoleted; /* bodies superseded by a later opaque draw */
+	uint64_t obsoleted;		 /* bodies superseded by a later opaque draw */
+	uint64_t streams, stream_frames; /* MJPEG streams started, frames sent */
 	uint32_t clients, cursor_clients;
 };
 
@@ -112,6 +113,10 @@ void sf_display_set_backlog_limit(struct sf_display *d, size_t bytes);
  * the others LZ4 to clients that decode it and LZ to the rest. Thread: any;
  * applies from the next image. Default AUTO_GLZ. */
 void sf_display_set_image_compression(struct sf_display *d, int mode);
+
+/* Detect video (a rectangle redrawn by COPY at a steady rate) and send it
+ * as an MJPEG stream. Thread: any. Default on (spice-server's "filter"). */
+void sf_display_set_streaming(struct sf_display *d, bool on);
 
 /* Counters, read through the producer. Thread: not the producer. */
 int sf_display_get_stats(struct sf_display *d, struct sf_display_stats *out);

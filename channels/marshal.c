@@ -346,3 +346,47 @@ struct sf_buf *sf_marshal_key_modifiers(uint16_t modifiers)
 	sf_wbuf_u16(&w, modifiers);
 	return sf_wbuf_finish(&w);
 }
+
+struct sf_buf *sf_marshal_stream_create(uint32_t id, uint32_t surface_id, const struct sf_rect *r)
+{
+	uint32_t w_px = (uint32_t)sf_rect_w(r), h_px = (uint32_t)sf_rect_h(r);
+	struct sf_wbuf w;
+
+	sf_wbuf_init(&w, SPICE_MSG_DISPLAY_STREAM_CREATE, 59);
+	sf_wbuf_u32(&w, surface_id);
+	sf_wbuf_u32(&w, id);
+	sf_wbuf_u8(&w, SPICE_STREAM_FLAGS_TOP_DOWN);
+	sf_wbuf_u8(&w, SPICE_VIDEO_CODEC_TYPE_MJPEG);
+	sf_wbuf_u64(&w, 0); /* stamp: unused by clients */
+	sf_wbuf_u32(&w, w_px);
+	sf_wbuf_u32(&w, h_px);
+	sf_wbuf_u32(&w, w_px);
+	sf_wbuf_u32(&w, h_px);
+	put_rect(&w, r);
+	sf_wbuf_u8(&w, SPICE_CLIP_TYPE_NONE);
+	return sf_wbuf_finish(&w);
+}
+
+struct sf_buf *sf_marshal_stream_data(uint32_t id, uint32_t mm_time, const uint8_t *frame,
+				      size_t len)
+{
+	struct sf_wbuf w;
+
+	if (len > UINT32_MAX - 64)
+		return NULL;
+	sf_wbuf_init(&w, SPICE_MSG_DISPLAY_STREAM_DATA, (uint32_t)len + 12);
+	sf_wbuf_u32(&w, id);
+	sf_wbuf_u32(&w, mm_time);
+	sf_wbuf_u32(&w, (uint32_t)len);
+	sf_wbuf_bytes(&w, frame, len);
+	return sf_wbuf_finish(&w);
+}
+
+struct sf_buf *sf_marshal_stream_destroy(uint32_t id)
+{
+	struct sf_wbuf w;
+
+	sf_wbuf_init(&w, SPICE_MSG_DISPLAY_STREAM_DESTROY, 4);
+	sf_wbuf_u32(&w, id);
+	return sf_wbuf_finish(&w);
+}

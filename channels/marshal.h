@@ -38,6 +38,12 @@ struct sf_buf *sf_marshal_copy_as(enum sf_codec codec, uint32_t surface_id, cons
 struct sf_buf *sf_marshal_copy_bits(uint32_t surface_id, const struct sf_rect *r, int32_t src_x,
 				    int32_t src_y);
 
+/* video streams (MJPEG): one stream covers @r on @surface_id */
+struct sf_buf *sf_marshal_stream_create(uint32_t id, uint32_t surface_id, const struct sf_rect *r);
+struct sf_buf *sf_marshal_stream_data(uint32_t id, uint32_t mm_time, const uint8_t *frame,
+				      size_t len);
+struct sf_buf *sf_marshal_stream_destroy(uint32_t id);
+
 /* cursor channel; @shape NULL means "no cursor" (flags NONE) */
 struct sf_buf *sf_marshal_cursor_init(int16_t x, int16_t y, bool visible,
 				      const struct sf_image *shape, uint16_t hot_x, uint16_t hot_y);

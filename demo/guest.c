@@ -245,6 +245,31 @@ void sf_guest_tick(struct sf_guest *g)
 	fill(g, g->rect_x, RECT_Y, g->rect_x + RECT_SIZE, RECT_Y + RECT_SIZE, 0xff9900);
 }
 
+struct sf_rect sf_guest_video_rect(void)
+{
+	return (struct sf_rect){640, 100, 640 + 320, 100 + 240};
+}
+
+/* A photo-like frame: smooth colour fields drifting with @n, plus grain. */
+void sf_guest_video_frame(struct sf_guest *g, unsigned n)
+{
+	struct sf_rect r = sf_guest_video_rect();
+	uint32_t w = (uint32_t)sf_rect_w(&r), h = (uint32_t)sf_rect_h(&r);
+	struct sf_image *img = sf_image_new(w, h, SPICE_BITMAP_FMT_32BIT);
+
+	for (uint32_t y = 0; img && y < h; y++) {
+		uint32_t *row = (uint32_t *)sf_image_row(img, y);
+		for (uint32_t x = 0; x < w; x++) {
+			uint32_t red = (x + 3 * n) & 0xff, green = (y * 2 + n) & 0xff;
+			uint32_t blue = ((x + y) / 2 + 5 * n) & 0xff,
+				 grain = hash32(x + y * w + n) & 7;
+			row[x] = (red ^ grain) << 16 | (green ^ grain) << 8 | (blue ^ grain);
+		}
+	}
+	if (img)
+		copy(g, img, r.left, r.top);
+}
+
 unsigned sf_guest_flood(struct sf_guest *g, unsigned max)
 {
 	unsigned n = 0;

@@ -32,6 +32,12 @@ int sf_guest_draw_desktop(struct sf_guest *g);
 /* Advance the moving rectangle by one frame. Thread: main. */
 void sf_guest_tick(struct sf_guest *g);
 
+/* Video: frame @n of a 320x240 clip at sf_guest_video_rect(), drawn with
+ * one COPY (the display turns a steady series into an MJPEG stream).
+ * Thread: main. */
+struct sf_rect sf_guest_video_rect(void);
+void sf_guest_video_frame(struct sf_guest *g, unsigned n);
+
 /* Submit up to @max commands that leave the picture as it is, without
  * blocking: stops when the ring is half full. Returns how many. Thread: main. */
 unsigned sf_guest_flood(struct sf_guest *g, unsigned max);

@@ -33,6 +33,7 @@ struct opts {
 	const char *echo_port;
 	bool sink_agent, flood;
 	int image_compression; /* SPICE_IMAGE_COMPRESSION_*; 0: default */
+	unsigned video_frames; /* play a clip of this many frames at 30 fps */
 };
 
 struct app {
@@ -42,6 +43,8 @@ struct app {
 	struct sf_demo_devices *devices;
 	bool flood;
 	uint64_t flooded;
+	unsigned video_frames, video_next;
+	struct sf_timer *video;
 };
 
 static void usage(void)
@@ -51,7 +54,8 @@ static void usage(void)
 			"                    [--link-timeout MS] [--max-clients N]\n"
 			"                    [--tls-port P --tls-dir DIR [--secure-only]]\n"
 			"                    [--echo-port NAME] [--sink-agent] [--flood]\n"
-			"                    [--image-compression off|auto|lz|lz4|glz|quic]\n");
+			"                    [--image-compression off|auto|lz|lz4|glz|quic]\n"
+			"                    [--video-frames N]\n");
 }
 
 /* The names QEMU's -spice image-compression= takes. */
@@ -94,11 +98,12 @@ static int parse(int argc, char **argv, struct opts *o)
 					   {"sink-agent", no_argument, 0, 'A'},
 					   {"flood", no_argument, 0, 'F'},
 					   {"image-compression", required_argument, 0, 'I'},
+					   {"video-frames", required_argument, 0, 'V'},
 					   {0, 0, 0, 0}};
 	int c;
 
 	*o = (struct opts){.addr = "127.0.0.1", .port = 5900};
-	while ((c = getopt_long(argc, argv, "a:p:w:sd:n:q:t:m:T:D:SE:AFI:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:p:w:sd:n:q:t:m:T:D:SE:AFI:V:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			o->addr = optarg;
@@ -143,6 +148,9 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'F':
 			o->flood = true;
 			break;
+		case 'V':
+			o->video_frames = (unsigned)atoi(optarg);
+			break;
 		case 'I':
 			o->image_compression = compression_mode(optarg);
 			if (o->image_compression < 0) {
@@ -183,6 +191,18 @@ static int write_ppm(const char *path, const struct sf_image *img)
 static void on_tick(void *data)
 {
 	sf_guest_tick(data);
+}
+
+/* The clip: one frame per tick, then nothing (the stream times out and the
+ * clients get the last frame losslessly). */
+static void on_video(void *data)
+{
+	struct app *a = data;
+
+	if (a->video_next < a->video_frames)
+		sf_guest_video_frame(a->guest, a->video_next++);
+	else
+		sf_loop_timer_arm(a->video, 0, false);
 }
 
 /* Every millisecond: echo bytes along and, with --flood, as many guest
@@ -322,6 +342,11 @@ static int serve(struct app *a, const struct opts *o)
 	audio = sf_loop_timer_add(loop, on_audio, &tone);
 	if (audio)
 		sf_loop_timer_arm(audio, 10, true);
+	if (a->video_frames) {
+		a->video = sf_loop_timer_add(loop, on_video, a);
+		if (a->video)
+			sf_loop_timer_arm(a->video, 33, true);
+	}
 	if (a->devices || a->flood) {
 		poll = sf_loop_timer_add(loop, on_poll, a);
 		if (poll)
@@ -341,10 +366,18 @@ static int serve(struct app *a, const struct opts *o)
 	sf_loop_timer_remove(quit);
 	sf_loop_timer_remove(audio);
 	sf_loop_timer_remove(poll);
+	sf_loop_timer_remove(a->video);
 	sf_loop_watch_remove(sigw);
 	if (a->flood)
 		printf("saffron-demo: guest flood: %llu commands\n",
 		       (unsigned long long)a->flooded);
+	if (a->video_frames) {
+		struct sf_display_stats st;
+		if (sf_display_get_stats(a->display, &st) == 0)
+			printf("saffron-demo: video: %llu streams, %llu stream frames\n",
+			       (unsigned long long)st.streams,
+			       (unsigned long long)st.stream_frames);
+	}
 	close(sfd);
 	return r;
 }
@@ -408,6 +441,10 @@ int main(int argc, char **argv)
 	}
 	if (sf_server_start(a.srv) < 0 || sf_guest_draw_desktop(a.guest) < 0)
 		goto out;
+	a.video_frames = o.video_frames;
+	/* the reference picture of a clip is its last frame */
+	for (unsigned i = 0; o.dump && i < o.video_frames; i++)
+		sf_guest_video_frame(a.guest, i);
 	/* the desktop is complete before anyone can connect: a client's first
 	 * frame is the whole static picture */
 	sf_display_flush(a.display);

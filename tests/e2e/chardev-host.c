@@ -133,7 +133,8 @@ static void agent_send(uint32_t type, const void *data, uint32_t size)
 	size_t total = sizeof(h) + size;
 
 	memcpy(all, &h, sizeof(h));
-	memcpy(all + sizeof(h), data, size);
+	if (size)
+		memcpy(all + sizeof(h), data, size);
 	for (size_t off = 0; off < total;) {
 		size_t n =
 			total - off > VD_AGENT_MAX_DATA_SIZE ? VD_AGENT_MAX_DATA_SIZE : total - off;
@@ -182,6 +183,8 @@ static void check_client_clipboard(const uint8_t *p, uint32_t size)
 	for (size_t i = 0; i < n; i++)
 		bad += p[4 + i] != (uint8_t)(ct_clip_byte(i) ^ CT_CLIENT_CLIP_XOR);
 	printf("host: agent got client clipboard %zu bytes, %zu wrong\n", n, bad);
+	/* tell the client it arrived, so it does not hang up before */
+	agent_send(VD_AGENT_CLIPBOARD_RELEASE, NULL, 0);
 }
 
 static void agent_message(uint32_t type, const uint8_t *p, uint32_t size)

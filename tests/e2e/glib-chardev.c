@@ -18,7 +18,7 @@ static GMainLoop *loop;
 static SpiceMainChannel *main_chan;
 static SpiceInputsChannel *inputs;
 static size_t port_total, port_sent, port_got, port_bad;
-static bool port_writing, clip_ok, client_clip_served, monitors_sent;
+static bool port_writing, clip_ok, client_clip_served, monitors_sent, agent_confirmed;
 static int failures;
 static bool list_only; /* --list: print the channels and port names, exit */
 
@@ -36,7 +36,8 @@ static void port_named(GObject *obj, GParamSpec *ps, gpointer data)
 
 static void check_done(void)
 {
-	if (port_got == port_total && clip_ok && client_clip_served && monitors_sent)
+	if (port_got == port_total && clip_ok && client_clip_served && monitors_sent &&
+	    agent_confirmed)
 		g_main_loop_quit(loop);
 }
 
@@ -160,6 +161,17 @@ static gboolean on_request(SpiceMainChannel *m, guint sel, guint type, gpointer 
 	return TRUE;
 }
 
+/* The host's agent releases the clipboard once it has checked ours. */
+static void on_release(SpiceMainChannel *m, guint sel, gpointer u)
+{
+	(void)m, (void)sel, (void)u;
+	if (client_clip_served) {
+		agent_confirmed = true;
+		printf("client: the agent confirmed our clipboard\n");
+		check_done();
+	}
+}
+
 static void channel_new(SpiceSession *s, SpiceChannel *c, gpointer data)
 {
 	int type, id;
@@ -181,6 +193,8 @@ static void channel_new(SpiceSession *s, SpiceChannel *c, gpointer data)
 		g_signal_connect(c, "main-clipboard-selection-grab", G_CALLBACK(on_grab), NULL);
 		g_signal_connect(c, "main-clipboard-selection", G_CALLBACK(on_selection), NULL);
 		g_signal_connect(c, "main-clipboard-selection-request", G_CALLBACK(on_request),
+				 NULL);
+		g_signal_connect(c, "main-clipboard-selection-release", G_CALLBACK(on_release),
 				 NULL);
 	} else if (SPICE_IS_INPUTS_CHANNEL(c)) {
 		inputs = SPICE_INPUTS_CHANNEL(c);
