@@ -213,21 +213,27 @@ static void push(struct client *c, struct sf_buf *b)
 
 /* Queue @b to every NORMAL client of @kind; a client over its backlog limit
  * stops receiving and will be resynced once its pipe drains. Consumes @b. */
+/* Is @c a client of @kind to push to now? One past the backlog limit is
+ * marked DROPPING here and left for a resync. */
+static bool client_ready(struct sf_display *d, struct client *c, enum kind kind)
+{
+	if (c->kind != kind || atomic_load_explicit(&c->state, memory_order_acquire) != CS_NORMAL)
+		return false;
+	if (sf_chan_backlog(c->chan) > d->backlog_limit) {
+		/* release: pairs with the acquire in on_drained() */
+		atomic_store_explicit(&c->state, CS_DROPPING, memory_order_release);
+		return false;
+	}
+	return true;
+}
+
 static void fanout(struct sf_display *d, enum kind kind, struct sf_buf *b)
 {
 	if (!b)
 		return;
-	for (struct client *c = d->clients; c; c = c->next) {
-		if (c->kind != kind ||
-		    atomic_load_explicit(&c->state, memory_order_acquire) != CS_NORMAL)
-			continue;
-		if (sf_chan_backlog(c->chan) > d->backlog_limit) {
-			/* release: pairs with the acquire in on_drained() */
-			atomic_store_explicit(&c->state, CS_DROPPING, memory_order_release);
-			continue;
-		}
-		push(c, b);
-	}
+	for (struct client *c = d->clients; c; c = c->next)
+		if (client_ready(d, c, kind))
+			push(c, b);
 	sf_buf_unref(b);
 }
 
@@ -277,14 +283,8 @@ static void fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect
 
 	for (struct client *c = d->clients; c; c = c->next) {
 		enum sf_codec k;
-		if (c->kind != K_DISPLAY ||
-		    atomic_load_explicit(&c->state, memory_order_acquire) != CS_NORMAL)
+		if (!client_ready(d, c, K_DISPLAY))
 			continue;
-		if (sf_chan_backlog(c->chan) > d->backlog_limit) {
-			/* release: pairs with the acquire in on_drained() */
-			atomic_store_explicit(&c->state, CS_DROPPING, memory_order_release);
-			continue;
-		}
 		k = codec_for(d, c);
 		if (!v[k])
 			v[k] = sf_marshal_copy_as(k, sid, r, img, x, y);
@@ -487,19 +487,6 @@ static bool rect_meets(const struct sf_rect *a, const struct sf_rect *b)
 	return a->left < b->right && b->left < a->right && a->top < b->bottom && b->top < a->bottom;
 }
 
-static bool client_ready(struct sf_display *d, struct client *c)
-{
-	if (c->kind != K_DISPLAY ||
-	    atomic_load_explicit(&c->state, memory_order_acquire) != CS_NORMAL)
-		return false;
-	if (sf_chan_backlog(c->chan) > d->backlog_limit) {
-		/* release: pairs with the acquire in on_drained() */
-		atomic_store_explicit(&c->state, CS_DROPPING, memory_order_release);
-		return false;
-	}
-	return true;
-}
-
 /* The client drops a stream it still has (before a snapshot, so no late
  * frame lands on top of it). */
 static void stream_forget(struct client *c)
@@ -526,7 +513,7 @@ static void stream_stop(struct sf_display *d, bool upgrade)
 	if (!d->stream_id)
 		return;
 	for (struct client *c = d->clients; c; c = c->next)
-		if (c->stream_id == d->stream_id && client_ready(d, c))
+		if (c->stream_id == d->stream_id && client_ready(d, c, K_DISPLAY))
 			stream_forget(c);
 	d->stream_id = 0;
 	sf_buf_unref(d->stream_frame);
@@ -607,7 +594,7 @@ static void stream_frame(struct sf_display *d, const struct sf_cmd *cmd, uint64_
 	if (d->stream_frame)
 		sf_buf_set_obsolete(d->stream_frame);
 	for (struct client *c = d->clients; c; c = c->next) {
-		if (!client_ready(d, c))
+		if (!client_ready(d, c, K_DISPLAY))
 			continue;
 		stream_introduce(d, c);
 		push(c, b);

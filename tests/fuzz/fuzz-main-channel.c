@@ -12,6 +12,9 @@
 #include "channels/agent.h"
 #include "channels/main.h"
 
+#define ECHO_PER_WRITE 37
+#include "tests/fuzz/echo-dev.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const uint8_t chans[1][2] = {{2, 0}};
@@ -24,34 +27,6 @@ static void on_end(struct sf_session *s, void *d)
 	ended = 1;
 }
 
-/* The guest agent: echoes what it is given back as its output, so chunks
- * the client wrote (well-formed or not) come back through the read side. */
-static uint8_t dev_buf[4096];
-static size_t dev_len;
-
-static int dev_read(void *o, uint8_t *buf, int len)
-{
-	size_t n = dev_len < (size_t)len ? dev_len : (size_t)len;
-
-	(void)o;
-	memcpy(buf, dev_buf, n);
-	memmove(dev_buf, dev_buf + n, dev_len - n);
-	dev_len -= n;
-	return (int)n;
-}
-
-static int dev_write(void *o, const uint8_t *buf, int len)
-{
-	size_t n = sizeof(dev_buf) - dev_len;
-
-	(void)o;
-	n = n < (size_t)len ? n : (size_t)len;
-	n = n > 37 ? 37 : n;
-	memcpy(dev_buf + dev_len, buf, n);
-	dev_len += n;
-	return (int)n;
-}
-
 static bool dev_monitors(void *o, const uint8_t *cfg, uint32_t size)
 {
 	(void)o;
@@ -60,8 +35,10 @@ static bool dev_monitors(void *o, const uint8_t *cfg, uint32_t size)
 	return true;
 }
 
+/* The guest agent echoes what it is given back as its output, so chunks
+ * the client wrote (well-formed or not) come back through the read side. */
 static const struct sf_chardev_ops dev_ops = {
-	.read = dev_read, .write = dev_write, .monitors_config = dev_monitors};
+	.read = echo_read, .write = echo_write, .monitors_config = dev_monitors};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -83,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sf_agent_set_device(agent, &dev_ops, NULL);
 	}
 	env.agent = agent;
-	dev_len = 0;
+	echo_len = 0;
 	if (size > 60000 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
 		return 0;
 	info.mini_header = size && (data[0] & 1);

@@ -10,35 +10,12 @@
 #include <spice/enums.h>
 #include "channels/vmc.h"
 
+#define ECHO_PER_WRITE 501
+#include "tests/fuzz/echo-dev.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static uint8_t dev_buf[8192];
-static size_t dev_len;
-
-static int dev_read(void *o, uint8_t *buf, int len)
-{
-	size_t n = dev_len < (size_t)len ? dev_len : (size_t)len;
-
-	(void)o;
-	memcpy(buf, dev_buf, n);
-	memmove(dev_buf, dev_buf + n, dev_len - n);
-	dev_len -= n;
-	return (int)n;
-}
-
-static int dev_write(void *o, const uint8_t *buf, int len)
-{
-	size_t n = sizeof(dev_buf) - dev_len;
-
-	(void)o;
-	n = n < (size_t)len ? n : (size_t)len;
-	n = n > 501 ? 501 : n;
-	memcpy(dev_buf + dev_len, buf, n);
-	dev_len += n;
-	return (int)n;
-}
-
-static const struct sf_chardev_ops dev_ops = {.read = dev_read, .write = dev_write};
+static const struct sf_chardev_ops dev_ops = {.read = echo_read, .write = echo_write};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -53,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		loop = sf_loop_create();
 	if (size > 60000 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
 		return 0;
-	dev_len = 0;
+	echo_len = 0;
 	v = sf_vmc_create(loop, SPICE_CHANNEL_PORT, 0, "org.fuzz", &dev_ops, NULL);
 	c = v ? sf_vmc_attach(v, sv[1], &info) : NULL;
 	if (size && write(sv[0], data, size) < 0) {
