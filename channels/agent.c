@@ -535,6 +535,163 @@ int sf_agent_client_tokens(struct sf_agent_client *ac, uint32_t tokens)
 	return 0;
 }
 
+/* ---- seamless migration ---- */
+
+static void save_filter(struct sf_wbuf *w, const struct msg_filter *f)
+{
+	sf_wbuf_u32(w, f->to_read);
+	sf_wbuf_u8(w, (uint8_t)f->result);
+}
+
+static bool load_filter(struct sf_rbuf *r, struct msg_filter *f)
+{
+	uint32_t to_read = sf_rbuf_u32(r);
+	uint8_t res = sf_rbuf_u8(r);
+
+	if (r->err || res > F_MONITORS)
+		return false;
+	f->to_read = to_read;
+	f->result = (enum filter_result)res;
+	return true;
+}
+
+void sf_agent_client_save(const struct sf_agent_client *ac, struct sf_wbuf *w)
+{
+	const struct sf_agent *a = ac->a;
+
+	sf_wbuf_u8(w, ac->started);
+	sf_wbuf_u8(w, ac->joining);
+	sf_wbuf_u8(w, a->owner == ac);
+	sf_wbuf_u32(w, ac->tokens);
+	sf_wbuf_u32(w, ac->send_tokens);
+	sf_wbuf_u32(w, ac->owed);
+	sf_wbuf_u32(w, ac->wpos);
+	sf_wbuf_u8(w, (uint8_t)ac->qlen);
+	for (unsigned i = 0; i < ac->qlen; i++) {
+		const struct chunk *ch = ac->q[(ac->qhead + i) % SF_AGENT_CLIENT_TOKENS];
+		sf_wbuf_u8(w, ch->msg_end);
+		sf_wbuf_u32(w, ch->len - CHUNK_HDR);
+		sf_wbuf_bytes(w, ch->data + CHUNK_HDR, ch->len - CHUNK_HDR);
+	}
+	save_filter(w, &ac->wf);
+	sf_wbuf_u32(w, ac->mc_len);
+	sf_wbuf_bytes(w, ac->mc, ac->mc_len);
+	/* the device side: the server's own message and a half-read chunk */
+	sf_wbuf_u32(w, a->srv_len);
+	sf_wbuf_u32(w, a->srv_pos);
+	sf_wbuf_bytes(w, a->srv, a->srv_len);
+	sf_wbuf_u32(w, a->hdr_have);
+	sf_wbuf_bytes(w, a->hdr, CHUNK_HDR);
+	sf_wbuf_u32(w, a->hdr_have == CHUNK_HDR ? a->have : 0);
+	sf_wbuf_bytes(w, a->data, a->hdr_have == CHUNK_HDR ? a->have : 0);
+	save_filter(w, &a->rf);
+}
+
+static int load_queue(struct sf_agent_client *ac, struct sf_rbuf *r, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t end = sf_rbuf_u8(r);
+		uint32_t len = sf_rbuf_u32(r);
+		const uint8_t *p;
+		struct chunk *ch;
+
+		if (r->err || end > 1 || len == 0 || len > MAX_DATA)
+			return -EBADMSG;
+		if (!(p = sf_rbuf_bytes(r, len)))
+			return -EBADMSG;
+		if (!(ch = malloc(sizeof(*ch))))
+			return -ENOMEM;
+		sf_put_le32(ch->data, VDP_CLIENT_PORT);
+		sf_put_le32(ch->data + 4, len);
+		memcpy(ch->data + CHUNK_HDR, p, len);
+		ch->len = CHUNK_HDR + len;
+		ch->msg_end = end;
+		ac->q[(ac->qhead + ac->qlen++) % SF_AGENT_CLIENT_TOKENS] = ch;
+	}
+	return 0;
+}
+
+static int load_device_side(struct sf_agent *a, struct sf_rbuf *r)
+{
+	uint32_t srv_len = sf_rbuf_u32(r), srv_pos = sf_rbuf_u32(r), hdr_have, size, have;
+	const uint8_t *srv, *hdr, *data;
+	struct msg_filter rf;
+
+	if (r->err || srv_len > sizeof(a->srv) || srv_pos > srv_len)
+		return -EBADMSG;
+	srv = sf_rbuf_bytes(r, srv_len);
+	hdr_have = sf_rbuf_u32(r);
+	hdr = sf_rbuf_bytes(r, CHUNK_HDR);
+	if (r->err || hdr_have > CHUNK_HDR)
+		return -EBADMSG;
+	size = sf_get_le32(hdr + 4);
+	have = sf_rbuf_u32(r);
+	if (r->err || (hdr_have == CHUNK_HDR ? size > MAX_DATA || have >= size : have != 0))
+		return -EBADMSG;
+	data = sf_rbuf_bytes(r, have);
+	if (r->err || !load_filter(r, &rf))
+		return -EBADMSG;
+	if (srv_len)
+		memcpy(a->srv, srv, srv_len);
+	a->srv_len = srv_len;
+	a->srv_pos = srv_pos;
+	memcpy(a->hdr, hdr, CHUNK_HDR);
+	a->hdr_have = hdr_have;
+	a->port = sf_get_le32(hdr);
+	a->size = size;
+	a->have = have;
+	if (have)
+		memcpy(a->data, data, have);
+	a->rf = rf;
+	return 0;
+}
+
+int sf_agent_client_load(struct sf_agent_client *ac, struct sf_rbuf *r)
+{
+	struct sf_agent *a = ac->a;
+	uint8_t started = sf_rbuf_u8(r), joining = sf_rbuf_u8(r), owner = sf_rbuf_u8(r);
+	uint32_t tokens = sf_rbuf_u32(r), send_tokens = sf_rbuf_u32(r), owed = sf_rbuf_u32(r);
+	uint32_t wpos = sf_rbuf_u32(r), mc_len;
+	uint8_t qlen = sf_rbuf_u8(r);
+	const uint8_t *mc;
+	int err;
+
+	if (r->err || started > 1 || joining > 1 || owner > 1 || qlen > SF_AGENT_CLIENT_TOKENS)
+		return -EBADMSG;
+	/* what the client may still send plus what it sent and is not yet
+	 * credited for never exceeds what it was given */
+	if ((uint64_t)tokens + owed + qlen > SF_AGENT_CLIENT_TOKENS || (owner && a->owner))
+		return -EBADMSG;
+	drop_queue(ac);
+	if ((err = load_queue(ac, r, qlen)) < 0)
+		return err;
+	if (qlen ? wpos >= ac->q[ac->qhead]->len : wpos != 0)
+		return -EBADMSG;
+	if (!load_filter(r, &ac->wf))
+		return -EBADMSG;
+	mc_len = sf_rbuf_u32(r);
+	if (r->err || mc_len > MSG_HDR + MONITORS_CFG_SIZE)
+		return -EBADMSG;
+	mc = sf_rbuf_bytes(r, mc_len);
+	if (r->err || (mc_len && !(ac->mc = malloc(MSG_HDR + MONITORS_CFG_SIZE))))
+		return r->err ? -EBADMSG : -ENOMEM;
+	if (mc_len)
+		memcpy(ac->mc, mc, mc_len);
+	ac->mc_len = mc_len;
+	if ((err = load_device_side(a, r)) < 0)
+		return err;
+	ac->started = started && a->ops;
+	ac->joining = joining;
+	ac->tokens = tokens;
+	ac->send_tokens = send_tokens;
+	ac->owed = owed;
+	ac->wpos = wpos;
+	a->owner = owner ? ac : a->owner;
+	write_device(a);
+	read_device(a);
+	return 0;
+}
+
 /* ---- the device ---- */
 
 static void on_retry(void *data)

@@ -52,6 +52,16 @@ int sf_agent_client_start(struct sf_agent_client *ac, uint32_t tokens);
 int sf_agent_client_tokens(struct sf_agent_client *ac, uint32_t tokens);
 int sf_agent_client_data(struct sf_agent_client *ac, const uint8_t *p, uint32_t size);
 
+/* Seamless migration (one client): everything in flight between this
+ * client and the device, both ways: tokens, queued and half-written chunks,
+ * the message filters' positions and a half-read device chunk. The target
+ * validates it all (counts, sizes, the token sum) before applying it.
+ * Returns 0 or -errno. */
+struct sf_wbuf;
+struct sf_rbuf;
+void sf_agent_client_save(const struct sf_agent_client *ac, struct sf_wbuf *w);
+int sf_agent_client_load(struct sf_agent_client *ac, struct sf_rbuf *r);
+
 struct sf_agent_stats {
 	uint64_t to_device, from_device, dropped, filtered;
 };

@@ -56,7 +56,8 @@ struct sf_chan {
 	uint8_t *in;
 	uint32_t in_cap, in_len;
 	struct sf_ratelimit rl;
-	struct sf_task start_task, send_task, close_task;
+	struct sf_task start_task, send_task, close_task, migrate_task;
+	enum { MIG_NONE, MIG_FLUSH, MIG_SENT, MIG_LOAD_START, MIG_LOAD } mig;
 
 	/* cache line 2: any thread, atomics and the wfcqueue only */
 	struct sf_queue pipe __attribute__((aligned(64)));
@@ -69,6 +70,7 @@ struct sf_chan {
 static void start_fn(struct sf_task *t);
 static void send_fn(struct sf_task *t);
 static void close_fn(struct sf_task *t);
+static void migrate_fn(struct sf_task *t);
 
 struct sf_chan *sf_chan_create(struct sf_loop *loop, int fd, const struct sf_link_info *info,
 			       const struct sf_chan_ops *ops, void *data)
@@ -95,6 +97,7 @@ struct sf_chan *sf_chan_create(struct sf_loop *loop, int fd, const struct sf_lin
 	sf_task_init(&c->start_task, start_fn);
 	sf_task_init(&c->send_task, send_fn);
 	sf_task_init(&c->close_task, close_fn);
+	sf_task_init(&c->migrate_task, migrate_fn);
 	/* the loop must never block in recv/writev, whatever the caller handed us */
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -160,6 +163,11 @@ static void wake(struct sf_chan *c, struct sf_task *t)
 void sf_chan_start(struct sf_chan *c)
 {
 	wake(c, &c->start_task);
+}
+
+void sf_chan_migrate(struct sf_chan *c)
+{
+	wake(c, &c->migrate_task);
 }
 
 void sf_chan_close(struct sf_chan *c)
@@ -500,9 +508,84 @@ static void send_fn(struct sf_task *t)
 	sf_chan_unref(c);
 }
 
+static void migrate_fn(struct sf_task *t)
+{
+	struct sf_chan *c = sf_container_of(t, struct sf_chan, migrate_task);
+	uint32_t flags = c->ops->migrate_save
+				 ? SPICE_MIGRATE_NEED_FLUSH | SPICE_MIGRATE_NEED_DATA_TRANSFER
+				 : 0;
+	struct sf_wbuf w;
+	struct sf_buf *b;
+
+	if (!c->close_done && c->mig == MIG_NONE) {
+		sf_wbuf_init(&w, SPICE_MSG_MIGRATE, 4);
+		sf_wbuf_u32(&w, flags);
+		b = sf_wbuf_finish(&w);
+		if (b)
+			sf_chan_push(c, b);
+		sf_buf_unref(b);
+		c->mig = flags ? MIG_FLUSH : MIG_SENT;
+		/* the flush mark may sit behind input a full consumer paused */
+		if (c->mig == MIG_FLUSH && c->paused)
+			sf_chan_resume_read(c);
+	}
+	sf_chan_unref(c);
+}
+
+bool sf_chan_migrating(const struct sf_chan *c)
+{
+	return c->mig == MIG_FLUSH || c->mig == MIG_SENT;
+}
+
+void sf_chan_expect_migrate_data(struct sf_chan *c)
+{
+	if (c->ops->migrate_load && c->mig == MIG_NONE)
+		c->mig = MIG_LOAD;
+}
+
+static int flush_mark(struct sf_chan *c)
+{
+	struct sf_buf *b;
+
+	if (c->mig != MIG_FLUSH)
+		return 0; /* not asked for: harmless */
+	b = c->ops->migrate_save(c);
+	if (!b)
+		return -ENOMEM;
+	sf_chan_push(c, b);
+	sf_buf_unref(b);
+	c->mig = MIG_SENT;
+	return 0;
+}
+
+static int migrate_data(struct sf_chan *c, const uint8_t *p, uint32_t size)
+{
+	bool start = c->mig == MIG_LOAD_START;
+	int r;
+
+	if (c->mig != MIG_LOAD_START && c->mig != MIG_LOAD)
+		return -EPROTO;
+	r = c->ops->migrate_load(c, p, size);
+	if (r < 0) {
+		sf_log_warn("%p: %s: MIGRATE_DATA rejected (%s)", (void *)c, c->ops->name,
+			    strerror(-r));
+		return r;
+	}
+	c->mig = MIG_NONE;
+	if (start && c->ops->on_start)
+		c->ops->on_start(c);
+	return flush(c);
+}
+
 static int handle_common(struct sf_chan *c, uint16_t type, const uint8_t *p, uint32_t size)
 {
+	if (c->mig == MIG_LOAD_START && type != SPICE_MSGC_MIGRATE_DATA)
+		return -EPROTO; /* the client forwards MIGRATE_DATA before anything */
 	switch (type) {
+	case SPICE_MSGC_MIGRATE_FLUSH_MARK:
+		return flush_mark(c);
+	case SPICE_MSGC_MIGRATE_DATA:
+		return migrate_data(c, p, size);
 	case SPICE_MSGC_ACK_SYNC:
 		if (size < 4)
 			return -EPROTO;
@@ -521,6 +604,21 @@ static int handle_common(struct sf_chan *c, uint16_t type, const uint8_t *p, uin
 	}
 }
 
+/* Room for one message of @need bytes (a migration's one large message). */
+static int grow_input(struct sf_chan *c, uint32_t need)
+{
+	uint8_t *n;
+
+	if (need <= c->in_cap)
+		return 0;
+	n = realloc(c->in, need);
+	if (!n)
+		return -ENOMEM;
+	c->in = n;
+	c->in_cap = need;
+	return 0;
+}
+
 /* Parse complete messages in the input buffer. Returns -errno to disconnect. */
 static int parse_input(struct sf_chan *c)
 {
@@ -532,7 +630,13 @@ static int parse_input(struct sf_chan *c)
 		uint16_t type = c->hdr_size == MINI_HDR ? sf_get_le16(h) : sf_get_le16(h + 8);
 		uint32_t size = c->hdr_size == MINI_HDR ? sf_get_le32(h + 2) : sf_get_le32(h + 10);
 
-		if (size > c->ops->max_msg_size) {
+		if (type == SPICE_MSGC_MIGRATE_DATA &&
+		    (c->mig == MIG_LOAD || c->mig == MIG_LOAD_START) &&
+		    size <= SF_CHAN_MIGRATE_DATA_MAX) {
+			if (grow_input(c, c->hdr_size + size) < 0)
+				return -ENOMEM;
+			h = c->in + off;
+		} else if (size > c->ops->max_msg_size) {
 			if (sf_ratelimit_test(&c->rl))
 				sf_log_warn("%p: %s message type %u too large (%u > %u)", (void *)c,
 					    c->ops->name, type, size, c->ops->max_msg_size);
@@ -628,7 +732,9 @@ static void start_fn(struct sf_task *t)
 		} else {
 			c->started = true;
 			sf_chan_ref(c); /* the loop's reference, dropped in do_close() */
-			if (c->ops->on_start)
+			if (c->info.migrated && c->ops->migrate_load)
+				c->mig = MIG_LOAD_START;
+			else if (c->ops->on_start)
 				c->ops->on_start(c);
 			flush(c);
 			/* bytes the link stage's TLS reads already decrypted are

@@ -24,6 +24,10 @@
 
 struct sf_chan;
 
+/* Largest MIGRATE_DATA a migration target accepts: a char device's write
+ * buffer (at most 4 MiB) plus headers. */
+#define SF_CHAN_MIGRATE_DATA_MAX (4u * 1024 * 1024 + 65536)
+
 struct sf_chan_ops {
 	const char *name;
 	uint32_t max_msg_size; /* larger client messages disconnect the client */
@@ -38,6 +42,13 @@ struct sf_chan_ops {
 	void (*on_drained)(struct sf_chan *c);
 	/* Once, when the connection ends. Optional. */
 	void (*on_close)(struct sf_chan *c);
+	/* Seamless migration, both optional (without them the channel migrates
+	 * with no data). Source, after the client's FLUSH_MARK: this client's
+	 * state as a SPICE_MSG_MIGRATE_DATA message (NULL: out of memory, the
+	 * client is disconnected). Target: validate and apply the body the
+	 * client forwarded; -errno disconnects this client. */
+	struct sf_buf *(*migrate_save)(struct sf_chan *c);
+	int (*migrate_load)(struct sf_chan *c, const uint8_t *body, uint32_t size);
 };
 
 /* Create a connection for a linked socket; takes @fd. Nothing runs until
@@ -46,8 +57,22 @@ struct sf_chan_ops {
 struct sf_chan *sf_chan_create(struct sf_loop *loop, int fd, const struct sf_link_info *info,
 			       const struct sf_chan_ops *ops, void *data);
 
-/* Register on the loop and call on_start there. Thread: any. */
+/* Register on the loop and call on_start there. Thread: any. When
+ * @info->migrated and the ops have migrate_load, on_start waits for the
+ * client's MIGRATE_DATA, the only message accepted until then. */
 void sf_chan_start(struct sf_chan *c);
+
+/* Source side of seamless migration: queue SPICE_MSG_MIGRATE, asking for a
+ * flush mark and a data transfer when the ops have migrate_save. Nothing
+ * should be pushed after it. Thread: any. */
+void sf_chan_migrate(struct sf_chan *c);
+
+/* True from sf_chan_migrate() on (source). Thread: loop. */
+bool sf_chan_migrating(const struct sf_chan *c);
+
+/* Accept one MIGRATE_DATA while running normally (the main channel, which
+ * talks to the client before its data arrives). Thread: loop. */
+void sf_chan_expect_migrate_data(struct sf_chan *c);
 
 struct sf_chan *sf_chan_ref(struct sf_chan *c);
 /* NULL is a no-op. Thread: any. Frees queued messages at zero. */

@@ -15,6 +15,7 @@
 #include "channels/marshal.h"
 #include "channels/surface.h"
 #include "encoders/jpeg.h"
+#include "migrate/data.h"
 #include "engine/clock.h"
 #include "engine/log.h"
 #include "engine/thread.h"
@@ -36,11 +37,12 @@ struct client {
 	enum kind kind;
 	atomic_uint ref;
 	atomic_int state; /* producer: NORMAL->DROPPING, RESYNC->NORMAL; sender: DROPPING->RESYNC */
-	atomic_bool closed;   /* set by the connection's on_close */
-	bool listed;	      /* producer only */
-	bool lz4;	      /* the client decodes SPICE_IMAGE_TYPE_LZ4 */
-	atomic_int preferred; /* SPICE_IMAGE_COMPRESSION_* the client asked for, or -1 */
-	uint32_t stream_id;   /* producer: the stream the client knows of, 0 none */
+	atomic_bool closed;	 /* set by the connection's on_close */
+	bool listed;		 /* producer only */
+	bool lz4;		 /* the client decodes SPICE_IMAGE_TYPE_LZ4 */
+	atomic_int preferred;	 /* SPICE_IMAGE_COMPRESSION_* the client asked for, or -1 */
+	uint32_t stream_id;	 /* producer: the stream the client knows of, 0 none */
+	atomic_uint stream_seen; /* stream_id for the sender thread (migration) */
 	struct client *prev, *next;
 	struct sf_task attach_task, detach_task, resync_task;
 };
@@ -494,6 +496,7 @@ static void stream_forget(struct client *c)
 	if (c->stream_id)
 		send_one(c, sf_marshal_stream_destroy(c->stream_id));
 	c->stream_id = 0;
+	atomic_store_explicit(&c->stream_seen, 0, memory_order_relaxed);
 }
 
 static void stream_introduce(struct sf_display *d, struct client *c)
@@ -504,6 +507,7 @@ static void stream_introduce(struct sf_display *d, struct client *c)
 	if (d->stream_id)
 		send_one(c, sf_marshal_stream_create(d->stream_id, 0, &d->stream_rect));
 	c->stream_id = d->stream_id;
+	atomic_store_explicit(&c->stream_seen, c->stream_id, memory_order_relaxed);
 }
 
 static void stream_stop(struct sf_display *d, bool upgrade)
@@ -820,6 +824,7 @@ static void attach_fn(struct sf_task *t)
 		sf_chan_set_ack(c->chan, SF_DISPLAY_ACK_WINDOW);
 		if (c->kind == K_DISPLAY) {
 			d->stats.clients++;
+			stream_forget(c); /* one a migrated client still shows */
 			send_surfaces(d, c, true);
 			send_monitors(d, c);
 			update_client_caps(d);
@@ -913,6 +918,45 @@ static void client_drained(struct sf_chan *ch)
 		wake_client(c, &c->resync_task);
 }
 
+/* Attach once the connection runs (a migrated one: after its data). */
+static void client_started(struct sf_chan *ch)
+{
+	struct client *c = sf_chan_data(ch);
+
+	wake_client(c, &c->attach_task);
+}
+
+/* The client's compression wish and the stream it shows: it will not
+ * repeat the one, and the target must close the other. */
+static struct sf_buf *client_migrate_save(struct sf_chan *ch)
+{
+	struct client *c = sf_chan_data(ch);
+	struct sf_mig_display m = {
+		.preferred = (int8_t)atomic_load_explicit(&c->preferred, memory_order_relaxed),
+		.stream_id = atomic_load_explicit(&c->stream_seen, memory_order_relaxed),
+	};
+	struct sf_wbuf w;
+
+	sf_migdata_begin(&w, SPICE_CHANNEL_DISPLAY);
+	sf_mig_display_save(&w, &m);
+	return sf_migdata_finish(&w);
+}
+
+static int client_migrate_load(struct sf_chan *ch, const uint8_t *p, uint32_t size)
+{
+	struct client *c = sf_chan_data(ch);
+	struct sf_mig_display m;
+	struct sf_rbuf r;
+	int err;
+
+	if ((err = sf_migdata_open(&r, p, size, SPICE_CHANNEL_DISPLAY)) < 0 ||
+	    (err = sf_mig_display_load(&r, &m)) < 0 || (err = sf_migdata_end(&r)) < 0)
+		return err;
+	atomic_store_explicit(&c->preferred, m.preferred, memory_order_relaxed);
+	c->stream_id = m.stream_id; /* before attach: the task queue orders it */
+	return 0;
+}
+
 static void client_closed(struct sf_chan *ch)
 {
 	struct client *c = sf_chan_data(ch);
@@ -928,8 +972,11 @@ static const struct sf_chan_ops display_client_ops = {
 	.acks = true,
 	.batch = true,
 	.handle = client_handle,
+	.on_start = client_started,
 	.on_drained = client_drained,
 	.on_close = client_closed,
+	.migrate_save = client_migrate_save,
+	.migrate_load = client_migrate_load,
 };
 
 static const struct sf_chan_ops cursor_client_ops = {
@@ -938,6 +985,7 @@ static const struct sf_chan_ops cursor_client_ops = {
 	.acks = true,
 	.batch = true,
 	.handle = client_handle,
+	.on_start = client_started,
 	.on_drained = client_drained,
 	.on_close = client_closed,
 };
@@ -966,8 +1014,8 @@ struct sf_chan *sf_display_attach(struct sf_display *d, struct sf_loop *sender, 
 		free(c);
 		return NULL;
 	}
-	/* attach is queued before the connection can close, so it runs first */
-	wake_client(c, &c->attach_task);
+	/* attach is queued from on_start, on the connection's loop before it
+	 * can close, so it runs before detach */
 	sf_chan_start(c->chan);
 	return sf_chan_ref(c->chan);
 }

@@ -8,6 +8,7 @@
 #include "channels/inputs.h"
 #include "channels/marshal.h"
 #include "channels/wire.h"
+#include "migrate/data.h"
 
 static void key(struct sf_inputs_ctx *ctx, uint32_t code)
 {
@@ -138,6 +139,32 @@ static void on_close(struct sf_chan *c)
 	free(sf_chan_data(c));
 }
 
+/* The motion count keeps the client's ack bunches in phase. */
+static struct sf_buf *migrate_save(struct sf_chan *c)
+{
+	struct sf_inputs_ctx *ctx = sf_chan_data(c);
+	struct sf_mig_inputs m = {.motion_count = ctx->motion_count};
+	struct sf_wbuf w;
+
+	sf_migdata_begin(&w, SPICE_CHANNEL_INPUTS);
+	sf_mig_inputs_save(&w, &m);
+	return sf_migdata_finish(&w);
+}
+
+static int migrate_load(struct sf_chan *c, const uint8_t *p, uint32_t size)
+{
+	struct sf_inputs_ctx *ctx = sf_chan_data(c);
+	struct sf_mig_inputs m;
+	struct sf_rbuf r;
+	int err;
+
+	if ((err = sf_migdata_open(&r, p, size, SPICE_CHANNEL_INPUTS)) < 0 ||
+	    (err = sf_mig_inputs_load(&r, &m)) < 0 || (err = sf_migdata_end(&r)) < 0)
+		return err;
+	ctx->motion_count = m.motion_count;
+	return 0;
+}
+
 static const struct sf_chan_ops inputs_ops = {
 	.name = "inputs",
 	.max_msg_size = 1024,
@@ -145,6 +172,8 @@ static const struct sf_chan_ops inputs_ops = {
 	.handle = handle,
 	.on_start = on_start,
 	.on_close = on_close,
+	.migrate_save = migrate_save,
+	.migrate_load = migrate_load,
 };
 
 struct sf_chan *sf_inputs_client_new(struct sf_loop *loop, int fd, const struct sf_link_info *info,

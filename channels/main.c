@@ -2,6 +2,7 @@
 /* channels/main.c: session bookkeeping and main-channel messages. Runs on the
  * main thread, as in spice-server. */
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 #include <spice/enums.h>
 #include "channels/main.h"
@@ -11,6 +12,7 @@
 #include "engine/clock.h"
 #include "engine/ids.h"
 #include "engine/log.h"
+#include "migrate/data.h"
 
 SF_LOG_TOPIC("main");
 
@@ -31,6 +33,9 @@ struct sf_session {
 	struct sf_chan *chans[MAX_SESSION_CHANS];
 	unsigned nchans;
 	struct sf_agent_client *agent; /* NULL: the server has no agent slot */
+	enum sf_session_mig mig;       /* source side */
+	enum sf_session_links links;   /* target side */
+	bool active;		       /* INIT sent, or seamless data loaded */
 };
 
 static void push(struct sf_chan *c, struct sf_buf *b)
@@ -73,9 +78,16 @@ static int handle_pong(struct sf_session *s, const uint8_t *p, uint32_t size)
 	return 0;
 }
 
-static void on_start(struct sf_chan *c)
+static void start_ping(struct sf_session *s)
 {
-	struct sf_session *s = sf_chan_data(c);
+	send_ping(s);
+	s->ping_timer = sf_loop_timer_add(sf_chan_loop(s->main), on_ping_timer, s);
+	if (s->ping_timer)
+		sf_loop_timer_arm(s->ping_timer, PING_INTERVAL_MS, true);
+}
+
+static void send_init(struct sf_session *s)
+{
 	struct sf_main_init init = {
 		.session_id = s->id,
 		.display_channels_hint = s->env->ndisplays,
@@ -86,14 +98,213 @@ static void on_start(struct sf_chan *c)
 		.agent_tokens = SF_AGENT_CLIENT_TOKENS,
 	};
 
-	if (s->env->agent)
-		s->agent = sf_agent_client_add(s->env->agent, c);
+	if (s->env->agent && !s->agent)
+		s->agent = sf_agent_client_add(s->env->agent, s->main);
+	push(s->main, sf_marshal_main_init(&init));
+	s->active = true;
+	start_ping(s);
+	if (s->env->started)
+		s->env->started(s, s->env->data);
+}
 
-	push(c, sf_marshal_main_init(&init));
-	send_ping(s);
-	s->ping_timer = sf_loop_timer_add(sf_chan_loop(c), on_ping_timer, s);
-	if (s->ping_timer)
-		sf_loop_timer_arm(s->ping_timer, PING_INTERVAL_MS, true);
+static void on_start(struct sf_chan *c)
+{
+	struct sf_session *s = sf_chan_data(c);
+
+	/* a client migrating here hears nothing before the switch */
+	if (s->links == SF_LINKS_NORMAL)
+		send_init(s);
+}
+
+/* ---- migration ---- */
+
+static struct sf_buf *migrate_begin_msg(const struct sf_migrate_dst *dst, bool seamless)
+{
+	uint32_t hlen = (uint32_t)strlen(dst->host) + 1;
+	uint32_t clen = dst->cert_subject[0] ? (uint32_t)strlen(dst->cert_subject) + 1 : 0;
+	uint32_t fixed = seamless ? 24 : 20;
+	struct sf_wbuf w;
+
+	sf_wbuf_init(
+		&w, seamless ? SPICE_MSG_MAIN_MIGRATE_BEGIN_SEAMLESS : SPICE_MSG_MAIN_MIGRATE_BEGIN,
+		fixed + hlen + clen);
+	sf_wbuf_u16(&w, (uint16_t)dst->port);
+	sf_wbuf_u16(&w, (uint16_t)dst->sport);
+	sf_wbuf_u32(&w, hlen);
+	sf_wbuf_u32(&w, fixed); /* host: right after the fixed part */
+	sf_wbuf_u32(&w, clen);
+	sf_wbuf_u32(&w, clen ? fixed + hlen : 0);
+	if (seamless)
+		sf_wbuf_u32(&w, SF_MIGDATA_VERSION);
+	sf_wbuf_bytes(&w, dst->host, hlen);
+	sf_wbuf_bytes(&w, dst->cert_subject, clen);
+	return sf_wbuf_finish(&w);
+}
+
+static struct sf_buf *switch_host_msg(const struct sf_migrate_dst *dst)
+{
+	uint32_t hlen = (uint32_t)strlen(dst->host) + 1;
+	uint32_t clen = dst->cert_subject[0] ? (uint32_t)strlen(dst->cert_subject) + 1 : 0;
+	struct sf_wbuf w;
+
+	sf_wbuf_init(&w, SPICE_MSG_MAIN_MIGRATE_SWITCH_HOST, 20 + hlen + clen);
+	sf_wbuf_u16(&w, (uint16_t)dst->port);
+	sf_wbuf_u16(&w, (uint16_t)dst->sport);
+	sf_wbuf_u32(&w, hlen);
+	sf_wbuf_u32(&w, 20);
+	sf_wbuf_u32(&w, clen);
+	sf_wbuf_u32(&w, clen ? 20 + hlen : 0);
+	sf_wbuf_bytes(&w, dst->host, hlen);
+	sf_wbuf_bytes(&w, dst->cert_subject, clen);
+	return sf_wbuf_finish(&w);
+}
+
+bool sf_session_can_seamless(const struct sf_session *s)
+{
+	return sf_chan_test_cap(s->main, SPICE_MAIN_CAP_SEAMLESS_MIGRATE) &&
+	       sf_chan_test_cap(s->main, SPICE_MAIN_CAP_AGENT_CONNECTED_TOKENS);
+}
+
+bool sf_session_migrate_begin(struct sf_session *s, const struct sf_migrate_dst *dst, bool seamless)
+{
+	if (!s->active || !sf_chan_test_cap(s->main, SPICE_MAIN_CAP_SEMI_SEAMLESS_MIGRATE)) {
+		s->mig = SF_MIG_FAILED;
+		return false;
+	}
+	seamless = seamless && sf_session_can_seamless(s);
+	push(s->main, migrate_begin_msg(dst, seamless));
+	s->mig = SF_MIG_CONNECTING;
+	return true;
+}
+
+enum sf_session_mig sf_session_migrate_state(const struct sf_session *s)
+{
+	return s->mig;
+}
+
+static void migrate_chan(struct sf_chan *c, void *data)
+{
+	(void)data;
+	sf_chan_migrate(c);
+}
+
+void sf_session_migrate_end(struct sf_session *s, bool completed, const struct sf_migrate_dst *dst)
+{
+	bool linked = s->mig == SF_MIG_CONNECTED || s->mig == SF_MIG_CONNECTED_SEAMLESS;
+
+	if (!completed) {
+		if (linked || s->mig == SF_MIG_CONNECTING)
+			push(s->main, sf_marshal_empty(SPICE_MSG_MAIN_MIGRATE_CANCEL));
+		s->mig = SF_MIG_NONE;
+		return;
+	}
+	if (s->mig == SF_MIG_CONNECTED_SEAMLESS) {
+		sf_session_foreach(s, migrate_chan, NULL);
+		sf_chan_migrate(s->main);
+	} else if (s->mig == SF_MIG_CONNECTED) {
+		push(s->main, sf_marshal_empty(SPICE_MSG_MAIN_MIGRATE_END));
+	} else if (dst && dst->host[0]) {
+		push(s->main, switch_host_msg(dst));
+	}
+	s->mig = SF_MIG_ENDED;
+}
+
+static void migrate_connected(struct sf_session *s, uint16_t type)
+{
+	if (s->mig != SF_MIG_CONNECTING) {
+		/* too late: the migration was cancelled meanwhile */
+		if (type != SPICE_MSGC_MAIN_MIGRATE_CONNECT_ERROR)
+			push(s->main, sf_marshal_empty(SPICE_MSG_MAIN_MIGRATE_CANCEL));
+		return;
+	}
+	s->mig = type == SPICE_MSGC_MAIN_MIGRATE_CONNECTED_SEAMLESS ? SF_MIG_CONNECTED_SEAMLESS
+		 : type == SPICE_MSGC_MAIN_MIGRATE_CONNECTED	    ? SF_MIG_CONNECTED
+								    : SF_MIG_FAILED;
+	if (s->env->migrate_connected)
+		s->env->migrate_connected(s, s->env->data);
+}
+
+enum sf_session_links sf_session_links(const struct sf_session *s)
+{
+	return s->links;
+}
+
+/* Target: the client asks to continue seamlessly (its source offered it). */
+static int dst_do_seamless(struct sf_session *s, const uint8_t *p, uint32_t size)
+{
+	bool ok;
+
+	if (size < 4)
+		return -EPROTO;
+	ok = s->links == SF_LINKS_PENDING && sf_get_le32(p) <= SF_MIGDATA_VERSION &&
+	     s->env->seamless_allowed && s->env->seamless_allowed(s, s->env->data);
+	if (!ok) {
+		push(s->main, sf_marshal_empty(SPICE_MSG_MAIN_MIGRATE_DST_SEAMLESS_NACK));
+		return 0;
+	}
+	if (s->env->agent && !s->agent)
+		s->agent = sf_agent_client_add(s->env->agent, s->main);
+	s->links = SF_LINKS_MIGRATED;
+	sf_chan_expect_migrate_data(s->main);
+	push(s->main, sf_marshal_empty(SPICE_MSG_MAIN_MIGRATE_DST_SEAMLESS_ACK));
+	if (s->env->activate)
+		s->env->activate(s, s->env->data);
+	return 0;
+}
+
+/* Target, semi-seamless: the client left the source; start afresh. */
+static int dst_migrate_end(struct sf_session *s)
+{
+	if (s->links != SF_LINKS_PENDING)
+		return 0; /* spice-server ignores it too */
+	s->links = SF_LINKS_NORMAL;
+	send_init(s);
+	if (s->env->activate)
+		s->env->activate(s, s->env->data);
+	return 0;
+}
+
+static struct sf_buf *main_migrate_save(struct sf_chan *c)
+{
+	struct sf_session *s = sf_chan_data(c);
+	struct sf_mig_main m = {
+		.mouse_mode = s->mouse_mode,
+		.mm_time = sf_clock_mm_time(),
+		.agent = s->agent != NULL,
+	};
+	struct sf_wbuf w;
+
+	sf_migdata_begin(&w, SPICE_CHANNEL_MAIN);
+	sf_mig_main_save(&w, &m);
+	if (s->agent)
+		sf_agent_client_save(s->agent, &w);
+	return sf_migdata_finish(&w);
+}
+
+/* The target's mm-time replaces the source's before any frame it stamps. */
+static int main_migrate_load(struct sf_chan *c, const uint8_t *p, uint32_t size)
+{
+	struct sf_session *s = sf_chan_data(c);
+	struct sf_mig_main m;
+	struct sf_rbuf r;
+	int err;
+
+	if ((err = sf_migdata_open(&r, p, size, SPICE_CHANNEL_MAIN)) < 0 ||
+	    (err = sf_mig_main_load(&r, &m)) < 0)
+		return err;
+	if (m.agent && s->agent && (err = sf_agent_client_load(s->agent, &r)) < 0)
+		return err;
+	if (m.agent && !s->agent)
+		return -EBADMSG; /* cannot skip what it does not parse */
+	if ((err = sf_migdata_end(&r)) < 0)
+		return err;
+	if (m.mouse_mode & supported_modes(s))
+		s->mouse_mode = m.mouse_mode;
+	push(s->main, sf_marshal_mouse_mode(supported_modes(s), s->mouse_mode));
+	sf_session_send_mm_time(s);
+	s->active = true;
+	start_ping(s);
+	return 0;
 }
 
 static int handle(struct sf_chan *c, uint16_t type, const uint8_t *p, uint32_t size)
@@ -128,10 +339,16 @@ static int handle(struct sf_chan *c, uint16_t type, const uint8_t *p, uint32_t s
 			       : sf_agent_client_tokens(s->agent, sf_get_le32(p));
 	case SPICE_MSGC_MAIN_AGENT_DATA:
 		return s->agent ? sf_agent_client_data(s->agent, p, size) : 0;
-	case SPICE_MSGC_MAIN_CLIENT_INFO:
 	case SPICE_MSGC_MAIN_MIGRATE_CONNECTED:
+	case SPICE_MSGC_MAIN_MIGRATE_CONNECTED_SEAMLESS:
 	case SPICE_MSGC_MAIN_MIGRATE_CONNECT_ERROR:
+		migrate_connected(s, type);
+		return 0;
+	case SPICE_MSGC_MAIN_MIGRATE_DST_DO_SEAMLESS:
+		return dst_do_seamless(s, p, size);
 	case SPICE_MSGC_MAIN_MIGRATE_END:
+		return dst_migrate_end(s);
+	case SPICE_MSGC_MAIN_CLIENT_INFO:
 	case SPICE_MSGC_MAIN_QUALITY_INDICATOR:
 		return 0;
 	default:
@@ -175,6 +392,8 @@ static const struct sf_chan_ops main_ops = {
 	.handle = handle,
 	.on_start = on_start,
 	.on_close = on_close,
+	.migrate_save = main_migrate_save,
+	.migrate_load = main_migrate_load,
 };
 
 struct sf_session *sf_session_create(struct sf_loop *loop, int fd, const struct sf_link_info *info,
@@ -187,7 +406,8 @@ struct sf_session *sf_session_create(struct sf_loop *loop, int fd, const struct 
 		return NULL;
 	}
 	s->env = env;
-	s->id = sf_ids_random32();
+	s->id = info->connection_id ? info->connection_id : sf_ids_random32();
+	s->links = info->connection_id ? SF_LINKS_PENDING : SF_LINKS_NORMAL;
 	s->mouse_mode = env->client_mouse ? SPICE_MOUSE_MODE_CLIENT : SPICE_MOUSE_MODE_SERVER;
 	s->main = sf_chan_create(loop, fd, info, &main_ops, s);
 	if (!s->main) {

@@ -13,6 +13,30 @@ struct sf_agent;
 
 struct sf_session;
 
+/* Where migrating clients go. */
+struct sf_migrate_dst {
+	char host[256];
+	char cert_subject[512]; /* "" when none */
+	int port, sport;	/* -1: none */
+};
+
+/* A session's part in a migration, source side. */
+enum sf_session_mig {
+	SF_MIG_NONE,
+	SF_MIG_CONNECTING,	   /* MIGRATE_BEGIN sent, no answer yet */
+	SF_MIG_CONNECTED,	   /* linked to the target: semi-seamless */
+	SF_MIG_CONNECTED_SEAMLESS, /* linked, and the target took it seamless */
+	SF_MIG_FAILED,		   /* could not link: switch-host at the end */
+	SF_MIG_ENDED,
+};
+
+/* How a session's other channels link. */
+enum sf_session_links {
+	SF_LINKS_NORMAL,
+	SF_LINKS_PENDING,  /* migration target before MIGRATE_END: hold them */
+	SF_LINKS_MIGRATED, /* seamless target: they wait for MIGRATE_DATA */
+};
+
 /* What the server tells a session; borrowed, must outlive every session. */
 struct sf_session_env {
 	const uint8_t (*channels)[2]; /* (type, id) pairs announced in CHANNELS_LIST */
@@ -29,6 +53,14 @@ struct sf_session_env {
 	void (*ended)(struct sf_session *s, void *data);
 	/* A channel of the session (@c, or the main channel) is gone. Optional. */
 	void (*chan_gone)(struct sf_chan *c, void *data);
+	/* The client got INIT: the session is live. Optional. */
+	void (*started)(struct sf_session *s, void *data);
+	/* Source: the client answered MIGRATE_BEGIN (see sf_session_migrate_state). */
+	void (*migrate_connected)(struct sf_session *s, void *data);
+	/* Target: may this client migrate seamlessly (one client only)? */
+	bool (*seamless_allowed)(struct sf_session *s, void *data);
+	/* Target: the held links may start (sf_session_links tells how). */
+	void (*activate)(struct sf_session *s, void *data);
 	void *data;
 };
 
@@ -63,6 +95,29 @@ void sf_session_send_mm_time(struct sf_session *s);
 /* Last round trip measured with PING/PONG on the main channel, in ns; 0 until
  * the client answered one. Thread: main. */
 uint64_t sf_session_rtt_ns(const struct sf_session *s);
+
+/* ---- migration, source side ---- */
+
+/* Ask the client to link to @dst (MIGRATE_BEGIN, or MIGRATE_BEGIN_SEAMLESS
+ * when @seamless and the client can). Returns false if the client cannot
+ * migrate that way; it gets SWITCH_HOST at the end. Thread: main. */
+bool sf_session_migrate_begin(struct sf_session *s, const struct sf_migrate_dst *dst,
+			      bool seamless);
+enum sf_session_mig sf_session_migrate_state(const struct sf_session *s);
+/* The VM moved (@completed) or stays. Completed: seamless clients get
+ * SPICE_MSG_MIGRATE on every channel (flush marks and MIGRATE_DATA follow),
+ * semi-seamless ones MIGRATE_END, the others SWITCH_HOST to @dst. Not
+ * completed: linked clients get MIGRATE_CANCEL. Thread: main. */
+void sf_session_migrate_end(struct sf_session *s, bool completed, const struct sf_migrate_dst *dst);
+/* Whether the client answered that it can migrate seamlessly (its caps). */
+bool sf_session_can_seamless(const struct sf_session *s);
+
+/* ---- migration, target side ---- */
+
+/* A session opened by a client migrating here (its main link carried the
+ * source session's id) holds its other links until the client says the
+ * migration ended (semi-seamless) or asks for seamless. */
+enum sf_session_links sf_session_links(const struct sf_session *s);
 
 /* Current mouse mode (SPICE_MOUSE_MODE_*). */
 uint16_t sf_session_mouse_mode(const struct sf_session *s);

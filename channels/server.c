@@ -21,6 +21,7 @@
 #include "channels/tls.h"
 #include "engine/log.h"
 #include "engine/thread.h"
+#include "migrate/coord.h"
 
 SF_LOG_TOPIC("server");
 
@@ -35,6 +36,14 @@ struct sender {
 struct session_ref {
 	struct sf_session *s;
 	struct session_ref *next;
+};
+
+/* A link held for a migration-target session until it activates. */
+struct pending_link {
+	struct sf_session *s;
+	int fd;
+	struct sf_link_info info;
+	struct pending_link *next;
 };
 
 struct sf_server {
@@ -65,6 +74,9 @@ struct sf_server {
 	const struct sf_server_hooks *hooks;
 	void *hooks_data;
 	uint16_t modifiers;
+	struct sf_migrate *migrate;
+	bool seamless;
+	struct pending_link *pending;
 };
 
 static void event(struct sf_server *srv, int ev, struct sf_chan *c, int fd)
@@ -86,24 +98,46 @@ static struct sf_session *find_session(struct sf_server *srv, uint32_t id)
 	return NULL;
 }
 
+static void drop_pending(struct sf_server *srv, struct sf_session *s)
+{
+	for (struct pending_link **pp = &srv->pending; *pp;) {
+		struct pending_link *l = *pp;
+		if (l->s != s) {
+			pp = &l->next;
+			continue;
+		}
+		*pp = l->next;
+		if (l->info.ssl)
+			SSL_free(l->info.ssl);
+		close(l->fd);
+		free(l);
+	}
+}
+
 static void session_ended(struct sf_session *s, void *data)
 {
 	struct sf_server *srv = data;
 
+	drop_pending(srv, s);
 	for (struct session_ref **pp = &srv->sessions; *pp; pp = &(*pp)->next) {
 		if ((*pp)->s == s) {
 			struct session_ref *r = *pp;
 			*pp = r->next;
 			free(r);
 			srv->nsessions--;
-			return;
+			break;
 		}
 	}
+	if (srv->migrate)
+		sf_migrate_session_gone(srv->migrate, s);
 }
 
 static uint32_t channel_caps(void *data, uint8_t type)
 {
 	(void)data;
+	if (type == SPICE_CHANNEL_MAIN)
+		return 1u << SPICE_MAIN_CAP_SEMI_SEAMLESS_MIGRATE |
+		       1u << SPICE_MAIN_CAP_SEAMLESS_MIGRATE;
 	if (type == SPICE_CHANNEL_PLAYBACK)
 		return 1u << SPICE_PLAYBACK_CAP_VOLUME | 1u << SPICE_PLAYBACK_CAP_OPUS |
 		       1u << SPICE_PLAYBACK_CAP_LATENCY;
@@ -135,6 +169,9 @@ static uint32_t check(void *data, const struct sf_link_info *info)
 	case SPICE_CHANNEL_MAIN:
 		if (srv->nsessions >= srv->cfg.max_sessions)
 			return SPICE_LINK_ERR_ERROR;
+		/* a non-zero id: a client migrating here keeps its session id */
+		if (info->connection_id && find_session(srv, info->connection_id))
+			return SPICE_LINK_ERR_BAD_CONNECTION_ID;
 		return SPICE_LINK_ERR_OK;
 	case SPICE_CHANNEL_DISPLAY:
 	case SPICE_CHANNEL_CURSOR:
@@ -168,35 +205,31 @@ static uint32_t check(void *data, const struct sf_link_info *info)
 						      : SPICE_LINK_ERR_BAD_CONNECTION_ID;
 }
 
-static void adopt(void *data, int fd, const struct sf_link_info *info)
+static void adopt_main(struct sf_server *srv, int fd, const struct sf_link_info *info)
 {
-	struct sf_server *srv = data;
-	struct sf_session *s;
-	struct session_ref *r;
+	struct session_ref *r = calloc(1, sizeof(*r));
+	struct sf_session *s = r ? sf_session_create(srv->loop, fd, info, &srv->env) : NULL;
+
+	if (!s) {
+		if (!r)
+			close(fd);
+		free(r);
+		return;
+	}
+	if (info->connection_id)
+		sf_log_info("client migrating here (session %08x)", info->connection_id);
+	r->s = s;
+	r->next = srv->sessions;
+	srv->sessions = r;
+	srv->nsessions++;
+	event(srv, SF_SERVER_EVENT_CONNECTED, sf_session_main(s), fd);
+	event(srv, SF_SERVER_EVENT_INITIALIZED, sf_session_main(s), fd);
+}
+
+static struct sf_chan *attach(struct sf_server *srv, int fd, const struct sf_link_info *info)
+{
 	struct sf_chan *c = NULL;
 
-	if (info->channel_type == SPICE_CHANNEL_MAIN) {
-		r = calloc(1, sizeof(*r));
-		s = r ? sf_session_create(srv->loop, fd, info, &srv->env) : NULL;
-		if (!s) {
-			if (!r)
-				close(fd);
-			free(r);
-			return;
-		}
-		r->s = s;
-		r->next = srv->sessions;
-		srv->sessions = r;
-		srv->nsessions++;
-		event(srv, SF_SERVER_EVENT_CONNECTED, sf_session_main(s), fd);
-		event(srv, SF_SERVER_EVENT_INITIALIZED, sf_session_main(s), fd);
-		return;
-	}
-	s = find_session(srv, info->connection_id);
-	if (!s) { /* checked in check(); nothing ran between */
-		close(fd);
-		return;
-	}
 	if (info->channel_type == SPICE_CHANNEL_INPUTS) {
 		c = sf_inputs_client_new(srv->loop, fd, info, srv->input_ops, srv->input_data);
 		if (c)
@@ -214,6 +247,17 @@ static void adopt(void *data, int fd, const struct sf_link_info *info)
 		struct sender *snd = &srv->senders[srv->next_sender++ % srv->nsenders];
 		c = sf_display_attach(srv->displays[info->channel_id], snd->loop, fd, info);
 	}
+	return c;
+}
+
+static void adopt_chan(struct sf_server *srv, struct sf_session *s, int fd,
+		       const struct sf_link_info *link)
+{
+	struct sf_link_info info = *link;
+	struct sf_chan *c;
+
+	info.migrated = sf_session_links(s) == SF_LINKS_MIGRATED;
+	c = attach(srv, fd, &info);
 	if (c && sf_session_add_chan(s, c) < 0) {
 		sf_chan_close(c);
 	} else if (c) {
@@ -221,6 +265,96 @@ static void adopt(void *data, int fd, const struct sf_link_info *info)
 		event(srv, SF_SERVER_EVENT_INITIALIZED, c, fd);
 	}
 	sf_chan_unref(c);
+}
+
+/* A migration target holds links until the client's MIGRATE_END (or its
+ * seamless request): they must not talk before the switch. */
+static void hold(struct sf_server *srv, struct sf_session *s, int fd,
+		 const struct sf_link_info *info)
+{
+	struct pending_link *l = calloc(1, sizeof(*l));
+
+	if (!l) {
+		if (info->ssl)
+			SSL_free(info->ssl);
+		close(fd);
+		return;
+	}
+	l->s = s;
+	l->fd = fd;
+	l->info = *info;
+	l->next = srv->pending;
+	srv->pending = l;
+}
+
+static void adopt(void *data, int fd, const struct sf_link_info *info)
+{
+	struct sf_server *srv = data;
+	struct sf_session *s;
+
+	if (info->channel_type == SPICE_CHANNEL_MAIN) {
+		adopt_main(srv, fd, info);
+		return;
+	}
+	s = find_session(srv, info->connection_id);
+	if (!s) { /* checked in check(); nothing ran between */
+		close(fd);
+		return;
+	}
+	if (sf_session_links(s) == SF_LINKS_PENDING)
+		hold(srv, s, fd, info);
+	else
+		adopt_chan(srv, s, fd, info);
+}
+
+/* ---- session hooks for migration ---- */
+
+static void session_started(struct sf_session *s, void *data)
+{
+	struct sf_server *srv = data;
+
+	if (srv->migrate)
+		sf_migrate_session_started(srv->migrate, s);
+}
+
+static void session_answered(struct sf_session *s, void *data)
+{
+	struct sf_server *srv = data;
+
+	if (srv->migrate)
+		sf_migrate_session_answered(srv->migrate, s);
+}
+
+static bool seamless_allowed(struct sf_session *s, void *data)
+{
+	struct sf_server *srv = data;
+
+	(void)s;
+	return srv->nsessions == 1; /* as spice-server: one client only */
+}
+
+static void activate(struct sf_session *s, void *data)
+{
+	struct sf_server *srv = data;
+	struct pending_link *mine = NULL;
+
+	/* in arrival order */
+	for (struct pending_link **pp = &srv->pending; *pp;) {
+		struct pending_link *l = *pp;
+		if (l->s != s) {
+			pp = &l->next;
+			continue;
+		}
+		*pp = l->next;
+		l->next = mine;
+		mine = l;
+	}
+	while (mine) {
+		struct pending_link *l = mine;
+		mine = l->next;
+		adopt_chan(srv, s, l->fd, &l->info);
+		free(l);
+	}
 }
 
 static const struct sf_link_ops link_ops = {
@@ -289,6 +423,10 @@ struct sf_server *sf_server_create(const struct sf_server_config *cfg)
 		sf_linker_set_timeout(srv->linker, srv->cfg.link_timeout_ms);
 	srv->env.ended = session_ended;
 	srv->env.chan_gone = chan_gone;
+	srv->env.started = session_started;
+	srv->env.migrate_connected = session_answered;
+	srv->env.seamless_allowed = seamless_allowed;
+	srv->env.activate = activate;
 	srv->env.data = srv;
 	srv->env.client_mouse = cfg->client_mouse;
 	srv->env.agent = srv->agent;
@@ -689,6 +827,8 @@ void sf_server_destroy(struct sf_server *srv)
 		close(srv->tls_lfd);
 	srv->hooks = NULL; /* the embedder is tearing down: no more events */
 	sf_linker_destroy(srv->linker);
+	sf_migrate_destroy(srv->migrate);
+	srv->migrate = NULL;
 	for (int tries = 0; srv->sessions && tries < 1000; tries++) {
 		sf_session_close(srv->sessions->s);
 		sf_loop_iterate(srv->loop, 10);
@@ -720,4 +860,97 @@ void sf_server_destroy(struct sf_server *srv)
 	sf_ticket_destroy(srv->ticket);
 	sf_tls_destroy(srv->tls);
 	free(srv);
+}
+
+/* ---- migration ---- */
+
+static void mig_foreach(void *host, void (*fn)(struct sf_session *s, void *arg), void *arg)
+{
+	struct sf_server *srv = host;
+	struct session_ref *next;
+
+	for (struct session_ref *r = srv->sessions; r; r = next) {
+		next = r->next; /* fn may end the session */
+		fn(r->s, arg);
+	}
+}
+
+static void mig_connect_done(void *host)
+{
+	struct sf_server *srv = host;
+
+	if (srv->hooks && srv->hooks->migrate_connect_done)
+		srv->hooks->migrate_connect_done(srv->hooks_data);
+}
+
+static void mig_end_done(void *host)
+{
+	struct sf_server *srv = host;
+
+	if (srv->hooks && srv->hooks->migrate_end_done)
+		srv->hooks->migrate_end_done(srv->hooks_data);
+}
+
+static void mig_kick(void *host, struct sf_session *s)
+{
+	(void)host;
+	sf_session_close(s);
+}
+
+static const struct sf_migrate_ops mig_ops = {
+	.foreach = mig_foreach,
+	.connect_done = mig_connect_done,
+	.end_done = mig_end_done,
+	.kick = mig_kick,
+};
+
+static struct sf_migrate *coordinator(struct sf_server *srv)
+{
+	if (!srv->migrate)
+		srv->migrate = sf_migrate_create(srv->loop, &mig_ops, srv);
+	return srv->migrate;
+}
+
+void sf_server_set_seamless_migration(struct sf_server *srv, bool on)
+{
+	srv->seamless = on;
+}
+
+void sf_server_migrate_info(struct sf_server *srv, const struct sf_migrate_dst *dst)
+{
+	if (coordinator(srv))
+		sf_migrate_set_dst(srv->migrate, dst);
+}
+
+void sf_server_migrate_connect(struct sf_server *srv, const struct sf_migrate_dst *dst)
+{
+	if (!coordinator(srv)) {
+		mig_connect_done(srv);
+		return;
+	}
+	/* seamless carries one client's state: only with a single client */
+	sf_migrate_connect(srv->migrate, dst, srv->seamless && srv->nsessions <= 1);
+}
+
+void sf_server_migrate_end(struct sf_server *srv, bool completed)
+{
+	if (!coordinator(srv)) {
+		mig_end_done(srv);
+		return;
+	}
+	sf_migrate_end(srv->migrate, completed);
+}
+
+void sf_server_migrate_switch(struct sf_server *srv)
+{
+	if (coordinator(srv))
+		sf_migrate_switch(srv->migrate);
+}
+
+void sf_server_migrate_stats(const struct sf_server *srv, struct sf_migrate_stats *st)
+{
+	if (srv->migrate)
+		sf_migrate_stats(srv->migrate, st);
+	else
+		*st = (struct sf_migrate_stats){0};
 }

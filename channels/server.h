@@ -15,6 +15,7 @@
 #include "channels/record.h"
 #include "channels/agent.h"
 #include "channels/vmc.h"
+#include "channels/main.h"
 
 #define SF_SERVER_MAX_DISPLAYS	16
 #define SF_SERVER_MAX_VMCS	32
@@ -99,6 +100,10 @@ unsigned sf_server_sessions(const struct sf_server *srv);
 enum { SF_SERVER_EVENT_CONNECTED = 1, SF_SERVER_EVENT_INITIALIZED, SF_SERVER_EVENT_DISCONNECTED };
 struct sf_server_hooks {
 	void (*channel_event)(void *data, int event, struct sf_chan *c, int fd);
+	/* Migration (spice.h's SpiceMigrateInterface): clients answered
+	 * MIGRATE_BEGIN; the switch is over. Optional. */
+	void (*migrate_connect_done)(void *data);
+	void (*migrate_end_done)(void *data);
 };
 void sf_server_set_hooks(struct sf_server *srv, const struct sf_server_hooks *h, void *data);
 
@@ -111,6 +116,21 @@ void sf_server_set_modifiers(struct sf_server *srv, uint16_t mods);
 /* Disconnect every session (e.g. a new password with disconnect-if-connected).
  * Thread: main. */
 void sf_server_disconnect_all(struct sf_server *srv);
+
+/* ---- migration (see migrate/coord.h); main thread ---- */
+
+/* Offer seamless migration to a single client (spice-server's setting). */
+void sf_server_set_seamless_migration(struct sf_server *srv, bool on);
+/* Remember the target for a later switch-host (spice_server_migrate_info). */
+void sf_server_migrate_info(struct sf_server *srv, const struct sf_migrate_dst *dst);
+/* Clients link to @dst now; hooks->migrate_connect_done follows. */
+void sf_server_migrate_connect(struct sf_server *srv, const struct sf_migrate_dst *dst);
+/* The VM moved (@completed) or not; hooks->migrate_end_done follows. */
+void sf_server_migrate_end(struct sf_server *srv, bool completed);
+/* Legacy switch-host to the migrate_info target. */
+void sf_server_migrate_switch(struct sf_server *srv);
+struct sf_migrate_stats;
+void sf_server_migrate_stats(const struct sf_server *srv, struct sf_migrate_stats *st);
 
 /* Serve an already connected socket (takes @fd). Thread: main. */
 int sf_server_add_client(struct sf_server *srv, int fd, bool skip_auth);

@@ -9,6 +9,7 @@
 #include <spice/enums.h>
 #include "channels/vmc.h"
 #include "channels/wire.h"
+#include "migrate/data.h"
 #include "engine/log.h"
 
 SF_LOG_TOPIC("vmc");
@@ -175,19 +176,30 @@ static void write_device(struct sf_vmc *v)
 		sf_chan_resume_read(v->client);
 }
 
+/* Reading pauses at HIGH_WATER, except while a migration waits for the
+ * client's flush mark: then the stopped device's backlog grows up to what
+ * MIGRATE_DATA carries. */
+static uint32_t queue_limit(const struct sf_vmc *v)
+{
+	return v->client && sf_chan_migrating(v->client) ? SF_MIGDATA_VMC_MAX
+							 : HIGH_WATER + MAX_MSG;
+}
+
 static int queue_for_device(struct sf_vmc *v, const uint8_t *p, uint32_t n)
 {
+	uint32_t limit = queue_limit(v);
+
 	if (!n)
 		return 0;
-	if (v->wlen + n > HIGH_WATER + MAX_MSG)
-		return -ENOBUFS; /* reading pauses at HIGH_WATER: cannot happen */
+	if (v->wlen + n > limit)
+		return -ENOBUFS;
 	if (v->wlen + n > v->wcap) {
-		uint32_t cap = SF_MAX(v->wlen + n, v->wcap ? v->wcap * 2 : 4096);
-		uint8_t *nb = realloc(v->wbuf, SF_MIN(cap, HIGH_WATER + MAX_MSG));
+		uint32_t cap = SF_MIN(SF_MAX(v->wlen + n, v->wcap ? v->wcap * 2 : 4096), limit);
+		uint8_t *nb = realloc(v->wbuf, cap);
 		if (!nb)
 			return -ENOMEM;
 		v->wbuf = nb;
-		v->wcap = SF_MIN(cap, HIGH_WATER + MAX_MSG);
+		v->wcap = cap;
 	}
 	memcpy(v->wbuf + v->wlen, p, n);
 	v->wlen += n;
@@ -207,7 +219,7 @@ static int handle(struct sf_chan *c, uint16_t type, const uint8_t *p, uint32_t s
 		if (r < 0)
 			return r;
 		write_device(v);
-		if (v->wlen >= HIGH_WATER)
+		if (v->wlen >= HIGH_WATER && !sf_chan_migrating(c))
 			sf_chan_pause_read(c);
 		return 0;
 	case SPICE_MSGC_PORT_EVENT:
@@ -245,6 +257,7 @@ static void on_start(struct sf_chan *c)
 		push(c, port_init_msg(v));
 	if (v->ops->state)
 		v->ops->state(v->opaque, true);
+	write_device(v);
 	read_device(v);
 }
 
@@ -269,6 +282,46 @@ static void on_close(struct sf_chan *c)
 	vmc_unref(v);
 }
 
+/* Seamless migration carries the bytes the stopped device has not taken;
+ * the target writes them first, before anything the client sends it. */
+static struct sf_buf *migrate_save(struct sf_chan *c)
+{
+	struct sf_vmc *v = sf_chan_data(c);
+	struct sf_mig_vmc m = {.data = v->wbuf, .len = v->client == c ? v->wlen : 0};
+	struct sf_wbuf w;
+
+	sf_migdata_begin(&w, v->type);
+	sf_mig_vmc_save(&w, &m);
+	return sf_migdata_finish(&w);
+}
+
+static int migrate_load(struct sf_chan *c, const uint8_t *p, uint32_t size)
+{
+	struct sf_vmc *v = sf_chan_data(c);
+	struct sf_mig_vmc m;
+	struct sf_rbuf r;
+	int err;
+
+	if ((err = sf_migdata_open(&r, p, size, v->type)) < 0 ||
+	    (err = sf_mig_vmc_load(&r, &m)) < 0 || (err = sf_migdata_end(&r)) < 0)
+		return err;
+	if (v->client != c || v->dead)
+		return 0;
+	if (m.len > v->wcap) {
+		uint8_t *nb = realloc(v->wbuf, m.len);
+		if (!nb)
+			return -ENOMEM;
+		v->wbuf = nb;
+		v->wcap = m.len;
+	}
+	if (m.len)
+		memcpy(v->wbuf, m.data, m.len);
+	v->wlen = m.len; /* written from on_start, once the device is told */
+	if (v->wlen >= HIGH_WATER)
+		sf_chan_pause_read(c);
+	return 0;
+}
+
 static const struct sf_chan_ops vmc_ops = {
 	.name = "spicevmc",
 	.max_msg_size = MAX_MSG,
@@ -277,6 +330,8 @@ static const struct sf_chan_ops vmc_ops = {
 	.on_start = on_start,
 	.on_drained = on_drained,
 	.on_close = on_close,
+	.migrate_save = migrate_save,
+	.migrate_load = migrate_load,
 };
 
 struct sf_chan *sf_vmc_attach(struct sf_vmc *v, int fd, const struct sf_link_info *info)

@@ -71,6 +71,9 @@ static void channel_event(void *data, int ev, struct sf_chan *c, int fd)
 	struct shim_event **pp, *e;
 	const struct sf_link_info *li = sf_chan_info(c);
 
+	if (ev == SF_SERVER_EVENT_CONNECTED && li->channel_type == SPICE_CHANNEL_MAIN &&
+	    li->connection_id)
+		shim_migrate_target_client(s);
 	for (pp = &s->events; *pp && (*pp)->chan != c; pp = &(*pp)->next)
 		;
 	e = *pp;
@@ -96,7 +99,11 @@ static void channel_event(void *data, int ev, struct sf_chan *c, int fd)
 	}
 }
 
-static const struct sf_server_hooks hooks = {.channel_event = channel_event};
+static const struct sf_server_hooks hooks = {
+	.channel_event = channel_event,
+	.migrate_connect_done = shim_migrate_connect_done,
+	.migrate_end_done = shim_migrate_end_done,
+};
 
 static int apply_auth(SpiceServer *s)
 {
@@ -590,6 +597,7 @@ SF_EXPORT void spice_server_set_uuid(SpiceServer *s, const uint8_t uuid[16])
 SF_EXPORT void spice_server_vm_start(SpiceServer *s)
 {
 	s->vm_running = true;
+	s->vm_start_seen = true;
 	shim_qxl_set_running(s, true);
 	shim_chardev_vm_running(s, true);
 }

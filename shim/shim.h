@@ -50,7 +50,7 @@ struct RedsState {
 	SpicePlaybackInstance *playback[SHIM_MAX_AUDIO];
 	SpiceRecordInstance *record[SHIM_MAX_AUDIO];
 	SpiceCharDeviceInstance *chardev[SHIM_MAX_CHAR];
-	bool vm_running;
+	bool vm_running, vm_start_seen;
 	/* input routing */
 	bool pointer_absolute;
 	uint32_t buttons;
@@ -109,6 +109,11 @@ int shim_chardev_remove(SpiceServer *s, SpiceCharDeviceInstance *sin);
 void shim_chardev_attach_all(SpiceServer *s);
 void shim_agent_configure(SpiceServer *s);
 void shim_chardev_vm_running(SpiceServer *s, bool running);
+/* shim/migrate.c: the server's migration hooks, and a client migrating
+ * here (an incoming migration: char devices wait for vm_start). */
+void shim_migrate_connect_done(void *data);
+void shim_migrate_end_done(void *data);
+void shim_migrate_target_client(SpiceServer *s);
 int shim_audio_add(SpiceServer *s, SpiceBaseInstance *sin, bool playback);
 int shim_audio_remove(SpiceServer *s, SpiceBaseInstance *sin);
 
