@@ -168,10 +168,14 @@ bool sf_session_can_seamless(const struct sf_session *s)
 bool sf_session_migrate_begin(struct sf_session *s, const struct sf_migrate_dst *dst, bool seamless)
 {
 	if (!s->active || !sf_chan_test_cap(s->main, SPICE_MAIN_CAP_SEMI_SEAMLESS_MIGRATE)) {
+		sf_log_debug("session %08x cannot migrate (%s): switch-host at the end", s->id,
+			     s->active ? "no semi-seamless cap" : "not started");
 		s->mig = SF_MIG_FAILED;
 		return false;
 	}
 	seamless = seamless && sf_session_can_seamless(s);
+	sf_log_debug("session %08x: MIGRATE_BEGIN%s to %s:%d", s->id, seamless ? "_SEAMLESS" : "",
+		     dst->host, dst->port);
 	push(s->main, migrate_begin_msg(dst, seamless));
 	s->mig = SF_MIG_CONNECTING;
 	return true;
@@ -217,6 +221,7 @@ static void migrate_connected(struct sf_session *s, uint16_t type)
 			push(s->main, sf_marshal_empty(SPICE_MSG_MAIN_MIGRATE_CANCEL));
 		return;
 	}
+	sf_log_debug("session %08x: client answered MIGRATE_BEGIN (%u)", s->id, type);
 	s->mig = type == SPICE_MSGC_MAIN_MIGRATE_CONNECTED_SEAMLESS ? SF_MIG_CONNECTED_SEAMLESS
 		 : type == SPICE_MSGC_MAIN_MIGRATE_CONNECTED	    ? SF_MIG_CONNECTED
 								    : SF_MIG_FAILED;

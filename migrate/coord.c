@@ -115,6 +115,8 @@ void sf_migrate_connect(struct sf_migrate *m, const struct sf_migrate_dst *dst, 
 	m->seamless = seamless;
 	m->st = (struct sf_migrate_stats){0};
 	m->state = CONNECTING;
+	sf_log_info("migration to %s:%d/%d: clients link to the target%s", dst->host, dst->port,
+		    dst->sport, seamless ? " (seamless if they can)" : "");
 	m->ops->foreach(m->host, begin_fn, m);
 	if (!count(m).connecting) {
 		connect_settled(m);
@@ -169,6 +171,7 @@ static void leave_check(struct sf_migrate *m)
 /* Every session that answered (or gave up) gets its ending now. */
 static void switch_now(struct sf_migrate *m)
 {
+	sf_log_info("migration done: clients switch to the target");
 	m->ops->foreach(m->host, end_fn, m);
 	m->state = LEAVING;
 	sf_loop_timer_arm(m->timer, SF_MIGRATE_LEAVE_WAIT_MS, false);

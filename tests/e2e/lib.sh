@@ -57,7 +57,7 @@ free_port() { # a port nobody listens on, from the kernel's ephemeral range
 
 cleanup() {
 	for p in $(jobs -p); do kill -9 "$p" 2>/dev/null; done
-	rm -rf "$TMP"
+	[ -n "$KEEP_TMP" ] || rm -rf "$TMP"
 }
 
 finish() {

@@ -15,36 +15,7 @@ case "$BUILD" in
 *asan*) SAN_ENV="LD_PRELOAD=$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0" ;;
 esac
 
-# Kernel and busybox come as Debian packages, unpacked, never installed.
-prepare() {
-	[ -s "$K/initrd.gz" ] && [ -s "$K/vmlinuz" ] && return 0
-	mkdir -p "$K/deb" "$K/ir/bin" "$K/ir/lib" "$K/ir/proc" "$K/ir/sys" "$K/ir/dev" || return 1
-	kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
-	[ -n "$kpkg" ] || return 1
-	(cd "$K/deb" && apt-get download "$kpkg" busybox-static >/dev/null 2>&1) || return 1
-	for d in "$K"/deb/*.deb; do dpkg-deb -x "$d" "$K/root" || return 1; done
-	cp "$K"/root/boot/vmlinuz-* "$K/vmlinuz" && cp "$K/root/bin/busybox" "$K/ir/bin/" || return 1
-	for m in drm drm_kms_helper ttm drm_ttm_helper qxl; do
-		find "$K/root/lib/modules" -name "$m.ko" -exec cp {} "$K/ir/lib/" \; -quit
-		[ -s "$K/ir/lib/$m.ko" ] || return 1
-	done
-	"$BUILD/tests/pattern" 1024 768 "$K/ir/pattern.raw" "$K/expected.ppm" || return 1
-	cat >"$K/ir/init" <<'INIT'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
-for m in drm drm_kms_helper ttm drm_ttm_helper qxl; do insmod /lib/$m.ko || echo "insmod $m failed"; done
-for i in $(seq 1 50); do [ -e /dev/fb0 ] && break; sleep 0.2; done
-echo "FB: $(cat /sys/class/graphics/fb0/virtual_size) stride $(cat /sys/class/graphics/fb0/stride)"
-for v in /sys/class/vtconsole/vtcon*/bind; do echo 0 > $v; done
-cat /pattern.raw > /dev/fb0
-echo PATTERN-DRAWN
-while true; do sleep 1000; done
-INIT
-	chmod +x "$K/ir/init"
-	(cd "$K/ir" && find . | cpio -o -H newc 2>/dev/null | gzip -1 >../initrd.gz)
-	[ -s "$K/initrd.gz" ]
-}
+. "$(dirname "$0")/linux-guest.sh"
 
 # boot NAME LIBDIR: boot, wait for the pattern, screenshot into $TMP/NAME.ppm
 boot() {
@@ -66,7 +37,7 @@ boot() {
 	grep -q PATTERN-DRAWN "$TMP/$1.serial" && [ -s "$TMP/$1.ppm" ]
 }
 
-if ! prepare >"$TMP/prepare.log" 2>&1; then
+if ! linux_guest "$K" "" >"$TMP/prepare.log" 2>&1; then
 	echo "# skipped: could not fetch and unpack the Debian kernel/busybox packages"
 	finish
 	exit 0

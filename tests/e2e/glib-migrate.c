@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* tests/e2e/glib-migrate.c: a spice-client-glib client that rides through a
+ * live migration. It streams a numbered byte sequence through a port whose
+ * guest end echoes it, and checks every byte that returns: none lost, none
+ * duplicated, none altered, across the switch. It notes the longest pause
+ * in the echo (client-visible downtime) and, at the end, writes the primary
+ * surface as a PPM and the port it ended on. --quiesce pauses writing while
+ * the session migrates (semi-seamless: spice-gtk resets channels at the
+ * switch, dropping whatever is in flight). */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <spice-client.h>
+
+#define CHUNK	    512
+#define WINDOW	    4096 /* bytes in flight: the guest's serial is slow */
+#define DRAIN_TICKS 300	 /* x 50 ms at the end */
+
+static struct {
+	GMainLoop *loop;
+	SpiceSession *session;
+	SpiceDisplayChannel *display;
+	SpicePortChannel *port;
+	const char *port_name;
+	bool writing, stop, quiesce, migrated, opened, ready, counting;
+	uint64_t sent, got, bad;
+	int64_t first_ns, last_echo_ns, max_gap_ns, t_mig_ns;
+	int seconds, drain;
+	int result;
+} t = {.result = 1};
+
+static uint8_t stream_byte(uint64_t k)
+{
+	return (uint8_t)((k * 2654435761u) >> 24);
+}
+
+static int64_t now_ns(void)
+{
+	return g_get_monotonic_time() * 1000;
+}
+
+static bool may_write(void)
+{
+	int state = SPICE_SESSION_MIGRATION_NONE;
+
+	g_object_get(t.session, "migration-state", &state, NULL);
+	if (state != SPICE_SESSION_MIGRATION_NONE)
+		t.migrated = true;
+	return t.opened && t.ready && !t.stop &&
+	       !(t.quiesce && state != SPICE_SESSION_MIGRATION_NONE) && t.sent - t.got < WINDOW;
+}
+
+static void write_next(void);
+
+static void wrote(GObject *src, GAsyncResult *res, gpointer data)
+{
+	GError *err = NULL;
+
+	(void)data;
+	spice_port_channel_write_finish(SPICE_PORT_CHANNEL(src), res, &err);
+	if (err) {
+		fprintf(stderr, "client: port write failed: %s\n", err->message);
+		g_error_free(err);
+	}
+	t.writing = false;
+	write_next();
+}
+
+static void write_next(void)
+{
+	static uint8_t buf[CHUNK];
+
+	if (t.writing || !t.port || !may_write())
+		return;
+	for (unsigned i = 0; i < CHUNK; i++)
+		buf[i] = stream_byte(t.sent + i);
+	t.sent += CHUNK;
+	t.writing = true;
+	spice_port_channel_write_async(t.port, buf, CHUNK, NULL, wrote, NULL);
+}
+
+static void port_data(SpicePortChannel *port, gpointer data, int size, gpointer user)
+{
+	const uint8_t *p = data;
+	int64_t now = now_ns();
+
+	(void)port;
+	(void)user;
+	/* probes come back first, then the stream (which starts with 0x00) */
+	while (!t.counting && size > 0 && *p == 'P') {
+		t.ready = true;
+		p++;
+		size--;
+	}
+	t.counting = t.counting || size > 0;
+	for (int i = 0; i < size; i++, t.got++)
+		if (p[i] != stream_byte(t.got) && t.bad++ < 5)
+			fprintf(stderr, "client: byte %" G_GUINT64_FORMAT " is %u, want %u\n",
+				t.got, p[i], stream_byte(t.got));
+	if (!t.first_ns)
+		t.first_ns = now;
+	if (t.last_echo_ns && now - t.last_echo_ns > t.max_gap_ns && t.sent > t.got + size)
+		t.max_gap_ns = now - t.last_echo_ns;
+	t.last_echo_ns = now;
+	write_next();
+}
+
+static void port_opened(GObject *obj, GParamSpec *ps, gpointer data)
+{
+	gboolean opened;
+	gchar *name = NULL;
+
+	(void)ps;
+	(void)data;
+	g_object_get(obj, "port-opened", &opened, "port-name", &name, NULL);
+	if (name && !strcmp(name, t.port_name)) {
+		t.port = SPICE_PORT_CHANNEL(obj);
+		t.opened = opened;
+		printf("client: port %s %s\n", name, opened ? "opened" : "closed");
+		fflush(stdout);
+		if (opened)
+			write_next();
+	}
+	g_free(name);
+}
+
+static bool write_ppm(const char *path)
+{
+	SpiceDisplayPrimary p;
+	FILE *f;
+
+	if (!t.display || !spice_display_channel_get_primary(SPICE_CHANNEL(t.display), 0, &p))
+		return false;
+	if (!(f = fopen(path, "wb")))
+		return false;
+	fprintf(f, "P6\n%d %d\n255\n", p.width, p.height);
+	for (int y = 0; y < p.height; y++)
+		for (int x = 0; x < p.width; x++) {
+			const uint8_t *px = p.data + (size_t)y * p.stride + (size_t)x * 4;
+			uint8_t rgb[3] = {px[2], px[1], px[0]};
+			fwrite(rgb, 1, 3, f);
+		}
+	return fclose(f) == 0;
+}
+
+static void finish(const char *ppm)
+{
+	gchar *port = NULL;
+
+	g_object_get(t.session, "port", &port, NULL);
+	printf("RESULT sent=%" G_GUINT64_FORMAT " got=%" G_GUINT64_FORMAT " bad=%" G_GUINT64_FORMAT
+	       " max_gap_ms=%.1f migrated=%d port=%s\n",
+	       t.sent, t.got, t.bad, t.max_gap_ns / 1e6, t.migrated, port ? port : "?");
+	fflush(stdout);
+	t.result = (t.bad || t.got != t.sent || !t.got || !write_ppm(ppm)) ? 1 : 0;
+	g_free(port);
+	g_main_loop_quit(t.loop);
+}
+
+static gboolean tick(gpointer data)
+{
+	static int ticks;
+
+	ticks++;
+	if (!t.ready && t.opened && !t.writing && ticks % 5 == 0) {
+		t.writing = true;
+		spice_port_channel_write_async(t.port, "P", 1, NULL, wrote, NULL);
+	}
+	write_next(); /* migration state changes have no signal here */
+	if (ticks % 20 == 0) {
+		printf("client: t=%ds sent=%" G_GUINT64_FORMAT " got=%" G_GUINT64_FORMAT
+		       " migrated=%d\n",
+		       ticks / 20, t.sent, t.got, t.migrated);
+		fflush(stdout);
+	}
+	if (!t.stop && t.first_ns && now_ns() - t.first_ns > (int64_t)t.seconds * 1000000000)
+		t.stop = true;
+	if (t.stop && (t.got == t.sent || ++t.drain > DRAIN_TICKS))
+		finish(data);
+	if (ticks > (t.seconds + 60) * 20) {
+		fprintf(stderr, "client: timeout\n");
+		finish(data);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static void channel_new(SpiceSession *s, SpiceChannel *c, gpointer user)
+{
+	(void)s;
+	(void)user;
+	if (SPICE_IS_DISPLAY_CHANNEL(c))
+		t.display = SPICE_DISPLAY_CHANNEL(c);
+	if (SPICE_IS_PORT_CHANNEL(c)) {
+		g_signal_connect(c, "notify::port-opened", G_CALLBACK(port_opened), NULL);
+		g_signal_connect(c, "port-data", G_CALLBACK(port_data), NULL);
+	}
+	if (!SPICE_IS_MAIN_CHANNEL(c))
+		spice_channel_connect(c);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 5) {
+		fprintf(stderr, "usage: glib-migrate PORT PORTNAME SECONDS OUT.ppm [--quiesce]\n");
+		return 2;
+	}
+	t.port_name = argv[2];
+	t.seconds = atoi(argv[3]);
+	t.quiesce = argc > 5 && !strcmp(argv[5], "--quiesce");
+	t.loop = g_main_loop_new(NULL, FALSE);
+	t.session = spice_session_new();
+	g_object_set(t.session, "host", "127.0.0.1", "port", argv[1], NULL);
+	g_signal_connect(t.session, "channel-new", G_CALLBACK(channel_new), NULL);
+	if (!spice_session_connect(t.session))
+		return 1;
+	g_timeout_add(50, tick, argv[4]);
+	g_main_loop_run(t.loop);
+	spice_session_disconnect(t.session);
+	g_object_unref(t.session);
+	return t.result;
+}
