@@ -579,8 +579,13 @@ static int migrate_data(struct sf_chan *c, const uint8_t *p, uint32_t size)
 
 static int handle_common(struct sf_chan *c, uint16_t type, const uint8_t *p, uint32_t size)
 {
-	if (c->mig == MIG_LOAD_START && type != SPICE_MSGC_MIGRATE_DATA)
-		return -EPROTO; /* the client forwards MIGRATE_DATA before anything */
+	/* a client forwards MIGRATE_DATA before anything else: a connection
+	 * that starts otherwise is a fresh one (linked after the switch) */
+	if (c->mig == MIG_LOAD_START && type != SPICE_MSGC_MIGRATE_DATA) {
+		c->mig = MIG_NONE;
+		if (c->ops->on_start)
+			c->ops->on_start(c);
+	}
 	switch (type) {
 	case SPICE_MSGC_MIGRATE_FLUSH_MARK:
 		return flush_mark(c);

@@ -1087,10 +1087,21 @@ static void resend_caps(struct sf_display *d, void *arg)
 	update_client_caps(d);
 }
 
+static void barrier_fn(struct sf_display *d, void *arg)
+{
+	(void)d;
+	(void)arg;
+}
+
 void sf_display_set_running(struct sf_display *d, bool running)
 {
 	/* release: pairs with the acquire in process_batch() */
 	atomic_store_explicit(&d->paused, !running, memory_order_release);
+	/* Stopping waits for the batch in progress, as spice-server's stop
+	 * does: once the VM is stopped the guest's rings and memory must not
+	 * change, or a migration copies them half-updated. */
+	if (!running && d->running)
+		sf_display_call(d, barrier_fn, NULL);
 	if (running) {
 		if (d->running)
 			sf_display_call_async(d, resend_caps, NULL);

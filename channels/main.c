@@ -19,6 +19,10 @@ SF_LOG_TOPIC("main");
 #define MAX_SESSION_CHANS 48
 #define PING_INTERVAL_MS  10000
 #define MM_TIME_DELTA	  400 /* ms the client's first mm-time lags, as spice-server */
+/* A client is told to migrate only once its channels have linked (none new
+ * for this long after CHANNELS_LIST): spice-gtk links channels it creates
+ * after MIGRATE_BEGIN to the target directly, where nothing expects them. */
+#define SETTLE_MS 300
 
 struct sf_session {
 	const struct sf_session_env *env;
@@ -36,6 +40,10 @@ struct sf_session {
 	enum sf_session_mig mig;       /* source side */
 	enum sf_session_links links;   /* target side */
 	bool active;		       /* INIT sent, or seamless data loaded */
+	bool attached, settled;	       /* CHANNELS_LIST sent; its links done */
+	struct sf_timer *settle;
+	const struct sf_migrate_dst *begin_dst; /* MIGRATE_BEGIN waiting to settle */
+	bool begin_seamless;
 };
 
 static void push(struct sf_chan *c, struct sf_buf *b)
@@ -103,8 +111,6 @@ static void send_init(struct sf_session *s)
 	push(s->main, sf_marshal_main_init(&init));
 	s->active = true;
 	start_ping(s);
-	if (s->env->started)
-		s->env->started(s, s->env->data);
 }
 
 static void on_start(struct sf_chan *c)
@@ -165,19 +171,43 @@ bool sf_session_can_seamless(const struct sf_session *s)
 	       sf_chan_test_cap(s->main, SPICE_MAIN_CAP_AGENT_CONNECTED_TOKENS);
 }
 
+static void send_begin(struct sf_session *s, const struct sf_migrate_dst *dst, bool seamless)
+{
+	seamless = seamless && sf_session_can_seamless(s);
+	sf_log_debug("session %08x: MIGRATE_BEGIN%s to %s:%d", s->id, seamless ? "_SEAMLESS" : "",
+		     dst->host, dst->port);
+	push(s->main, migrate_begin_msg(dst, seamless));
+	s->begin_dst = NULL;
+}
+
+static void on_settled(void *data)
+{
+	struct sf_session *s = data;
+
+	s->settled = true;
+	if (s->begin_dst && s->mig == SF_MIG_CONNECTING)
+		send_begin(s, s->begin_dst, s->begin_seamless);
+	if (s->env->started)
+		s->env->started(s, s->env->data);
+}
+
 bool sf_session_migrate_begin(struct sf_session *s, const struct sf_migrate_dst *dst, bool seamless)
 {
+	if (s->mig != SF_MIG_NONE && s->mig != SF_MIG_ENDED)
+		return false;
 	if (!s->active || !sf_chan_test_cap(s->main, SPICE_MAIN_CAP_SEMI_SEAMLESS_MIGRATE)) {
 		sf_log_debug("session %08x cannot migrate (%s): switch-host at the end", s->id,
 			     s->active ? "no semi-seamless cap" : "not started");
 		s->mig = SF_MIG_FAILED;
 		return false;
 	}
-	seamless = seamless && sf_session_can_seamless(s);
-	sf_log_debug("session %08x: MIGRATE_BEGIN%s to %s:%d", s->id, seamless ? "_SEAMLESS" : "",
-		     dst->host, dst->port);
-	push(s->main, migrate_begin_msg(dst, seamless));
 	s->mig = SF_MIG_CONNECTING;
+	if (!s->settled) { /* told once its channels linked (on_settled) */
+		s->begin_dst = dst;
+		s->begin_seamless = seamless;
+		return true;
+	}
+	send_begin(s, dst, seamless);
 	return true;
 }
 
@@ -197,11 +227,13 @@ void sf_session_migrate_end(struct sf_session *s, bool completed, const struct s
 	bool linked = s->mig == SF_MIG_CONNECTED || s->mig == SF_MIG_CONNECTED_SEAMLESS;
 
 	if (!completed) {
-		if (linked || s->mig == SF_MIG_CONNECTING)
+		if (linked || (s->mig == SF_MIG_CONNECTING && !s->begin_dst))
 			push(s->main, sf_marshal_empty(SPICE_MSG_MAIN_MIGRATE_CANCEL));
 		s->mig = SF_MIG_NONE;
+		s->begin_dst = NULL;
 		return;
 	}
+	s->begin_dst = NULL;
 	if (s->mig == SF_MIG_CONNECTED_SEAMLESS) {
 		sf_session_foreach(s, migrate_chan, NULL);
 		sf_chan_migrate(s->main);
@@ -321,6 +353,11 @@ static int handle(struct sf_chan *c, uint16_t type, const uint8_t *p, uint32_t s
 	case SPICE_MSGC_MAIN_ATTACH_CHANNELS:
 		push(c, sf_marshal_channels_list(s->env->channels, s->env->nchannels));
 		sf_session_send_mm_time(s);
+		s->attached = true;
+		if (!s->settle)
+			s->settle = sf_loop_timer_add(sf_chan_loop(c), on_settled, s);
+		if (s->settle)
+			sf_loop_timer_arm(s->settle, SETTLE_MS, false);
 		return 0;
 	case SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST:
 		if (size < 2)
@@ -386,6 +423,7 @@ static void on_close(struct sf_chan *c)
 	end(s);
 	sf_agent_client_remove(s->agent);
 	sf_loop_timer_remove(s->ping_timer);
+	sf_loop_timer_remove(s->settle);
 	sf_chan_unref(s->main);
 	free(s);
 }
@@ -449,6 +487,8 @@ int sf_session_add_chan(struct sf_session *s, struct sf_chan *c)
 	if (s->ended || s->nchans == MAX_SESSION_CHANS)
 		return -ENOSPC;
 	s->chans[s->nchans++] = sf_chan_ref(c);
+	if (s->attached && !s->settled && s->settle)
+		sf_loop_timer_arm(s->settle, SETTLE_MS, false);
 	return 0;
 }
 

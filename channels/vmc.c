@@ -4,6 +4,7 @@
  * and the client's socket is paused while more than HIGH_WATER bytes wait
  * for the device, so a slow side stalls only its own stream. */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
 #include <spice/enums.h>
@@ -29,8 +30,10 @@ struct sf_vmc {
 	unsigned refs; /* the creator's and the client connection's */
 	bool dead;     /* destroyed: no device calls any more */
 	bool running;
-	bool opened; /* last port event from the guest */
+	bool incoming; /* stopped, but readable: see sf_vmc_set_incoming */
+	bool opened;   /* last port event from the guest */
 	bool reading;
+	bool told; /* the device heard state(1) for the current client */
 	struct sf_chan *client;
 	uint8_t *wbuf; /* client bytes the device has not taken yet */
 	uint32_t wlen, wcap;
@@ -136,7 +139,7 @@ static void read_device(struct sf_vmc *v)
 {
 	static __thread uint8_t tmp[READ_CHUNK];
 
-	if (v->dead || !v->running || v->reading)
+	if (v->dead || !(v->running || v->incoming) || v->reading)
 		return;
 	v->reading = true; /* the device may call wakeup from inside read() */
 	for (int i = 0; i < READ_ROUNDS; i++) {
@@ -163,6 +166,8 @@ static void write_device(struct sf_vmc *v)
 {
 	while (!v->dead && v->running && v->wlen) {
 		int n = v->ops->write(v->opaque, v->wbuf, (int)v->wlen);
+		if (!v->st.to_device)
+			sf_log_debug("%s: first write: %d of %u bytes", v->name, n, v->wlen);
 		if (n <= 0)
 			break;
 		n = SF_MIN(n, (int)v->wlen);
@@ -247,6 +252,16 @@ static struct sf_buf *port_init_msg(const struct sf_vmc *v)
 	return sf_wbuf_finish(&w);
 }
 
+/* The device learns of the client at once, even a migrating one whose
+ * start waits for MIGRATE_DATA: QEMU discards what the guest writes to a
+ * port nobody opened, and the target's VM may run before the data comes. */
+static void tell_connected(struct sf_vmc *v)
+{
+	if (!v->told && v->ops->state)
+		v->ops->state(v->opaque, true);
+	v->told = true;
+}
+
 static void on_start(struct sf_chan *c)
 {
 	struct sf_vmc *v = sf_chan_data(c);
@@ -255,8 +270,7 @@ static void on_start(struct sf_chan *c)
 		return;
 	if (is_port(v))
 		push(c, port_init_msg(v));
-	if (v->ops->state)
-		v->ops->state(v->opaque, true);
+	tell_connected(v);
 	write_device(v);
 	read_device(v);
 }
@@ -275,8 +289,9 @@ static void on_close(struct sf_chan *c)
 
 	if (v->client == c) {
 		v->client = NULL;
-		if (!v->dead && v->ops->state)
+		if (!v->dead && v->ops->state && v->told)
 			v->ops->state(v->opaque, false);
+		v->told = false;
 		sf_chan_unref(c);
 	}
 	vmc_unref(v);
@@ -290,6 +305,9 @@ static struct sf_buf *migrate_save(struct sf_chan *c)
 	struct sf_mig_vmc m = {.data = v->wbuf, .len = v->client == c ? v->wlen : 0};
 	struct sf_wbuf w;
 
+	sf_log_debug("%s: migrating with %u bytes for the device (sent %" PRIu64 ", got %" PRIu64
+		     ")",
+		     v->name, m.len, v->st.to_device, v->st.from_device);
 	sf_migdata_begin(&w, v->type);
 	sf_mig_vmc_save(&w, &m);
 	return sf_migdata_finish(&w);
@@ -317,6 +335,8 @@ static int migrate_load(struct sf_chan *c, const uint8_t *p, uint32_t size)
 	if (m.len)
 		memcpy(v->wbuf, m.data, m.len);
 	v->wlen = m.len; /* written from on_start, once the device is told */
+	sf_log_debug("%s: migrated here with %u bytes for the device (running %d)", v->name, m.len,
+		     v->running);
 	if (v->wlen >= HIGH_WATER)
 		sf_chan_pause_read(c);
 	return 0;
@@ -347,6 +367,8 @@ struct sf_chan *sf_vmc_attach(struct sf_vmc *v, int fd, const struct sf_link_inf
 		return NULL;
 	v->refs++;
 	v->client = sf_chan_ref(c);
+	if (info->migrated)
+		tell_connected(v);
 	sf_chan_start(c);
 	return c;
 }
@@ -354,6 +376,13 @@ struct sf_chan *sf_vmc_attach(struct sf_vmc *v, int fd, const struct sf_link_inf
 void sf_vmc_wakeup(struct sf_vmc *v)
 {
 	write_device(v);
+	read_device(v);
+}
+
+void sf_vmc_set_incoming(struct sf_vmc *v)
+{
+	v->running = false;
+	v->incoming = true;
 	read_device(v);
 }
 
@@ -374,7 +403,10 @@ void sf_vmc_port_event(struct sf_vmc *v, uint8_t event)
 
 void sf_vmc_set_running(struct sf_vmc *v, bool running)
 {
+	sf_log_debug("%s: %s with %u bytes for the device, client %d", v->name,
+		     running ? "running" : "stopped", v->wlen, v->client != NULL);
 	v->running = running;
+	v->incoming = false;
 	if (running)
 		sf_vmc_wakeup(v);
 	else

@@ -37,6 +37,12 @@ void sf_vmc_port_event(struct sf_vmc *v, uint8_t event);
  * in a bounded buffer and then in the client's socket. */
 void sf_vmc_set_running(struct sf_vmc *v, bool running);
 
+/* An incoming migration: the VM has not run yet but the device is already
+ * the target's. It may be read (QEMU's serial drops a byte it fails to hand
+ * over a few times) but is written only once running. Cleared by
+ * sf_vmc_set_running(v, true). */
+void sf_vmc_set_incoming(struct sf_vmc *v);
+
 struct sf_vmc_stats {
 	uint64_t to_device, from_device, dropped;
 };

@@ -127,8 +127,10 @@ void sf_migrate_connect(struct sf_migrate *m, const struct sf_migrate_dst *dst, 
 
 void sf_migrate_session_started(struct sf_migrate *m, struct sf_session *s)
 {
-	/* seed 004: a client that arrives mid-migration is told at once */
+	/* seed 004: a client that arrives mid-migration is told as soon as
+	 * its channels are linked (sessions already told refuse a second) */
 	if ((m->state == CONNECTING || m->state == CONNECTED || m->state == LATE) &&
+	    sf_session_migrate_state(s) == SF_MIG_NONE &&
 	    sf_session_migrate_begin(s, &m->dst, m->seamless))
 		m->st.begun++;
 }

@@ -192,6 +192,17 @@ void shim_chardev_vm_running(SpiceServer *s, bool running)
 	}
 }
 
+void shim_chardev_incoming(SpiceServer *s)
+{
+	for (unsigned i = 0; s->srv && i < SHIM_MAX_CHAR; i++) {
+		struct SpiceCharDeviceState *st = s->chardev[i] ? s->chardev[i]->st : NULL;
+		if (st && st->attached && st->is_agent)
+			sf_agent_set_running(sf_server_agent(s->srv), false);
+		else if (st && st->vmc)
+			sf_vmc_set_incoming(st->vmc);
+	}
+}
+
 SF_EXPORT void spice_server_char_device_wakeup(SpiceCharDeviceInstance *sin)
 {
 	struct SpiceCharDeviceState *st = sin ? sin->st : NULL;

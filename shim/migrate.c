@@ -39,7 +39,7 @@ void shim_migrate_target_client(SpiceServer *s)
 	if (!s->vm_start_seen && s->vm_running) {
 		sf_log_info("incoming migration: char devices wait for vm_start");
 		s->vm_running = false;
-		shim_chardev_vm_running(s, false);
+		shim_chardev_incoming(s);
 	}
 }
 

@@ -109,6 +109,8 @@ int shim_chardev_remove(SpiceServer *s, SpiceCharDeviceInstance *sin);
 void shim_chardev_attach_all(SpiceServer *s);
 void shim_agent_configure(SpiceServer *s);
 void shim_chardev_vm_running(SpiceServer *s, bool running);
+/* An incoming migration: devices are read but not written until vm_start. */
+void shim_chardev_incoming(SpiceServer *s);
 /* shim/migrate.c: the server's migration hooks, and a client migrating
  * here (an incoming migration: char devices wait for vm_start). */
 void shim_migrate_connect_done(void *data);

@@ -81,6 +81,27 @@ static void write_next(void)
 	spice_port_channel_write_async(t.port, buf, CHUNK, NULL, wrote, NULL);
 }
 
+/* At the first wrong byte: how many bytes went missing (or came twice)? */
+static void diagnose(const uint8_t *p, size_t n)
+{
+	n = n < 16 ? n : 16;
+	for (int64_t d = -4096; d <= 65536; d++) {
+		size_t i;
+		if ((int64_t)t.got + d < 0)
+			continue;
+		for (i = 0; i < n && p[i] == stream_byte(t.got + d + i); i++)
+			;
+		if (i == n && d) {
+			fprintf(stderr,
+				"client: at byte %" G_GUINT64_FORMAT " %" G_GINT64_FORMAT
+				" bytes %s\n",
+				t.got, d < 0 ? -d : d, d < 0 ? "repeated" : "lost");
+			return;
+		}
+	}
+	fprintf(stderr, "client: byte %" G_GUINT64_FORMAT " is wrong\n", t.got);
+}
+
 static void port_data(SpicePortChannel *port, gpointer data, int size, gpointer user)
 {
 	const uint8_t *p = data;
@@ -95,10 +116,12 @@ static void port_data(SpicePortChannel *port, gpointer data, int size, gpointer 
 		size--;
 	}
 	t.counting = t.counting || size > 0;
-	for (int i = 0; i < size; i++, t.got++)
-		if (p[i] != stream_byte(t.got) && t.bad++ < 5)
-			fprintf(stderr, "client: byte %" G_GUINT64_FORMAT " is %u, want %u\n",
-				t.got, p[i], stream_byte(t.got));
+	for (int i = 0; i < size; i++, t.got++) {
+		if (p[i] == stream_byte(t.got))
+			continue;
+		if (!t.bad++)
+			diagnose(p + i, (size_t)(size - i));
+	}
 	if (!t.first_ns)
 		t.first_ns = now;
 	if (t.last_echo_ns && now - t.last_echo_ns > t.max_gap_ns && t.sent > t.got + size)
