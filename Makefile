@@ -41,7 +41,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 DEMO_SRCS := $(wildcard demo/*.c)
 DEMO_OBJS := $(DEMO_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := tests/unit.c $(wildcard tests/engine/*.c) $(wildcard tests/channels/*.c) \
-	$(wildcard tests/shim/*.c) $(wildcard tests/encoders/*.c)
+	$(wildcard tests/shim/*.c) $(wildcard tests/encoders/*.c) $(wildcard tests/migrate/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 
 SHIM_SRCS := $(wildcard shim/*.c)
