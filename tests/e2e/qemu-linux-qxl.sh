@@ -15,7 +15,7 @@ case "$BUILD" in
 *asan*) SAN_ENV="LD_PRELOAD=$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0" ;;
 esac
 
-. "$(dirname "$0")/linux-guest.sh"
+. "$(dirname "$0")/lib-linux.sh"
 
 # boot NAME LIBDIR: boot, wait for the pattern, screenshot into $TMP/NAME.ppm
 boot() {

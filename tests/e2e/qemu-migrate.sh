@@ -11,7 +11,7 @@
 # DRM driver the target guest sometimes crashes after the switch (see
 # docs/migration.md), so MIG_VGA=qxl-vga is a manual run for now.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/linux-guest.sh"
+. "$(dirname "$0")/lib-linux.sh"
 
 K=$BUILD/linux-echo
 SAN_ENV=""
@@ -47,10 +47,13 @@ wait_for() { # wait_for SECONDS FILE PATTERN
 
 wait_migrated() { # wait_migrated QMPSOCK: completed (0) or failed/cancelled (1)
 	for _ in $(seq 1 600); do
-		st=$("$QMP" "$1" '{"execute":"query-migrate"}' 2>/dev/null |
-			sed -n 's/.*"status": *"\([a-z-]*\)".*/\1/p')
+		"$QMP" "$1" '{"execute":"query-migrate"}' >"$TMP/query-migrate" 2>/dev/null
+		st=$(sed -n 's/.*"status": *"\([a-z-]*\)".*/\1/p' "$TMP/query-migrate")
 		case "$st" in
-		completed) return 0 ;;
+		completed)
+			sed -n 's/.*"downtime": *\([0-9]*\).*/\1/p' "$TMP/query-migrate" >"$TMP/$c.downtime"
+			return 0
+			;;
 		failed | cancelled) return 1 ;;
 		esac
 		sleep 0.1

@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/e2e/linux-guest.sh: a small Linux guest for QEMU tests, sourced by
+# tests/e2e/lib-linux.sh: a small Linux guest for QEMU tests, sourced by
 # them (needs lib.sh's BUILD).
 # Kernel and busybox come as Debian packages, unpacked, never installed.
 # linux_guest DIR TAIL: DIR/vmlinuz and DIR/initrd.gz whose init loads the qxl
