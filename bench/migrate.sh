@@ -20,17 +20,23 @@ one() { # one LIB CASE -> "gap_ms qemu_downtime_ms ok"
 	bad=$(echo "$r" | sed -n 's/.*bad=\([0-9]*\).*/\1/p')
 	sent=$(echo "$r" | sed -n 's/.*sent=\([0-9]*\).*/\1/p')
 	got=$(echo "$r" | sed -n 's/.* got=\([0-9]*\).*/\1/p')
-	echo "${gap:-?} $(cat "$d/$2.downtime" 2>/dev/null || echo ?) $([ "$bad" = 0 ] && [ "$sent" = "$got" ] && echo exact || echo "lost/repeated")"
+	# Saffron's debug log stamps monotonic seconds on both sides: the VM's
+	# own pause as the client sees it is source stop -> target vm_start
+	stop=$(grep -h 'stopped with' "$d/$2_src.log" 2>/dev/null | tail -1 | awk '{print $3}')
+	start=$(grep -h 'vm_start' "$d/$2_dst.log" 2>/dev/null | tail -1 | awk '{print $3}')
+	vm="n/a"
+	[ -n "$stop" ] && [ -n "$start" ] && vm=$(echo "$start $stop" | awk '{printf "%.0f", ($1 - $2) * 1000}')
+	echo "${gap:-?} $(cat "$d/$2.downtime" 2>/dev/null || echo ?) $vm $([ "$bad" = 0 ] && [ "$sent" = "$got" ] && echo exact || echo "lost/repeated")"
 	rm -rf "$d"
 }
 
-echo "| server | mode | run | client-visible pause (ms) | QEMU downtime (ms) | port stream |"
-echo "|---|---|---|---|---|---|"
+echo "| server | mode | run | client-visible pause (ms) | QEMU downtime (ms) | source stop -> target start (ms) | port stream |"
+echo "|---|---|---|---|---|---|---|"
 for mode in seamless; do
 	for i in $(seq 1 "$RUNS"); do
 		set -- $(one "$PWD/$BUILD/shim" $mode)
-		echo "| Saffron | $mode | $i | $1 | $2 | $3 |"
+		echo "| Saffron | $mode | $i | $1 | $2 | $3 | $4 |"
 		set -- $(one "" $mode)
-		echo "| reference | $mode | $i | $1 | $2 | $3 |"
+		echo "| reference | $mode | $i | $1 | $2 | $3 | $4 |"
 	done
 done

@@ -555,6 +555,7 @@ static int flush_mark(struct sf_chan *c)
 	sf_chan_push(c, b);
 	sf_buf_unref(b);
 	c->mig = MIG_SENT;
+	sf_log_debug("%p: %s: flush mark, MIGRATE_DATA queued", (void *)c, c->ops->name);
 	return 0;
 }
 
@@ -572,6 +573,7 @@ static int migrate_data(struct sf_chan *c, const uint8_t *p, uint32_t size)
 		return r;
 	}
 	c->mig = MIG_NONE;
+	sf_log_debug("%p: %s: MIGRATE_DATA applied", (void *)c, c->ops->name);
 	if (start && c->ops->on_start)
 		c->ops->on_start(c);
 	return flush(c);

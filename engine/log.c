@@ -100,8 +100,9 @@ void sf_log_emit(enum sf_log_level level, const char *topic, const char *file, i
 		g_log.handler(level, topic, msg, g_log.handler_data);
 		return;
 	}
-	if (level >= SF_LOG_DEBUG)
-		fprintf(stderr, "saffron %c %s [%s:%d] %s\n", tag[level], topic, file, line, msg);
+	if (level >= SF_LOG_DEBUG) /* monotonic seconds: lines of two processes line up */
+		fprintf(stderr, "saffron %c %.3f %s [%s:%d] %s\n", tag[level],
+			(double)sf_clock_now_ns() / 1e9, topic, file, line, msg);
 	else
 		fprintf(stderr, "saffron %c %s: %s\n", tag[level], topic, msg);
 }

@@ -596,6 +596,7 @@ SF_EXPORT void spice_server_set_uuid(SpiceServer *s, const uint8_t uuid[16])
 
 SF_EXPORT void spice_server_vm_start(SpiceServer *s)
 {
+	sf_log_debug("vm_start");
 	s->vm_running = true;
 	s->vm_start_seen = true;
 	shim_qxl_set_running(s, true);

@@ -26,7 +26,7 @@ QMP="$BUILD/tests/qmp"
 vm() {
 	v_name=$1 v_port=$2 v_seam=$3
 	shift 3
-	env $SAN_ENV SAFFRON_DEBUG=migrate:debug,main:debug,server:info,vmc:debug LD_LIBRARY_PATH="${MIG_LIB-$PWD/$BUILD/shim}" qemu-system-x86_64 -accel tcg -m 192 \
+	env $SAN_ENV SAFFRON_DEBUG=migrate:debug,main:debug,server:debug,vmc:debug,chan:debug,shim:debug LD_LIBRARY_PATH="${MIG_LIB-$PWD/$BUILD/shim}" qemu-system-x86_64 -accel tcg -m 192 \
 		-nodefaults -kernel "$K/vmlinuz" -initrd "$K/initrd.gz" \
 		-append "console=ttyS0 quiet" -device ${MIG_VGA:-VGA} \
 		-spice "port=$v_port,addr=127.0.0.1,disable-ticketing=on,seamless-migration=$v_seam" \
