@@ -36,12 +36,12 @@ struct sf_session {
 	struct sf_timer *ping_timer;
 	struct sf_chan *chans[MAX_SESSION_CHANS];
 	unsigned nchans;
-	struct sf_agent_client *agent; /* NULL: the server has no agent slot */
-	enum sf_session_mig mig;       /* source side */
-	enum sf_session_links links;   /* target side */
-	bool active;		       /* INIT sent, or seamless data loaded */
-	bool attached, settled;	       /* CHANNELS_LIST sent; its links done */
-	struct sf_timer *settle;
+	struct sf_agent_client *agent;		/* NULL: the server has no agent slot */
+	enum sf_session_mig mig;		/* source side */
+	enum sf_session_links links;		/* target side */
+	bool active;				/* INIT sent, or seamless data loaded */
+	bool attached;				/* CHANNELS_LIST sent */
+	uint64_t last_link_ns;			/* CHANNELS_LIST or the latest link since */
 	const struct sf_migrate_dst *begin_dst; /* MIGRATE_BEGIN waiting to settle */
 	bool begin_seamless;
 };
@@ -180,15 +180,15 @@ static void send_begin(struct sf_session *s, const struct sf_migrate_dst *dst, b
 	s->begin_dst = NULL;
 }
 
-static void on_settled(void *data)
+static bool settled(const struct sf_session *s)
 {
-	struct sf_session *s = data;
+	return s->attached && sf_clock_now_ns() - s->last_link_ns >= SETTLE_MS * 1000000ull;
+}
 
-	s->settled = true;
-	if (s->begin_dst && s->mig == SF_MIG_CONNECTING)
+void sf_session_migrate_poll(struct sf_session *s)
+{
+	if (s->begin_dst && s->mig == SF_MIG_CONNECTING && settled(s))
 		send_begin(s, s->begin_dst, s->begin_seamless);
-	if (s->env->started)
-		s->env->started(s, s->env->data);
 }
 
 bool sf_session_migrate_begin(struct sf_session *s, const struct sf_migrate_dst *dst, bool seamless)
@@ -202,7 +202,7 @@ bool sf_session_migrate_begin(struct sf_session *s, const struct sf_migrate_dst 
 		return false;
 	}
 	s->mig = SF_MIG_CONNECTING;
-	if (!s->settled) { /* told once its channels linked (on_settled) */
+	if (!settled(s)) { /* told once its channels linked (sf_session_migrate_poll) */
 		s->begin_dst = dst;
 		s->begin_seamless = seamless;
 		return true;
@@ -354,10 +354,7 @@ static int handle(struct sf_chan *c, uint16_t type, const uint8_t *p, uint32_t s
 		push(c, sf_marshal_channels_list(s->env->channels, s->env->nchannels));
 		sf_session_send_mm_time(s);
 		s->attached = true;
-		if (!s->settle)
-			s->settle = sf_loop_timer_add(sf_chan_loop(c), on_settled, s);
-		if (s->settle)
-			sf_loop_timer_arm(s->settle, SETTLE_MS, false);
+		s->last_link_ns = sf_clock_now_ns();
 		return 0;
 	case SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST:
 		if (size < 2)
@@ -423,7 +420,6 @@ static void on_close(struct sf_chan *c)
 	end(s);
 	sf_agent_client_remove(s->agent);
 	sf_loop_timer_remove(s->ping_timer);
-	sf_loop_timer_remove(s->settle);
 	sf_chan_unref(s->main);
 	free(s);
 }
@@ -487,8 +483,7 @@ int sf_session_add_chan(struct sf_session *s, struct sf_chan *c)
 	if (s->ended || s->nchans == MAX_SESSION_CHANS)
 		return -ENOSPC;
 	s->chans[s->nchans++] = sf_chan_ref(c);
-	if (s->attached && !s->settled && s->settle)
-		sf_loop_timer_arm(s->settle, SETTLE_MS, false);
+	s->last_link_ns = sf_clock_now_ns();
 	return 0;
 }
 

@@ -53,8 +53,6 @@ struct sf_session_env {
 	void (*ended)(struct sf_session *s, void *data);
 	/* A channel of the session (@c, or the main channel) is gone. Optional. */
 	void (*chan_gone)(struct sf_chan *c, void *data);
-	/* The client got INIT: the session is live. Optional. */
-	void (*started)(struct sf_session *s, void *data);
 	/* Source: the client answered MIGRATE_BEGIN (see sf_session_migrate_state). */
 	void (*migrate_connected)(struct sf_session *s, void *data);
 	/* Target: may this client migrate seamlessly (one client only)? */
@@ -104,6 +102,10 @@ uint64_t sf_session_rtt_ns(const struct sf_session *s);
 bool sf_session_migrate_begin(struct sf_session *s, const struct sf_migrate_dst *dst,
 			      bool seamless);
 enum sf_session_mig sf_session_migrate_state(const struct sf_session *s);
+/* A MIGRATE_BEGIN held until the client's channels have linked (none new
+ * for a moment after CHANNELS_LIST: spice-gtk links channels it creates
+ * after MIGRATE_BEGIN straight to the target) goes out once they have. */
+void sf_session_migrate_poll(struct sf_session *s);
 /* The VM moved (@completed) or stays. Completed: seamless clients get
  * SPICE_MSG_MIGRATE on every channel (flush marks and MIGRATE_DATA follow),
  * semi-seamless ones MIGRATE_END, the others SWITCH_HOST to @dst. Not

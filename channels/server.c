@@ -309,14 +309,6 @@ static void adopt(void *data, int fd, const struct sf_link_info *info)
 
 /* ---- session hooks for migration ---- */
 
-static void session_started(struct sf_session *s, void *data)
-{
-	struct sf_server *srv = data;
-
-	if (srv->migrate)
-		sf_migrate_session_started(srv->migrate, s);
-}
-
 static void session_answered(struct sf_session *s, void *data)
 {
 	struct sf_server *srv = data;
@@ -423,7 +415,6 @@ struct sf_server *sf_server_create(const struct sf_server_config *cfg)
 		sf_linker_set_timeout(srv->linker, srv->cfg.link_timeout_ms);
 	srv->env.ended = session_ended;
 	srv->env.chan_gone = chan_gone;
-	srv->env.started = session_started;
 	srv->env.migrate_connected = session_answered;
 	srv->env.seamless_allowed = seamless_allowed;
 	srv->env.activate = activate;

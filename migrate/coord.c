@@ -19,11 +19,12 @@ struct sf_migrate {
 	struct sf_migrate_dst dst;
 	bool has_dst, seamless;
 	enum state state;
-	struct sf_timer *timer;
+	struct sf_timer *timer, *poll;
 	struct sf_migrate_stats st;
 };
 
 static void on_timer(void *data);
+static void on_poll(void *data);
 
 struct sf_migrate *sf_migrate_create(struct sf_loop *loop, const struct sf_migrate_ops *ops,
 				     void *host)
@@ -36,8 +37,9 @@ struct sf_migrate *sf_migrate_create(struct sf_loop *loop, const struct sf_migra
 	m->ops = ops;
 	m->host = host;
 	m->timer = sf_loop_timer_add(loop, on_timer, m);
-	if (!m->timer) {
-		free(m);
+	m->poll = sf_loop_timer_add(loop, on_poll, m);
+	if (!m->timer || !m->poll) {
+		sf_migrate_destroy(m);
 		return NULL;
 	}
 	return m;
@@ -48,6 +50,7 @@ void sf_migrate_destroy(struct sf_migrate *m)
 	if (!m)
 		return;
 	sf_loop_timer_remove(m->timer);
+	sf_loop_timer_remove(m->poll);
 	free(m);
 }
 
@@ -115,6 +118,7 @@ void sf_migrate_connect(struct sf_migrate *m, const struct sf_migrate_dst *dst, 
 	m->seamless = seamless;
 	m->st = (struct sf_migrate_stats){0};
 	m->state = CONNECTING;
+	sf_loop_timer_arm(m->poll, SF_MIGRATE_POLL_MS, true);
 	sf_log_info("migration to %s:%d/%d: clients link to the target%s", dst->host, dst->port,
 		    dst->sport, seamless ? " (seamless if they can)" : "");
 	m->ops->foreach(m->host, begin_fn, m);
@@ -125,14 +129,26 @@ void sf_migrate_connect(struct sf_migrate *m, const struct sf_migrate_dst *dst, 
 	sf_loop_timer_arm(m->timer, SF_MIGRATE_CONNECT_WAIT_MS, false);
 }
 
-void sf_migrate_session_started(struct sf_migrate *m, struct sf_session *s)
+/* While clients may still be told: those whose MIGRATE_BEGIN waits for
+ * their channels to link, and (seed 004) those that connected since. */
+static void poll_fn(struct sf_session *s, void *arg)
 {
-	/* seed 004: a client that arrives mid-migration is told as soon as
-	 * its channels are linked (sessions already told refuse a second) */
-	if ((m->state == CONNECTING || m->state == CONNECTED || m->state == LATE) &&
-	    sf_session_migrate_state(s) == SF_MIG_NONE &&
+	struct sf_migrate *m = arg;
+
+	if (sf_session_migrate_state(s) == SF_MIG_NONE &&
 	    sf_session_migrate_begin(s, &m->dst, m->seamless))
 		m->st.begun++;
+	sf_session_migrate_poll(s);
+}
+
+static void on_poll(void *data)
+{
+	struct sf_migrate *m = data;
+
+	if (m->state == CONNECTING || m->state == CONNECTED || m->state == LATE)
+		m->ops->foreach(m->host, poll_fn, m);
+	else
+		sf_loop_timer_arm(m->poll, 0, false);
 }
 
 /* ---- end ---- */
@@ -161,6 +177,7 @@ static void finish(struct sf_migrate *m)
 	m->state = IDLE;
 	m->has_dst = false;
 	sf_loop_timer_arm(m->timer, 0, false);
+	sf_loop_timer_arm(m->poll, 0, false);
 	m->ops->end_done(m->host);
 }
 
@@ -176,6 +193,7 @@ static void switch_now(struct sf_migrate *m)
 	sf_log_info("migration done: clients switch to the target");
 	m->ops->foreach(m->host, end_fn, m);
 	m->state = LEAVING;
+	sf_loop_timer_arm(m->poll, 0, false);
 	sf_loop_timer_arm(m->timer, SF_MIGRATE_LEAVE_WAIT_MS, false);
 	leave_check(m);
 }

@@ -16,6 +16,7 @@
 #define SF_MIGRATE_CONNECT_WAIT_MS 10000 /* answers to MIGRATE_BEGIN */
 #define SF_MIGRATE_LATE_WAIT_MS	   2000	 /* at the switch, for slow answers */
 #define SF_MIGRATE_LEAVE_WAIT_MS   10000 /* migrated clients leaving the source */
+#define SF_MIGRATE_POLL_MS	   100	 /* new and settling clients are looked at */
 
 struct sf_migrate;
 
@@ -50,7 +51,6 @@ void sf_migrate_end(struct sf_migrate *m, bool completed);
 void sf_migrate_switch(struct sf_migrate *m);
 
 /* Session events, from the server. */
-void sf_migrate_session_started(struct sf_migrate *m, struct sf_session *s);
 void sf_migrate_session_answered(struct sf_migrate *m, struct sf_session *s);
 void sf_migrate_session_gone(struct sf_migrate *m, struct sf_session *s);
 
