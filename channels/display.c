@@ -40,6 +40,7 @@ struct client {
 	atomic_bool closed;	 /* set by the connection's on_close */
 	bool listed;		 /* producer only */
 	bool lz4;		 /* the client decodes SPICE_IMAGE_TYPE_LZ4 */
+	bool migrated;		 /* came with a seamless migration: already initialized */
 	atomic_int preferred;	 /* SPICE_IMAGE_COMPRESSION_* the client asked for, or -1 */
 	uint32_t stream_id;	 /* producer: the stream the client knows of, 0 none */
 	atomic_uint stream_seen; /* stream_id for the sender thread (migration) */
@@ -830,7 +831,8 @@ static void attach_fn(struct sf_task *t)
 			update_client_caps(d);
 		} else {
 			d->stats.cursor_clients++;
-			send_cursor_state(d, c, true);
+			/* a migrated client had its CURSOR_INIT from the source */
+			send_cursor_state(d, c, !c->migrated);
 		}
 	}
 	client_unref(c);
@@ -1002,6 +1004,7 @@ struct sf_chan *sf_display_attach(struct sf_display *d, struct sf_loop *sender, 
 	}
 	c->d = d;
 	c->kind = cursor ? K_CURSOR : K_DISPLAY;
+	c->migrated = info->migrated;
 	atomic_init(&c->preferred, -1);
 	atomic_init(&c->ref, 1); /* the connection's */
 	atomic_init(&c->state, CS_NORMAL);

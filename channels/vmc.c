@@ -239,6 +239,15 @@ static int handle(struct sf_chan *c, uint16_t type, const uint8_t *p, uint32_t s
 	}
 }
 
+static struct sf_buf *port_event_msg(uint8_t event)
+{
+	struct sf_wbuf w;
+
+	sf_wbuf_init(&w, SPICE_MSG_PORT_EVENT, 1);
+	sf_wbuf_u8(&w, event);
+	return sf_wbuf_finish(&w);
+}
+
 static struct sf_buf *port_init_msg(const struct sf_vmc *v)
 {
 	struct sf_wbuf w;
@@ -268,7 +277,12 @@ static void on_start(struct sf_chan *c)
 
 	if (v->client != c || v->dead)
 		return;
-	if (is_port(v))
+	/* a migrated client has the port's name from the source: only the
+	 * guest's side may have changed */
+	if (is_port(v) && sf_chan_info(c)->migrated)
+		push(c,
+		     port_event_msg(v->opened ? SPICE_PORT_EVENT_OPENED : SPICE_PORT_EVENT_CLOSED));
+	else if (is_port(v))
 		push(c, port_init_msg(v));
 	tell_connected(v);
 	write_device(v);
@@ -388,17 +402,13 @@ void sf_vmc_set_incoming(struct sf_vmc *v)
 
 void sf_vmc_port_event(struct sf_vmc *v, uint8_t event)
 {
-	struct sf_wbuf w;
-
 	if (event == SPICE_PORT_EVENT_OPENED)
 		v->opened = true;
 	else if (event == SPICE_PORT_EVENT_CLOSED)
 		v->opened = false;
 	if (!v->client || !is_port(v))
 		return;
-	sf_wbuf_init(&w, SPICE_MSG_PORT_EVENT, 1);
-	sf_wbuf_u8(&w, event);
-	push(v->client, sf_wbuf_finish(&w));
+	push(v->client, port_event_msg(event));
 }
 
 void sf_vmc_set_running(struct sf_vmc *v, bool running)

@@ -26,6 +26,7 @@ static struct {
 	const char *port_name;
 	bool writing, stop, quiesce, migrated, opened, ready, counting;
 	uint64_t sent, got, bad;
+	uint32_t inflight; /* stream bytes of the write in progress (0: a probe) */
 	int64_t first_ns, last_echo_ns, max_gap_ns, t_mig_ns;
 	int seconds, drain;
 	int result;
@@ -60,11 +61,15 @@ static void wrote(GObject *src, GAsyncResult *res, gpointer data)
 
 	(void)data;
 	spice_port_channel_write_finish(SPICE_PORT_CHANNEL(src), res, &err);
-	if (err) {
-		fprintf(stderr, "client: port write failed: %s\n", err->message);
-		g_error_free(err);
-	}
 	t.writing = false;
+	if (err) {
+		/* e.g. the port closed for a moment at a semi-seamless switch:
+		 * those bytes never left, send them again from the tick */
+		fprintf(stderr, "client: port write failed (%s), retrying\n", err->message);
+		g_error_free(err);
+		t.sent -= t.inflight;
+		return;
+	}
 	write_next();
 }
 
@@ -77,6 +82,7 @@ static void write_next(void)
 	for (unsigned i = 0; i < CHUNK; i++)
 		buf[i] = stream_byte(t.sent + i);
 	t.sent += CHUNK;
+	t.inflight = CHUNK;
 	t.writing = true;
 	spice_port_channel_write_async(t.port, buf, CHUNK, NULL, wrote, NULL);
 }
@@ -189,6 +195,7 @@ static gboolean tick(gpointer data)
 	ticks++;
 	if (!t.ready && t.opened && !t.writing && ticks % 5 == 0) {
 		t.writing = true;
+		t.inflight = 0;
 		spice_port_channel_write_async(t.port, "P", 1, NULL, wrote, NULL);
 	}
 	write_next(); /* migration state changes have no signal here */
