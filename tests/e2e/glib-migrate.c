@@ -27,7 +27,7 @@ static struct {
 	bool writing, stop, quiesce, migrated, opened, ready, counting;
 	uint64_t sent, got, bad;
 	uint32_t inflight; /* stream bytes of the write in progress (0: a probe) */
-	int64_t first_ns, last_echo_ns, max_gap_ns, gap_end_ns, t_mig_ns;
+	int64_t first_ns, last_echo_ns, max_gap_ns, gap_end_ns, gap_end_wall_us, t_mig_ns;
 	int seconds, drain;
 	int result;
 } t = {.result = 1};
@@ -130,9 +130,15 @@ static void port_data(SpicePortChannel *port, gpointer data, int size, gpointer 
 	}
 	if (!t.first_ns)
 		t.first_ns = now;
+	/* every pause over 20 ms, in wall-clock seconds, to line up with QEMU's
+	 * trace stamps (bench/migrate.sh) */
+	if (t.last_echo_ns && now - t.last_echo_ns > 20000000 && t.sent > t.got + size)
+		printf("gap %.6f %.6f\n", (g_get_real_time() - (now - t.last_echo_ns) / 1000) / 1e6,
+		       g_get_real_time() / 1e6);
 	if (t.last_echo_ns && now - t.last_echo_ns > t.max_gap_ns && t.sent > t.got + size) {
 		t.max_gap_ns = now - t.last_echo_ns;
 		t.gap_end_ns = now;
+		t.gap_end_wall_us = g_get_real_time(); /* QEMU's trace stamps */
 	}
 	t.last_echo_ns = now;
 	write_next();
@@ -182,9 +188,9 @@ static void finish(const char *ppm)
 
 	g_object_get(t.session, "port", &port, NULL);
 	printf("RESULT sent=%" G_GUINT64_FORMAT " got=%" G_GUINT64_FORMAT " bad=%" G_GUINT64_FORMAT
-	       " max_gap_ms=%.1f migrated=%d port=%s gap_end=%.3f\n",
+	       " max_gap_ms=%.1f migrated=%d port=%s gap_end=%.3f gap_end_wall=%.6f\n",
 	       t.sent, t.got, t.bad, t.max_gap_ns / 1e6, t.migrated, port ? port : "?",
-	       t.gap_end_ns / 1e9);
+	       t.gap_end_ns / 1e9, t.gap_end_wall_us / 1e6);
 	fflush(stdout);
 	t.result = (t.bad || t.got != t.sent || !t.got || !write_ppm(ppm)) ? 1 : 0;
 	g_free(port);

@@ -36,7 +36,8 @@ vm() {
 		-spice "port=$v_port,addr=127.0.0.1,disable-ticketing=on,seamless-migration=$v_seam" \
 		-chardev spiceport,id=p0,name=org.saffron.echo \
 		-serial "file:$TMP/$v_name.serial" -device isa-serial,chardev=p0 \
-		-display none -qmp "unix:$TMP/$v_name.qmp,server=on,wait=off" "$@" \
+		-display none -qmp "unix:$TMP/$v_name.qmp,server=on,wait=off" \
+		-msg timestamp=on -trace vm_state_notify "$@" \
 		>"$TMP/$v_name.log" 2>&1 &
 	eval "QPID_$v_name=$!"
 }
