@@ -937,11 +937,3 @@ void sf_server_migrate_switch(struct sf_server *srv)
 	if (coordinator(srv))
 		sf_migrate_switch(srv->migrate);
 }
-
-void sf_server_migrate_stats(const struct sf_server *srv, struct sf_migrate_stats *st)
-{
-	if (srv->migrate)
-		sf_migrate_stats(srv->migrate, st);
-	else
-		*st = (struct sf_migrate_stats){0};
-}

@@ -129,8 +129,6 @@ void sf_server_migrate_connect(struct sf_server *srv, const struct sf_migrate_ds
 void sf_server_migrate_end(struct sf_server *srv, bool completed);
 /* Legacy switch-host to the migrate_info target. */
 void sf_server_migrate_switch(struct sf_server *srv);
-struct sf_migrate_stats;
-void sf_server_migrate_stats(const struct sf_server *srv, struct sf_migrate_stats *st);
 
 /* Serve an already connected socket (takes @fd). Thread: main. */
 int sf_server_add_client(struct sf_server *srv, int fd, bool skip_auth);

@@ -20,7 +20,6 @@ struct sf_migrate {
 	bool has_dst, seamless;
 	enum state state;
 	struct sf_timer *timer, *poll;
-	struct sf_migrate_stats st;
 };
 
 static void on_timer(void *data);
@@ -65,11 +64,6 @@ bool sf_migrate_has_dst(const struct sf_migrate *m)
 	return m->has_dst;
 }
 
-void sf_migrate_stats(const struct sf_migrate *m, struct sf_migrate_stats *st)
-{
-	*st = m->st;
-}
-
 /* ---- counting sessions ---- */
 
 struct count {
@@ -99,8 +93,7 @@ static void begin_fn(struct sf_session *s, void *arg)
 {
 	struct sf_migrate *m = arg;
 
-	if (sf_session_migrate_begin(s, &m->dst, m->seamless))
-		m->st.begun++;
+	sf_session_migrate_begin(s, &m->dst, m->seamless);
 }
 
 static void connect_settled(struct sf_migrate *m)
@@ -116,7 +109,6 @@ void sf_migrate_connect(struct sf_migrate *m, const struct sf_migrate_dst *dst, 
 		sf_migrate_end(m, false);
 	sf_migrate_set_dst(m, dst);
 	m->seamless = seamless;
-	m->st = (struct sf_migrate_stats){0};
 	m->state = CONNECTING;
 	sf_loop_timer_arm(m->poll, SF_MIGRATE_POLL_MS, true);
 	sf_log_info("migration to %s:%d/%d: clients link to the target%s", dst->host, dst->port,
@@ -135,9 +127,8 @@ static void poll_fn(struct sf_session *s, void *arg)
 {
 	struct sf_migrate *m = arg;
 
-	if (sf_session_migrate_state(s) == SF_MIG_NONE &&
-	    sf_session_migrate_begin(s, &m->dst, m->seamless))
-		m->st.begun++;
+	if (sf_session_migrate_state(s) == SF_MIG_NONE)
+		sf_session_migrate_begin(s, &m->dst, m->seamless);
 	sf_session_migrate_poll(s);
 }
 
@@ -156,14 +147,9 @@ static void on_poll(void *data)
 static void end_fn(struct sf_session *s, void *arg)
 {
 	struct sf_migrate *m = arg;
-	enum sf_session_mig st = sf_session_migrate_state(s);
 
-	if (st == SF_MIG_ENDED)
-		return;
-	m->st.seamless += st == SF_MIG_CONNECTED_SEAMLESS;
-	m->st.connected += st == SF_MIG_CONNECTED || st == SF_MIG_CONNECTED_SEAMLESS;
-	m->st.switched += st != SF_MIG_CONNECTED && st != SF_MIG_CONNECTED_SEAMLESS;
-	sf_session_migrate_end(s, true, &m->dst);
+	if (sf_session_migrate_state(s) != SF_MIG_ENDED)
+		sf_session_migrate_end(s, true, &m->dst);
 }
 
 static void cancel_fn(struct sf_session *s, void *arg)
@@ -223,7 +209,6 @@ void sf_migrate_end(struct sf_migrate *m, bool completed)
 		return;
 	}
 	if (m->state == CONNECTING || count(m).connecting) {
-		m->st.late = count(m).connecting;
 		m->state = LATE;
 		sf_loop_timer_arm(m->timer, SF_MIGRATE_LATE_WAIT_MS, false);
 		return;

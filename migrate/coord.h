@@ -54,10 +54,4 @@ void sf_migrate_switch(struct sf_migrate *m);
 void sf_migrate_session_answered(struct sf_migrate *m, struct sf_session *s);
 void sf_migrate_session_gone(struct sf_migrate *m, struct sf_session *s);
 
-/* Statistics for tests and the bench. */
-struct sf_migrate_stats {
-	unsigned begun, connected, seamless, switched, late; /* last migration */
-};
-void sf_migrate_stats(const struct sf_migrate *m, struct sf_migrate_stats *st);
-
 #endif
