@@ -124,42 +124,26 @@ static void on_start(struct sf_chan *c)
 
 /* ---- migration ---- */
 
-static struct sf_buf *migrate_begin_msg(const struct sf_migrate_dst *dst, bool seamless)
+/* MIGRATE_BEGIN, MIGRATE_BEGIN_SEAMLESS (with the data format version) and
+ * SWITCH_HOST share one layout: port, sport, then host and cert subject as
+ * (size, offset) pairs with the bytes after the fixed part. */
+static struct sf_buf *dst_msg(uint16_t type, const struct sf_migrate_dst *dst)
 {
+	bool versioned = type == SPICE_MSG_MAIN_MIGRATE_BEGIN_SEAMLESS;
 	uint32_t hlen = (uint32_t)strlen(dst->host) + 1;
 	uint32_t clen = dst->cert_subject[0] ? (uint32_t)strlen(dst->cert_subject) + 1 : 0;
-	uint32_t fixed = seamless ? 24 : 20;
+	uint32_t fixed = versioned ? 24 : 20;
 	struct sf_wbuf w;
 
-	sf_wbuf_init(
-		&w, seamless ? SPICE_MSG_MAIN_MIGRATE_BEGIN_SEAMLESS : SPICE_MSG_MAIN_MIGRATE_BEGIN,
-		fixed + hlen + clen);
+	sf_wbuf_init(&w, type, fixed + hlen + clen);
 	sf_wbuf_u16(&w, (uint16_t)dst->port);
 	sf_wbuf_u16(&w, (uint16_t)dst->sport);
 	sf_wbuf_u32(&w, hlen);
 	sf_wbuf_u32(&w, fixed); /* host: right after the fixed part */
 	sf_wbuf_u32(&w, clen);
 	sf_wbuf_u32(&w, clen ? fixed + hlen : 0);
-	if (seamless)
+	if (versioned)
 		sf_wbuf_u32(&w, SF_MIGDATA_VERSION);
-	sf_wbuf_bytes(&w, dst->host, hlen);
-	sf_wbuf_bytes(&w, dst->cert_subject, clen);
-	return sf_wbuf_finish(&w);
-}
-
-static struct sf_buf *switch_host_msg(const struct sf_migrate_dst *dst)
-{
-	uint32_t hlen = (uint32_t)strlen(dst->host) + 1;
-	uint32_t clen = dst->cert_subject[0] ? (uint32_t)strlen(dst->cert_subject) + 1 : 0;
-	struct sf_wbuf w;
-
-	sf_wbuf_init(&w, SPICE_MSG_MAIN_MIGRATE_SWITCH_HOST, 20 + hlen + clen);
-	sf_wbuf_u16(&w, (uint16_t)dst->port);
-	sf_wbuf_u16(&w, (uint16_t)dst->sport);
-	sf_wbuf_u32(&w, hlen);
-	sf_wbuf_u32(&w, 20);
-	sf_wbuf_u32(&w, clen);
-	sf_wbuf_u32(&w, clen ? 20 + hlen : 0);
 	sf_wbuf_bytes(&w, dst->host, hlen);
 	sf_wbuf_bytes(&w, dst->cert_subject, clen);
 	return sf_wbuf_finish(&w);
@@ -176,7 +160,9 @@ static void send_begin(struct sf_session *s, const struct sf_migrate_dst *dst, b
 	seamless = seamless && sf_session_can_seamless(s);
 	sf_log_debug("session %08x: MIGRATE_BEGIN%s to %s:%d", s->id, seamless ? "_SEAMLESS" : "",
 		     dst->host, dst->port);
-	push(s->main, migrate_begin_msg(dst, seamless));
+	push(s->main, dst_msg(seamless ? SPICE_MSG_MAIN_MIGRATE_BEGIN_SEAMLESS
+				       : SPICE_MSG_MAIN_MIGRATE_BEGIN,
+			      dst));
 	s->begin_dst = NULL;
 }
 
@@ -240,7 +226,7 @@ void sf_session_migrate_end(struct sf_session *s, bool completed, const struct s
 	} else if (s->mig == SF_MIG_CONNECTED) {
 		push(s->main, sf_marshal_empty(SPICE_MSG_MAIN_MIGRATE_END));
 	} else if (dst && dst->host[0]) {
-		push(s->main, switch_host_msg(dst));
+		push(s->main, dst_msg(SPICE_MSG_MAIN_MIGRATE_SWITCH_HOST, dst));
 	}
 	s->mig = SF_MIG_ENDED;
 }
