@@ -181,26 +181,29 @@ int shim_chardev_remove(SpiceServer *unused, SpiceCharDeviceInstance *sin)
 	return -1;
 }
 
-void shim_chardev_vm_running(SpiceServer *s, bool running)
+/* The agent stops while not running; a port stays readable during an
+ * incoming migration (sf_vmc_set_incoming). */
+static void set_devices(SpiceServer *s, bool running, bool incoming)
 {
 	for (unsigned i = 0; s->srv && i < SHIM_MAX_CHAR; i++) {
 		struct SpiceCharDeviceState *st = s->chardev[i] ? s->chardev[i]->st : NULL;
 		if (st && st->attached && st->is_agent)
 			sf_agent_set_running(sf_server_agent(s->srv), running);
+		else if (st && st->vmc && incoming)
+			sf_vmc_set_incoming(st->vmc);
 		else if (st && st->vmc)
 			sf_vmc_set_running(st->vmc, running);
 	}
 }
 
+void shim_chardev_vm_running(SpiceServer *s, bool running)
+{
+	set_devices(s, running, false);
+}
+
 void shim_chardev_incoming(SpiceServer *s)
 {
-	for (unsigned i = 0; s->srv && i < SHIM_MAX_CHAR; i++) {
-		struct SpiceCharDeviceState *st = s->chardev[i] ? s->chardev[i]->st : NULL;
-		if (st && st->attached && st->is_agent)
-			sf_agent_set_running(sf_server_agent(s->srv), false);
-		else if (st && st->vmc)
-			sf_vmc_set_incoming(st->vmc);
-	}
+	set_devices(s, false, true);
 }
 
 SF_EXPORT void spice_server_char_device_wakeup(SpiceCharDeviceInstance *sin)
