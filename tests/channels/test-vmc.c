@@ -5,46 +5,8 @@
  * client. */
 #include <spice/enums.h>
 #include <spice/protocol.h>
-#include "tests/channels/chardev-rig.h"
-#include "channels/vmc.h"
+#include "tests/channels/vmc-rig.h"
 #include "tests/unit.h"
-
-struct vrig {
-	struct sf_loop *loop;
-	struct sf_vmc *v;
-	struct dev *d;
-	struct sf_chan *chan;
-	int fd;
-};
-
-static bool vrig_up(struct vrig *r, uint8_t type)
-{
-	struct sf_link_info info = {.channel_type = type, .mini_header = true};
-	int sv[2];
-
-	r->loop = sf_loop_create();
-	r->d = calloc(1, sizeof(*r->d));
-	if (!r->loop || !r->d || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
-		return false;
-	r->d->write_limit = 1 << 20;
-	r->v = sf_vmc_create(r->loop, type, 0, "org.test.port", &dev_ops, r->d);
-	if (!r->v)
-		return false;
-	r->fd = sv[0];
-	r->chan = sf_vmc_attach(r->v, sv[1], &info);
-	pump_loop(r->loop, 2);
-	return r->chan != NULL;
-}
-
-static void vrig_down(struct vrig *r)
-{
-	sf_chan_unref(r->chan);
-	sf_vmc_destroy(r->v);
-	close(r->fd);
-	pump_loop(r->loop, 2);
-	sf_loop_destroy(r->loop);
-	free(r->d);
-}
 
 static unsigned pat(size_t i)
 {
@@ -59,7 +21,7 @@ SF_TEST(vmc_bytes_both_ways_through_slow_buffers)
 	size_t got = 0, bad = 0, sent = 0;
 	uint32_t size;
 
-	SF_TEST_ASSERT(vrig_up(&r, SPICE_CHANNEL_USBREDIR));
+	SF_TEST_ASSERT(vrig_up(&r, SPICE_CHANNEL_USBREDIR, false));
 	SF_TEST_ASSERT(r.d->state == 1);
 	/* guest to client: 300 KiB in whatever pieces */
 	for (size_t i = 0; i < 300000; i++)
@@ -105,7 +67,7 @@ SF_TEST(vmc_buffers_a_bounded_amount_while_the_guest_takes_nothing)
 	struct sf_vmc_stats st;
 	int sent = 0;
 
-	SF_TEST_ASSERT(vrig_up(&r, SPICE_CHANNEL_USBREDIR));
+	SF_TEST_ASSERT(vrig_up(&r, SPICE_CHANNEL_USBREDIR, false));
 	r.d->write_limit = 0;
 	/* the client keeps writing until its socket is full: the server stops
 	 * reading it instead of buffering without limit */
@@ -138,7 +100,7 @@ SF_TEST(vmc_port_init_events_and_one_client_only)
 	uint32_t size;
 	int sv[2];
 
-	SF_TEST_ASSERT(vrig_up(&r, SPICE_CHANNEL_PORT));
+	SF_TEST_ASSERT(vrig_up(&r, SPICE_CHANNEL_PORT, false));
 	SF_TEST_ASSERT(recv_msg(r.loop, r.fd, body, sizeof(body), &size, 200) ==
 		       SPICE_MSG_PORT_INIT);
 	SF_TEST_ASSERT(size == 9 + 14 && sf_get_le32(body) == 14 && sf_get_le32(body + 4) == 9);

@@ -6,8 +6,7 @@
  * the target's device first. */
 #include <spice/enums.h>
 #include <spice/protocol.h>
-#include "tests/channels/chardev-rig.h"
-#include "channels/vmc.h"
+#include "tests/channels/vmc-rig.h"
 #include "migrate/data.h"
 #include "tests/unit.h"
 
@@ -117,48 +116,9 @@ SF_TEST(migdata_refuses_damage)
 	}
 }
 
-/* One end of a port channel: a vmc on its own loop with a test device. */
-struct end {
-	struct sf_loop *loop;
-	struct sf_vmc *v;
-	struct dev *d;
-	struct sf_chan *chan;
-	int fd;
-};
-
-static bool end_up(struct end *e, bool migrated)
-{
-	struct sf_link_info info = {
-		.channel_type = SPICE_CHANNEL_PORT, .mini_header = true, .migrated = migrated};
-	int sv[2];
-
-	e->loop = sf_loop_create();
-	e->d = calloc(1, sizeof(*e->d));
-	if (!e->loop || !e->d || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
-		return false;
-	e->d->write_limit = 1 << 20;
-	e->v = sf_vmc_create(e->loop, SPICE_CHANNEL_PORT, 0, "org.test.mig", &dev_ops, e->d);
-	if (!e->v)
-		return false;
-	e->fd = sv[0];
-	e->chan = sf_vmc_attach(e->v, sv[1], &info);
-	pump_loop(e->loop, 2);
-	return e->chan != NULL;
-}
-
-static void end_down(struct end *e)
-{
-	sf_chan_unref(e->chan);
-	sf_vmc_destroy(e->v);
-	close(e->fd);
-	pump_loop(e->loop, 2);
-	sf_loop_destroy(e->loop);
-	free(e->d);
-}
-
 /* The client's side of the source: MIGRATE, then MIGRATE_DATA after our
  * flush mark. Returns the data's size in @body, or 0. */
-static uint32_t source_switch(struct end *src, uint8_t *body, uint32_t cap)
+static uint32_t source_switch(struct vrig *src, uint8_t *body, uint32_t cap)
 {
 	uint32_t size = 0;
 	int t;
@@ -178,12 +138,12 @@ static uint32_t source_switch(struct end *src, uint8_t *body, uint32_t cap)
 
 SF_TEST(port_migrates_seamlessly_with_its_unwritten_bytes)
 {
-	struct end src = {0}, dst = {0};
+	struct vrig src = {0}, dst = {0};
 	static uint8_t msg[3000], body[65536];
 	uint32_t size;
 	size_t bad = 0;
 
-	SF_TEST_ASSERT(end_up(&src, false));
+	SF_TEST_ASSERT(vrig_up(&src, SPICE_CHANNEL_PORT, false));
 	/* the VM stops: what the client sends waits for the device */
 	sf_vmc_set_running(src.v, false);
 	for (uint32_t i = 0; i < sizeof(msg); i++)
@@ -196,7 +156,7 @@ SF_TEST(port_migrates_seamlessly_with_its_unwritten_bytes)
 
 	/* the target holds its start until the data comes; the device hears of
 	 * the client at once */
-	SF_TEST_ASSERT(end_up(&dst, true));
+	SF_TEST_ASSERT(vrig_up(&dst, SPICE_CHANNEL_PORT, true));
 	SF_TEST_ASSERT(dst.d->state == 1);
 	SF_TEST_ASSERT(send_msg(dst.fd, SPICE_MSGC_MIGRATE_DATA, body, size));
 	SF_TEST_ASSERT(send_msg(dst.fd, SPICE_MSGC_SPICEVMC_DATA, "tail", 4));
@@ -210,22 +170,22 @@ SF_TEST(port_migrates_seamlessly_with_its_unwritten_bytes)
 	 * already, so it gets the guest's side only */
 	SF_TEST_ASSERT(recv_msg(dst.loop, dst.fd, body, sizeof(body), &size, 500) ==
 		       SPICE_MSG_PORT_EVENT);
-	end_down(&src);
-	end_down(&dst);
+	vrig_down(&src);
+	vrig_down(&dst);
 }
 
 SF_TEST(damaged_migrate_data_disconnects_only_that_client)
 {
-	struct end src = {0}, dst = {0};
+	struct vrig src = {0}, dst = {0};
 	static uint8_t body[65536];
 	uint32_t size;
 
-	SF_TEST_ASSERT(end_up(&src, false));
+	SF_TEST_ASSERT(vrig_up(&src, SPICE_CHANNEL_PORT, false));
 	SF_TEST_ASSERT(send_msg(src.fd, SPICE_MSGC_SPICEVMC_DATA, "abc", 3));
 	pump_loop(src.loop, 5);
 	size = source_switch(&src, body, sizeof(body));
 	SF_TEST_ASSERT(size > 0);
-	SF_TEST_ASSERT(end_up(&dst, true));
+	SF_TEST_ASSERT(vrig_up(&dst, SPICE_CHANNEL_PORT, true));
 	body[size - 1] ^= 1;	      /* still well-formed bytes */
 	sf_put_le32(body + 12, 1000); /* but the length lies */
 	SF_TEST_ASSERT(send_msg(dst.fd, SPICE_MSGC_MIGRATE_DATA, body, size));
@@ -234,6 +194,6 @@ SF_TEST(damaged_migrate_data_disconnects_only_that_client)
 	/* the device is free for the next client */
 	pump_loop(dst.loop, 3);
 	SF_TEST_ASSERT(!sf_vmc_busy(dst.v));
-	end_down(&src);
-	end_down(&dst);
+	vrig_down(&src);
+	vrig_down(&dst);
 }
