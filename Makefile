@@ -51,7 +51,7 @@ SHIM := $(BUILD)/shim/libspice-server.so.1
 
 all: $(BUILD)/libsaffron.a $(BUILD)/saffron-demo $(BUILD)/tests/unit \
 	$(BUILD)/tests/glib-client $(BUILD)/tests/rawclient $(BUILD)/tests/ppmcmp $(BUILD)/tests/pattern $(BUILD)/tests/glib-audio \
-	$(BUILD)/tests/glib-chardev $(BUILD)/tests/glib-migrate $(BUILD)/tests/qmp $(BUILD)/tests/chardev-host $(SHIM)
+	$(BUILD)/tests/glib-chardev $(BUILD)/tests/glib-migrate $(BUILD)/tests/glib-frame $(BUILD)/tests/qmp $(BUILD)/tests/chardev-host $(SHIM)
 
 $(BUILD)/shim/%.o: shim/%.c
 	@mkdir -p $(dir $@)
@@ -129,6 +129,12 @@ $(BUILD)/tests/glib-chardev: tests/e2e/glib-chardev.c tests/e2e/chardev-test.h
 $(BUILD)/tests/qmp: tests/e2e/qmp.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=gnu11 -O1 -g -Wall -Werror -o $@ $<
+
+$(BUILD)/tests/glib-frame: tests/e2e/glib-frame.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -O1 -g -Wall -Werror $(filter -fsanitize=%,$(CFLAGS)) \
+		$(shell pkg-config --cflags $(GLIB_CLIENT)) -o $@ $< \
+		$(shell pkg-config --libs $(GLIB_CLIENT)) $(LDFLAGS)
 
 $(BUILD)/tests/glib-migrate: tests/e2e/glib-migrate.c
 	@mkdir -p $(dir $@)

@@ -253,6 +253,23 @@ static uint32_t frame(int x, int y, uint32_t seed)
 		       : (uint32_t)(x * 255 / 640) << 8 | (uint32_t)(y * 255 / 360);
 }
 
+/* QEMU's -spice image-compression= names. */
+static SpiceImageCompression compression_mode(const char *name)
+{
+	static const char *const names[] = {[SPICE_IMAGE_COMPRESSION_OFF] = "off",
+					    [SPICE_IMAGE_COMPRESSION_AUTO_GLZ] = "auto_glz",
+					    [SPICE_IMAGE_COMPRESSION_AUTO_LZ] = "auto_lz",
+					    [SPICE_IMAGE_COMPRESSION_QUIC] = "quic",
+					    [SPICE_IMAGE_COMPRESSION_GLZ] = "glz",
+					    [SPICE_IMAGE_COMPRESSION_LZ] = "lz",
+					    [SPICE_IMAGE_COMPRESSION_LZ4] = "lz4"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i] && strcmp(names[i], name) == 0)
+			return (SpiceImageCompression)i;
+	return SPICE_IMAGE_COMPRESSION_INVALID;
+}
+
 /* Issue command number @i of @workload. */
 static void step(const char *workload, unsigned i)
 {
@@ -305,12 +322,12 @@ static void write_ppm(const char *path)
 
 int main(int argc, char **argv)
 {
-	const char *workload = "office", *dump = NULL;
+	const char *workload = "office", *dump = NULL, *compression = NULL;
 	int port = 5900, clients = 1, count = 1000, wait_s = 120;
-	static const struct option lo[] = {
-		{"port", 1, 0, 'p'},  {"clients", 1, 0, 'c'}, {"workload", 1, 0, 'w'},
-		{"count", 1, 0, 'n'}, {"dump", 1, 0, 'd'},    {"wait", 1, 0, 't'},
-		{0, 0, 0, 0}};
+	static const struct option lo[] = {{"port", 1, 0, 'p'},	       {"clients", 1, 0, 'c'},
+					   {"workload", 1, 0, 'w'},    {"count", 1, 0, 'n'},
+					   {"dump", 1, 0, 'd'},	       {"wait", 1, 0, 't'},
+					   {"compression", 1, 0, 'z'}, {0, 0, 0, 0}};
 	int c;
 	SpiceServer *s;
 	QXLDevMemSlot slot = {.slot_group_id = 0, .slot_id = 0, .virt_end = ~(uintptr_t)0};
@@ -342,6 +359,9 @@ int main(int argc, char **argv)
 		case 't':
 			wait_s = atoi(optarg);
 			break;
+		case 'z':
+			compression = optarg;
+			break;
 		default:
 			return 2;
 		}
@@ -352,6 +372,11 @@ int main(int argc, char **argv)
 	spice_server_set_port(s, port);
 	spice_server_set_addr(s, "127.0.0.1", 0);
 	spice_server_set_noauth(s);
+	if (compression &&
+	    spice_server_set_image_compression(s, compression_mode(compression)) < 0) {
+		fprintf(stderr, "harness: bad --compression %s\n", compression);
+		return 2;
+	}
 	if (spice_server_init(s, host_core(channel_event)) < 0) {
 		fprintf(stderr, "harness: spice_server_init failed\n");
 		return 1;

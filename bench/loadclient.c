@@ -2,10 +2,10 @@
 /* bench/loadclient.c: N SPICE clients from one process. Each links a main and
  * a display channel (blocking handshakes at start), then one epoll loop acks,
  * answers pings and discards, counting bytes per client. With --verify it
- * decodes raw draws (fill, raw-bitmap copy, copy-bits, with clip rects) into
- * a framebuffer per client and compares each with the expected frame at the
- * end; clients that received a compressed image or a video stream are
- * reported as undecodable instead. --stall makes client 0 stop reading for a
+ * decodes draws (fill; copies as raw, LZ4, LZ or QUIC; copy-bits; clip rects)
+ * into a framebuffer per client and compares each with the expected frame at
+ * the end; clients that received another image type are reported as
+ * undecodable instead. --stall makes client 0 stop reading for a
  * while (the slow-client experiment). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -26,7 +26,9 @@
 #include <spice/protocol.h>
 #include "channels/ticket.h"
 #include "channels/wire.h"
+#include "encoders/lz.h"
 #include "encoders/lz4.h"
+#include "encoders/quic.h"
 
 #define FW 800
 #define FH 600
@@ -45,6 +47,7 @@ struct client {
 	uint32_t session;
 	uint64_t bytes;
 	uint32_t *fb;
+	uint64_t images[2]; /* decoded compressed images: other codecs, QUIC */
 	bool undecodable;
 };
 
@@ -177,6 +180,24 @@ static bool connect_client(struct client *c)
 }
 
 /* ---- verify: a tiny renderer for raw draws ---- */
+
+typedef int (*codec_decode_fn)(const uint8_t *in, size_t len, uint32_t w, uint32_t h,
+			       uint32_t *out);
+
+/* Image types whose payload is BinaryData and that an in-tree decoder reads. */
+static codec_decode_fn decoder_for(uint8_t image_type)
+{
+	switch (image_type) {
+	case SPICE_IMAGE_TYPE_LZ4:
+		return sf_lz4_decode;
+	case SPICE_IMAGE_TYPE_LZ_RGB:
+		return sf_lz_decode;
+	case SPICE_IMAGE_TYPE_QUIC:
+		return sf_quic_decode;
+	default:
+		return NULL;
+	}
+}
 struct clip {
 	int n;
 	int32_t r[64][4]; /* top, left, bottom, right */
@@ -230,17 +251,19 @@ static void draw(struct client *cl, uint16_t type, const uint8_t *p, uint32_t si
 		uint32_t img = sf_rbuf_u32(&r), sx = sf_rbuf_u32(&r) /* src top */, stride;
 		int32_t src_top = (int32_t)sx, src_left = (int32_t)sf_rbuf_u32(&r);
 		const uint8_t *d;
-		if (!r.err && img + 22 <= size && p[img + 8] == SPICE_IMAGE_TYPE_LZ4) {
+		codec_decode_fn dec = r.err || img + 22 > size ? NULL : decoder_for(p[img + 8]);
+		if (dec) {
 			uint32_t w = sf_get_le32(p + img + 10), h = sf_get_le32(p + img + 14);
 			uint32_t len = sf_get_le32(p + img + 18);
 			uint32_t *tmp =
 				w && h && w <= FW && h <= FH ? malloc((size_t)w * h * 4) : NULL;
 			if (!tmp || len > size - img - 22 ||
-			    sf_lz4_decode(p + img + 22, len, w, h, tmp) < 0) {
+			    dec(p + img + 22, len, w, h, tmp) < 0) {
 				free(tmp);
 				cl->undecodable = true;
 				return;
 			}
+			cl->images[p[img + 8] == SPICE_IMAGE_TYPE_QUIC]++;
 			for (int y = SF_MAX(top, 0); y < SF_MIN(bottom, FH); y++)
 				for (int x = SF_MAX(left, 0); x < SF_MIN(right, FW); x++) {
 					int iy = y - top + src_top, ix = x - left + src_left;
@@ -318,6 +341,11 @@ static void pump(struct conn *c)
 			c->buf = realloc(c->buf, c->cap);
 		}
 		n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			/* closed: out of the epoll set, so the drain below can end */
+			close(c->fd);
+			c->fd = -1;
+		}
 		if (n <= 0)
 			return;
 		c->len += (size_t)n;
@@ -459,14 +487,19 @@ int main(int argc, char **argv)
 	if (g_verify) {
 		uint32_t *ref = load_ppm(expected);
 		int ok = 0, undecodable = 0;
+		uint64_t img[2] = {0, 0};
 		for (int i = 0; ref && i < g_n; i++) {
+			img[0] += g_cl[i].images[0];
+			img[1] += g_cl[i].images[1];
 			if (g_cl[i].undecodable) {
 				undecodable++;
 				continue;
 			}
 			ok += memcmp(ref, g_cl[i].fb, (size_t)FW * FH * 4) == 0;
 		}
-		printf("verified=%d of %d undecodable=%d\n", ok, g_n, undecodable);
+		printf("verified=%d of %d undecodable=%d quic_images=%llu other_compressed=%llu\n",
+		       ok, g_n, undecodable, (unsigned long long)img[1],
+		       (unsigned long long)img[0]);
 	}
 	return 0;
 }

@@ -67,9 +67,10 @@ enum sf_cmd_type {
 /* How an image goes on the wire: each is encoded at most once per draw and
  * shared by every client that gets it. */
 enum sf_codec {
-	SF_CODEC_RAW, /* SPICE_IMAGE_TYPE_BITMAP */
-	SF_CODEC_LZ4, /* SPICE_IMAGE_TYPE_LZ4 (clients with the cap) */
-	SF_CODEC_LZ,  /* SPICE_IMAGE_TYPE_LZ_RGB */
+	SF_CODEC_RAW,  /* SPICE_IMAGE_TYPE_BITMAP */
+	SF_CODEC_LZ4,  /* SPICE_IMAGE_TYPE_LZ4 (clients with the cap) */
+	SF_CODEC_LZ,   /* SPICE_IMAGE_TYPE_LZ_RGB */
+	SF_CODEC_QUIC, /* SPICE_IMAGE_TYPE_QUIC (photographic content) */
 	SF_CODECS
 };
 

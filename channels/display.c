@@ -14,6 +14,7 @@
 #include "channels/display.h"
 #include "channels/marshal.h"
 #include "channels/surface.h"
+#include "encoders/classify.h"
 #include "encoders/jpeg.h"
 #include "migrate/data.h"
 #include "engine/clock.h"
@@ -240,14 +241,31 @@ static void fanout(struct sf_display *d, enum kind kind, struct sf_buf *b)
 	sf_buf_unref(b);
 }
 
-/* The codec for a client, from the server's setting (or the client's own
- * preference, as spice-server honours PREFERRED_COMPRESSION) and its caps.
- * Until QUIC and GLZ exist, the AUTO modes, QUIC and GLZ use LZ4 where the
- * client has it and LZ otherwise. */
-static enum sf_codec codec_for(const struct sf_display *d, const struct client *c)
+/* An area about to be sent; @photo caches its class (-1: not looked at)
+ * across the clients of one draw. */
+struct area {
+	const struct sf_image *img;
+	uint32_t x, y, w, h;
+	int photo;
+};
+
+static bool area_is_photo(struct area *a)
+{
+	if (a->photo < 0)
+		a->photo = sf_classify_photo(a->img, a->x, a->y, a->w, a->h);
+	return a->photo;
+}
+
+/* The codec for a client and an area, from the server's setting (or the
+ * client's own preference, as spice-server honours PREFERRED_COMPRESSION)
+ * and its caps. The AUTO modes send photographic areas as QUIC and the rest
+ * with the dictionary codec: LZ4 where the client has it, else LZ. Until GLZ
+ * exists, GLZ means that dictionary codec. */
+static enum sf_codec codec_for(const struct sf_display *d, const struct client *c, struct area *a)
 {
 	/* relaxed: settings; a draw encoded either way is valid */
 	int mode = atomic_load_explicit(&c->preferred, memory_order_relaxed);
+	enum sf_codec dict = c->lz4 ? SF_CODEC_LZ4 : SF_CODEC_LZ;
 
 	if (mode < 0)
 		mode = atomic_load_explicit(&d->compression, memory_order_relaxed);
@@ -256,8 +274,13 @@ static enum sf_codec codec_for(const struct sf_display *d, const struct client *
 		return SF_CODEC_RAW;
 	case SPICE_IMAGE_COMPRESSION_LZ:
 		return SF_CODEC_LZ;
+	case SPICE_IMAGE_COMPRESSION_QUIC:
+		return SF_CODEC_QUIC;
+	case SPICE_IMAGE_COMPRESSION_AUTO_LZ:
+	case SPICE_IMAGE_COMPRESSION_AUTO_GLZ:
+		return area_is_photo(a) ? SF_CODEC_QUIC : dict;
 	default:
-		return c->lz4 ? SF_CODEC_LZ4 : SF_CODEC_LZ;
+		return dict;
 	}
 }
 
@@ -266,10 +289,13 @@ static struct sf_buf *surface_snapshot(struct sf_display *d, uint32_t sid, enum 
 	const struct sf_image *img = sf_surface_image(d->surfaces[sid]);
 	struct sf_rect all = {0, 0, (int32_t)img->width, (int32_t)img->height};
 
-	if (sid != 0)
+	if (sid != 0) {
+		d->stats.images[k]++;
 		return sf_marshal_copy_as(k, sid, &all, img, 0, 0);
+	}
 	/* encode once: every client resyncing at the same generation shares it */
 	if (!d->snap[k] || d->snap_gen[k] != d->gen) {
+		d->stats.images[k]++;
 		sf_buf_unref(d->snap[k]);
 		d->snap[k] = sf_marshal_copy_as(k, 0, &all, img, 0, 0);
 		d->snap_gen[k] = d->gen;
@@ -283,14 +309,18 @@ static void fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect
 			const struct sf_image *img, int32_t x, int32_t y)
 {
 	struct sf_buf *v[SF_CODECS] = {NULL};
+	struct area a = {
+		img, (uint32_t)x, (uint32_t)y, (uint32_t)sf_rect_w(r), (uint32_t)sf_rect_h(r), -1};
 
 	for (struct client *c = d->clients; c; c = c->next) {
 		enum sf_codec k;
 		if (!client_ready(d, c, K_DISPLAY))
 			continue;
-		k = codec_for(d, c);
-		if (!v[k])
+		k = codec_for(d, c, &a);
+		if (!v[k]) {
 			v[k] = sf_marshal_copy_as(k, sid, r, img, x, y);
+			d->stats.images[k]++;
+		}
 		if (v[k])
 			push(c, v[k]);
 	}
@@ -318,7 +348,8 @@ static void send_surfaces(struct sf_display *d, struct client *c, bool create)
 			send_one(c, sf_marshal_surface_create(
 					    i, img->width, img->height, SPICE_SURFACE_FMT_32_xRGB,
 					    i == 0 ? SPICE_SURFACE_FLAGS_PRIMARY : 0));
-		send_one(c, surface_snapshot(d, i, codec_for(d, c)));
+		struct area a = {img, 0, 0, img->width, img->height, -1};
+		send_one(c, surface_snapshot(d, i, codec_for(d, c, &a)));
 	}
 	if (create && d->surfaces[0])
 		send_one(c, sf_marshal_mark());

@@ -40,6 +40,7 @@ struct sf_display_stats {
 	uint64_t commands, rejected, messages, resyncs;
 	uint64_t obsoleted;		 /* bodies superseded by a later opaque draw */
 	uint64_t streams, stream_frames; /* MJPEG streams started, frames sent */
+	uint64_t images[SF_CODECS];	 /* copies encoded once each, by codec chosen */
 	uint32_t clients, cursor_clients;
 };
 

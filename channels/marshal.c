@@ -7,6 +7,7 @@
 #include "channels/wire.h"
 #include "encoders/lz.h"
 #include "encoders/lz4.h"
+#include "encoders/quic.h"
 
 static void put_rect(struct sf_wbuf *w, const struct sf_rect *r)
 {
@@ -220,10 +221,12 @@ struct encoder {
 static const struct encoder encoders[SF_CODECS] = {
 	[SF_CODEC_LZ4] = {SPICE_IMAGE_TYPE_LZ4, sf_lz4_bound, sf_lz4_encode},
 	[SF_CODEC_LZ] = {SPICE_IMAGE_TYPE_LZ_RGB, sf_lz_bound, sf_lz_encode},
+	[SF_CODEC_QUIC] = {SPICE_IMAGE_TYPE_QUIC, sf_quic_bound, sf_quic_encode},
 };
 
 /* Image types whose payload is BinaryData (u32 size, bytes): encoded in
- * place into the worst-case space, which is then given back. */
+ * place into the worst-case space, which is then given back. An encoder
+ * that declines (QUIC output no smaller than raw) yields a raw bitmap. */
 static struct sf_buf *copy_encoded(const struct encoder *e, uint32_t surface_id,
 				   const struct sf_rect *r, const struct sf_image *img,
 				   int32_t src_x, int32_t src_y)
@@ -241,7 +244,8 @@ static struct sf_buf *copy_encoded(const struct encoder *e, uint32_t surface_id,
 	n = p ? e->encode(img, (uint32_t)src_x, (uint32_t)src_y, w_px, h_px, p, bound) : 0;
 	if (!n) {
 		w.err = true;
-		return sf_wbuf_finish(&w);
+		(void)sf_wbuf_finish(&w); /* frees it */
+		return p ? sf_marshal_copy(surface_id, r, img, src_x, src_y) : NULL;
 	}
 	w.buf->size -= (uint32_t)(bound - n); /* give back the unused worst case */
 	sf_wbuf_patch_u32(&w, size_off, (uint32_t)n);

@@ -236,6 +236,83 @@ int sf_guest_draw_desktop(struct sf_guest *g)
 	return submit(g, &c);
 }
 
+enum gallery_kind { G_TEXT, G_UI, G_PHOTO, G_GRADIENT, G_NOISE, G_KINDS };
+
+static uint32_t gallery_pixel(enum gallery_kind k, uint32_t x, uint32_t y)
+{
+	uint32_t grain = hash32(x * 31 + y * 1009) & 7;
+
+	switch (k) {
+	case G_TEXT:
+		return x % 8 < 6 && y % 12 > 1 && y % 12 < 11 && !(hash32(x * 977 + y * 31) & 3)
+			       ? 0x101010u
+			       : 0xf0f0f0u;
+	case G_UI:
+		return x % 64 == 0 || y % 16 == 0 ? 0x404040u
+		       : (y / 16) % 2		  ? 0xe0e0e0u
+						  : 0xd0d8f0u;
+	case G_PHOTO: /* smooth fields with grain */
+		return ((x / 3 + grain) & 255) << 16 | ((y * 5 + grain) & 255) << 8 |
+		       (((x + y) / 7 + grain) & 255);
+	case G_GRADIENT:
+		return (x & 255) << 16 | (y * 4 & 255) << 8 | ((x + y) & 255);
+	default:
+		return hash32(x * 131 + y * 7919) & 0xffffffu;
+	}
+}
+
+static struct sf_image *gallery_image(enum gallery_kind k, uint32_t w, uint32_t h)
+{
+	struct sf_image *img = sf_image_new(w, h, SPICE_BITMAP_FMT_32BIT);
+
+	for (uint32_t y = 0; img && y < h; y++)
+		for (uint32_t x = 0; x < w; x++)
+			((uint32_t *)sf_image_row(img, y))[x] = gallery_pixel(k, x + w, y);
+	return img;
+}
+
+int sf_guest_gallery_surface(struct sf_guest *g)
+{
+	struct sf_cmd c = {.type = SF_CMD_SURFACE_CREATE,
+			   .width = SF_GUEST_GALLERY_WIDTH,
+			   .height = SF_GUEST_GALLERY_HEIGHT};
+
+	if (submit(g, &c) < 0)
+		return -1;
+	fill(g, 0, 0, SF_GUEST_GALLERY_WIDTH, SF_GUEST_GALLERY_HEIGHT, BG_COLOR);
+	return 0;
+}
+
+/* One band per kind: widths 1..2049 side by side (48 rows), then the kind
+ * at 4096 wide (24 rows), then areas of a 600 x 40 image. */
+void sf_guest_gallery_images(struct sf_guest *g)
+{
+	static const uint32_t widths[] = {1, 2, 3, 7, 31, 33, 100, 257, 1023, 2049};
+	struct sf_cmd c;
+	struct sf_image *img;
+
+	for (int k = 0; k < G_KINDS; k++) {
+		int32_t x = 0, y = k * 56;
+		for (size_t i = 0; i < SF_ARRAY_SIZE(widths); x += (int32_t)widths[i++] + 4)
+			if ((img = gallery_image((enum gallery_kind)k, widths[i], 48)))
+				copy(g, img, x, y);
+		if ((img = gallery_image((enum gallery_kind)k, 4096, 24)))
+			copy(g, img, 0, 280 + k * 28);
+	}
+	img = gallery_image(G_PHOTO, 600, 40);
+	for (int i = 0; img && i < 3; i++) {
+		c = (struct sf_cmd){
+			.type = SF_CMD_COPY,
+			.rect = {i * 700, 420, i * 700 + 333 - i * 100, 420 + 27 - i * 9},
+			.image = sf_image_ref(img),
+			.src_x = 13 + i * 101,
+			.src_y = 5 + i * 3};
+		submit(g, &c);
+	}
+	if (img)
+		sf_image_unref(img);
+}
+
 void sf_guest_tick(struct sf_guest *g)
 {
 	fill(g, g->rect_x, RECT_Y, g->rect_x + RECT_SIZE, RECT_Y + RECT_SIZE, BG_COLOR);

@@ -29,6 +29,15 @@ void sf_guest_set_display(struct sf_guest *g, struct sf_display *d);
 /* Queue the primary surface and the static desktop. Thread: main. */
 int sf_guest_draw_desktop(struct sf_guest *g);
 
+/* The codec gallery instead: a SF_GUEST_GALLERY_WIDTH x _HEIGHT primary
+ * (the surface call) then text, UI, photo, gradient and noise images of
+ * widths 1 to 4096 and areas of a larger image, with its stride and odd
+ * offsets (the images call). Thread: main. */
+#define SF_GUEST_GALLERY_WIDTH	4096
+#define SF_GUEST_GALLERY_HEIGHT 448
+int sf_guest_gallery_surface(struct sf_guest *g);
+void sf_guest_gallery_images(struct sf_guest *g);
+
 /* Advance the moving rectangle by one frame. Thread: main. */
 void sf_guest_tick(struct sf_guest *g);
 

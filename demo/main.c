@@ -21,7 +21,7 @@ SF_LOG_TOPIC("demo");
 struct opts {
 	const char *addr, *password, *dump;
 	int port;
-	bool is_static;
+	bool is_static, gallery;
 	unsigned senders;
 	unsigned quit_after;
 	unsigned link_timeout;
@@ -41,7 +41,7 @@ struct app {
 	struct sf_guest *guest;
 	struct sf_display *display;
 	struct sf_demo_devices *devices;
-	bool flood;
+	bool flood, gallery;
 	uint64_t flooded;
 	unsigned video_frames, video_next;
 	struct sf_timer *video;
@@ -55,7 +55,7 @@ static void usage(void)
 			"                    [--tls-port P --tls-dir DIR [--secure-only]]\n"
 			"                    [--echo-port NAME] [--sink-agent] [--flood]\n"
 			"                    [--image-compression off|auto|lz|lz4|glz|quic]\n"
-			"                    [--video-frames N]\n");
+			"                    [--video-frames N] [--gallery]\n");
 }
 
 /* The names QEMU's -spice image-compression= takes. */
@@ -99,11 +99,12 @@ static int parse(int argc, char **argv, struct opts *o)
 					   {"flood", no_argument, 0, 'F'},
 					   {"image-compression", required_argument, 0, 'I'},
 					   {"video-frames", required_argument, 0, 'V'},
+					   {"gallery", no_argument, 0, 'G'},
 					   {0, 0, 0, 0}};
 	int c;
 
 	*o = (struct opts){.addr = "127.0.0.1", .port = 5900};
-	while ((c = getopt_long(argc, argv, "a:p:w:sd:n:q:t:m:T:D:SE:AFI:V:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:p:w:sd:n:q:t:m:T:D:SE:AFI:V:Gh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			o->addr = optarg;
@@ -116,6 +117,9 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 's':
 			o->is_static = true;
+			break;
+		case 'G': /* a still picture: nothing moves */
+			o->gallery = o->is_static = true;
 			break;
 		case 'd':
 			o->dump = optarg;
@@ -211,9 +215,15 @@ static void on_poll(void *data)
 {
 	struct app *a = data;
 
+	struct sf_display_stats st;
+
 	sf_demo_devices_poll(a->devices);
 	if (a->flood)
 		a->flooded += sf_guest_flood(a->guest, 1000);
+	if (a->gallery && sf_display_get_stats(a->display, &st) == 0 && st.clients) {
+		a->gallery = false;
+		sf_guest_gallery_images(a->guest);
+	}
 }
 
 /* The guest's sound card: a 440 Hz tone out, one 10 ms frame per timer
@@ -310,6 +320,22 @@ static int dump_frame(struct app *a, const char *path)
 	return r;
 }
 
+static void print_stats(struct app *a)
+{
+	struct sf_display_stats st;
+
+	if (sf_display_get_stats(a->display, &st) < 0)
+		return;
+	if (a->video_frames)
+		printf("saffron-demo: video: %llu streams, %llu stream frames\n",
+		       (unsigned long long)st.streams, (unsigned long long)st.stream_frames);
+	printf("saffron-demo: images: raw %llu lz4 %llu lz %llu quic %llu\n",
+	       (unsigned long long)st.images[SF_CODEC_RAW],
+	       (unsigned long long)st.images[SF_CODEC_LZ4],
+	       (unsigned long long)st.images[SF_CODEC_LZ],
+	       (unsigned long long)st.images[SF_CODEC_QUIC]);
+}
+
 static int serve(struct app *a, const struct opts *o)
 {
 	struct sf_loop *loop = sf_server_loop(a->srv);
@@ -347,7 +373,7 @@ static int serve(struct app *a, const struct opts *o)
 		if (a->video)
 			sf_loop_timer_arm(a->video, 33, true);
 	}
-	if (a->devices || a->flood) {
+	if (a->devices || a->flood || a->gallery) {
 		poll = sf_loop_timer_add(loop, on_poll, a);
 		if (poll)
 			sf_loop_timer_arm(poll, 1, true);
@@ -371,13 +397,7 @@ static int serve(struct app *a, const struct opts *o)
 	if (a->flood)
 		printf("saffron-demo: guest flood: %llu commands\n",
 		       (unsigned long long)a->flooded);
-	if (a->video_frames) {
-		struct sf_display_stats st;
-		if (sf_display_get_stats(a->display, &st) == 0)
-			printf("saffron-demo: video: %llu streams, %llu stream frames\n",
-			       (unsigned long long)st.streams,
-			       (unsigned long long)st.stream_frames);
-	}
+	print_stats(a);
 	close(sfd);
 	return r;
 }
@@ -439,8 +459,14 @@ int main(int argc, char **argv)
 		if (!a.devices)
 			goto out;
 	}
-	if (sf_server_start(a.srv) < 0 || sf_guest_draw_desktop(a.guest) < 0)
+	if (sf_server_start(a.srv) < 0 ||
+	    (o.gallery ? sf_guest_gallery_surface(a.guest) : sf_guest_draw_desktop(a.guest)) < 0)
 		goto out;
+	/* served, the gallery waits for a client so each image is sent as
+	 * drawn, not folded into the surface snapshot */
+	a.gallery = o.gallery && !o.dump;
+	if (o.gallery && o.dump)
+		sf_guest_gallery_images(a.guest);
 	a.video_frames = o.video_frames;
 	/* the reference picture of a clip is its last frame */
 	for (unsigned i = 0; o.dump && i < o.video_frames; i++)

@@ -11,11 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define SF_EXPORT	__attribute__((visibility("default")))
-#define SF_UNUSED	__attribute__((unused))
-#define SF_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#define sf_likely(x)	__builtin_expect(!!(x), 1)
-#define sf_unlikely(x)	__builtin_expect(!!(x), 0)
+#define SF_EXPORT	 __attribute__((visibility("default")))
+#define SF_UNUSED	 __attribute__((unused))
+#define SF_PRINTF(a, b)	 __attribute__((format(printf, a, b)))
+#define SF_ALWAYS_INLINE inline __attribute__((always_inline))
+#define sf_likely(x)	 __builtin_expect(!!(x), 1)
+#define sf_unlikely(x)	 __builtin_expect(!!(x), 0)
 
 #define SF_ARRAY_SIZE(a)		   (sizeof(a) / sizeof((a)[0]))
 #define sf_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))

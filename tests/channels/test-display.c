@@ -15,6 +15,7 @@
 #include "channels/wire.h"
 #include "encoders/jpeg.h"
 #include "encoders/lz.h"
+#include "encoders/quic.h"
 #include "engine/thread.h"
 #include "tests/unit.h"
 
@@ -84,7 +85,7 @@ struct model {
 	int fd;
 	uint32_t fb[H][W];
 	bool created;
-	unsigned msgs, since_ack, copies, fills, monitors, lz, bad_images;
+	unsigned msgs, since_ack, copies, fills, monitors, lz, quic, bad_images;
 	unsigned stream_creates, stream_frames, stream_destroys;
 	uint32_t stream_id;
 	double last_psnr; /* of the newest stream frame against model->expect */
@@ -172,10 +173,14 @@ static void apply(struct model *m, uint16_t type, const uint8_t *p, uint32_t siz
 		uint32_t stride = sf_get_le32(img + 28), w = (uint32_t)(right - left);
 		static uint32_t px[W * H];
 		m->copies++;
-		if (img[8] == SPICE_IMAGE_TYPE_LZ_RGB) { /* the default without the LZ4 cap */
-			m->lz++;
-			if (sf_lz_decode(img + 22, sf_get_le32(img + 18), w,
-					 (uint32_t)(bottom - top), px) < 0)
+		/* the AUTO default without the LZ4 cap: LZ, or QUIC for photos */
+		if (img[8] == SPICE_IMAGE_TYPE_LZ_RGB || img[8] == SPICE_IMAGE_TYPE_QUIC) {
+			bool quic = img[8] == SPICE_IMAGE_TYPE_QUIC;
+			m->lz += !quic;
+			m->quic += quic;
+			if ((quic ? sf_quic_decode : sf_lz_decode)(img + 22, sf_get_le32(img + 18),
+								   w, (uint32_t)(bottom - top),
+								   px) < 0)
 				m->bad_images++;
 			for (int y = top; y < bottom; y++)
 				for (int x = left; x < right; x++)
@@ -481,5 +486,8 @@ SF_TEST(display_video_becomes_an_mjpeg_stream_and_ends_lossless)
 	pump(r.m, 200);
 	SF_TEST_ASSERT(r.m->stream_destroys == 1 && model_matches(r.m, r.d));
 	SF_TEST_ASSERT(sf_display_get_stats(r.d, &st) == 0 && st.streams == 1);
+	/* the AUTO setting sent the photo-like frames before the stream and the
+	 * lossless repair as QUIC */
+	SF_TEST_ASSERT(r.m->quic >= 1 && st.images[SF_CODEC_QUIC] == r.m->quic);
 	rig_down(&r);
 }

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* tests/e2e/glib-frame.c: a spice-client-glib client that waits until the
+ * primary surface, as the stock decoders (QUIC, LZ, LZ4, raw) rendered it,
+ * equals a PPM pixel for pixel. Exit 0 on a match, 1 on timeout with the
+ * count and first position of differing pixels. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <spice-client.h>
+
+static struct {
+	GMainLoop *loop;
+	SpiceDisplayChannel *display;
+	uint8_t *want; /* RGB triples */
+	int w, h, ticks, limit, result;
+} t = {.result = 1};
+
+static uint8_t *load_ppm(const char *path, int *w, int *h)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *px = NULL;
+	int max;
+
+	if (f && fscanf(f, "P6 %d %d %d", w, h, &max) == 3 && fgetc(f) != EOF && *w > 0 && *h > 0 &&
+	    *w <= 16384 && *h <= 16384) {
+		px = malloc((size_t)*w * *h * 3);
+		if (px && fread(px, 3, (size_t)*w * *h, f) != (size_t)*w * *h) {
+			free(px);
+			px = NULL;
+		}
+	}
+	if (f)
+		fclose(f);
+	return px;
+}
+
+/* Differing pixels; the first one's position in @first. */
+static long compare(const SpiceDisplayPrimary *p, long *first)
+{
+	long diff = 0;
+
+	*first = -1;
+	for (int y = 0; y < t.h; y++)
+		for (int x = 0; x < t.w; x++) {
+			const uint8_t *s = p->data + (size_t)y * p->stride + (size_t)x * 4;
+			const uint8_t *e = t.want + ((size_t)y * t.w + (size_t)x) * 3;
+			if (s[2] != e[0] || s[1] != e[1] || s[0] != e[2]) {
+				if (*first < 0)
+					*first = (long)y * t.w + x;
+				diff++;
+			}
+		}
+	return diff;
+}
+
+static gboolean tick(gpointer data)
+{
+	SpiceDisplayPrimary p;
+	long diff = -1, first = -1;
+	gboolean have = t.display &&
+			spice_display_channel_get_primary(SPICE_CHANNEL(t.display), 0, &p) &&
+			p.width == t.w && p.height == t.h;
+
+	(void)data;
+	if (have && (diff = compare(&p, &first)) == 0) {
+		t.result = 0;
+		g_main_loop_quit(t.loop);
+		return G_SOURCE_REMOVE;
+	}
+	if (++t.ticks >= t.limit) {
+		fprintf(stderr, "glib-frame: %s; %ld pixels differ, first at (%ld, %ld)\n",
+			have ? "surface differs" : "no primary of that size", diff,
+			first < 0 ? -1 : first % t.w, first < 0 ? -1 : first / t.w);
+		g_main_loop_quit(t.loop);
+		return G_SOURCE_REMOVE;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static void channel_new(SpiceSession *s, SpiceChannel *ch, gpointer data)
+{
+	(void)s;
+	(void)data;
+	if (SPICE_IS_DISPLAY_CHANNEL(ch)) {
+		t.display = SPICE_DISPLAY_CHANNEL(ch);
+		spice_channel_connect(ch);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	SpiceSession *s;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: glib-frame PORT EXPECTED.ppm [TIMEOUT_S]\n");
+		return 2;
+	}
+	t.want = load_ppm(argv[2], &t.w, &t.h);
+	if (!t.want) {
+		fprintf(stderr, "glib-frame: cannot read %s\n", argv[2]);
+		return 2;
+	}
+	t.limit = (argc > 3 ? atoi(argv[3]) : 20) * 10;
+	t.loop = g_main_loop_new(NULL, FALSE);
+	s = spice_session_new();
+	g_object_set(s, "host", "127.0.0.1", "port", argv[1], NULL);
+	g_signal_connect(s, "channel-new", G_CALLBACK(channel_new), NULL);
+	if (!spice_session_connect(s))
+		return 1;
+	g_timeout_add(100, tick, NULL);
+	g_main_loop_run(t.loop);
+	spice_session_disconnect(s);
+	g_object_unref(s);
+	free(t.want);
+	return t.result;
+}
