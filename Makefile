@@ -117,8 +117,14 @@ $(BUILD)/bench/harness: bench/harness.c tests/host/core.c
 $(BUILD)/bench/loadclient: $(BUILD)/bench/loadclient.o $(BUILD)/libsaffron.a
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/bench/codecs: $(BUILD)/bench/codecs.o $(BUILD)/libsaffron.a
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 bench: $(BUILD)/bench/harness $(BUILD)/bench/loadclient $(SHIM)
 	sh bench/run.sh
+
+bench-codecs: $(BUILD)/bench/harness $(BUILD)/bench/loadclient $(BUILD)/bench/codecs $(SHIM)
+	sh bench/codecs.sh
 
 $(BUILD)/tests/glib-chardev: tests/e2e/glib-chardev.c tests/e2e/chardev-test.h
 	@mkdir -p $(dir $@)
@@ -202,5 +208,5 @@ format-check:
 clean:
 	rm -rf build
 
-.PHONY: all deps test run asan tsan fuzz fuzz-smoke format format-check clean bench soak
+.PHONY: all deps test run asan tsan fuzz fuzz-smoke format format-check clean bench bench-codecs soak
 -include $(LIB_OBJS:.o=.d) $(DEMO_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(SHIM_OBJS:.o=.d)

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <spice.h>
+#include "bench/pixels.h"
 #include "tests/host/core.h"
 
 #define W	    800
@@ -225,34 +226,6 @@ static void copy(int x, int y, int w, int h, uint32_t (*px)(int, int, uint32_t),
 	push(u);
 }
 
-static uint32_t hash32(uint32_t x)
-{
-	x ^= x >> 16;
-	x *= 0x7feb352dU;
-	x ^= x >> 15;
-	x *= 0x846ca68bU;
-	return x ^ (x >> 16);
-}
-static uint32_t glyphs(int x, int y, uint32_t seed)
-{
-	bool ink =
-		x % 8 < 6 && y > 1 && y < 11 && !(hash32(seed ^ (uint32_t)(x * 31 + y * 977)) & 3);
-	return ink ? 0x101010 : 0xf0f0f0;
-}
-static uint32_t photo(int x, int y, uint32_t seed)
-{
-	return (uint32_t)((x + seed) & 0xff) << 16 | (uint32_t)((y * 3 + seed) & 0xff) << 8 |
-	       ((hash32((uint32_t)(x * 7 + y * 13) + seed) & 0x1f) + (uint32_t)((x ^ y) & 0xc0));
-}
-static uint32_t frame(int x, int y, uint32_t seed)
-{
-	int cx = (int)(seed * 9 % 640), cy = (int)(seed * 5 % 360);
-	int dx = x - cx, dy = y - cy;
-	return dx * dx + dy * dy < 2500
-		       ? 0xffcc00
-		       : (uint32_t)(x * 255 / 640) << 8 | (uint32_t)(y * 255 / 360);
-}
-
 /* QEMU's -spice image-compression= names. */
 static SpiceImageCompression compression_mode(const char *name)
 {
@@ -273,17 +246,18 @@ static SpiceImageCompression compression_mode(const char *name)
 /* Issue command number @i of @workload. */
 static void step(const char *workload, unsigned i)
 {
-	uint32_t r = hash32(i + 1);
+	uint32_t r = bench_hash32(i + 1);
 	if (strcmp(workload, "office") == 0) {
 		if (i % 2)
 			fill((int)(r % (W - 64)), (int)((r >> 12) % (H - 32)), 8 + (int)(r % 56),
-			     8 + (int)((r >> 8) % 24), hash32(r) & 0xffffff);
+			     8 + (int)((r >> 8) % 24), bench_hash32(r) & 0xffffff);
 		else
-			copy((int)(r % (W - 240)), (int)((r >> 12) % (H - 12)), 240, 12, glyphs, r);
+			copy((int)(r % (W - 240)), (int)((r >> 12) % (H - 12)), 240, 12,
+			     bench_glyphs, r);
 	} else if (strcmp(workload, "bitmap") == 0) {
-		copy((int)(r % (W - 256)), (int)((r >> 12) % (H - 256)), 256, 256, photo, i);
+		copy((int)(r % (W - 256)), (int)((r >> 12) % (H - 256)), 256, 256, bench_photo, i);
 	} else {
-		copy(80, 120, 640, 360, frame, i);
+		copy(80, 120, 640, 360, bench_frame, i);
 	}
 }
 

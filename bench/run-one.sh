@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench/run-one.sh SERVER WORKLOAD N [COUNT] [extra loadclient args]: one
 # measurement. SERVER is saffron (LD_LIBRARY_PATH=build/shim) or reference
-# (the system libspice-server1, SPICE_DEBUG_ALLOW_MC=1). Prints one line:
+# (the system libspice-server1, SPICE_DEBUG_ALLOW_MC=1). COMPRESSION=mode
+# sets spice_server_set_image_compression in both. Prints one line:
 # server workload clients commands cpu_s bytes_avg verified peak_rss_kb
 BUILD=${BUILD:-build}
 server=$1 workload=$2 n=$3 count=${4:-1000}
@@ -10,7 +11,7 @@ TMP=$(mktemp -d)
 port=$(( 20000 + ($$ % 20000) ))
 if [ "$server" = saffron ]; then env="LD_LIBRARY_PATH=$PWD/$BUILD/shim"; else env="SPICE_DEBUG_ALLOW_MC=1"; fi
 env $env "$BUILD/bench/harness" --port $port --clients "$n" --workload "$workload" \
-	--count "$count" --dump "$TMP/expected.ppm" >"$TMP/h.out" 2>"$TMP/h.err" &
+	--count "$count" ${COMPRESSION:+--compression "$COMPRESSION"} --dump "$TMP/expected.ppm" >"$TMP/h.out" 2>"$TMP/h.err" &
 hp=$!
 sleep 0.5
 [ -n "$VERIFY" ] && set -- "$@" --verify "$TMP/expected.ppm"
@@ -32,6 +33,6 @@ kill -TERM $hp 2>/dev/null; sleep 0.3; kill -9 $hp 2>/dev/null; wait $hp 2>/dev/
 cpu=$(sed -n 's/.*cpu_s=\([0-9.]*\).*/\1/p' "$TMP/h.out")
 conn=$(sed -n 's/.*connected=\([0-9]*\).*/\1/p' "$TMP/h.out")
 bytes=$(sed -n 's/.*bytes_avg=\([0-9]*\).*/\1/p' "$TMP/l.out")
-ver=$(sed -n 's/^verified=\([0-9]*\) of \([0-9]*\) undecodable=\([0-9]*\)/\1\/\2(undec \3)/p' "$TMP/l.out")
+ver=$(sed -n 's/^verified=\([0-9]*\) of \([0-9]*\) undecodable=\([0-9]*\).*/\1\/\2(undec \3)/p' "$TMP/l.out")
 echo "$server $workload $n ${conn:-0} $count ${cpu:-NA} ${bytes:-NA} ${ver:--} $peak"
 rm -rf "$TMP"

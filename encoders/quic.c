@@ -6,6 +6,7 @@
  * encoder and the checked decoder the tests and the fuzzer use. */
 #include <endian.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,16 +70,35 @@ struct quic {
 	bool err;
 };
 
-static inline unsigned code_len(unsigned n, unsigned l)
+/* Codewords and their lengths for every value and parameter: filled once
+ * (pthread_once), read-only after, shared by every encoder thread. */
+static struct {
+	uint32_t code[256][CODES];
+	uint8_t len[256][CODES];
+} golomb;
+static pthread_once_t golomb_once = PTHREAD_ONCE_INIT;
+
+static void golomb_init(void)
 {
-	return n < (unsigned)alt_prefix[l] << l ? (n >> l) + l + 1 : alt_prefix[l] + alt_suffix[l];
+	for (unsigned n = 0; n < 256; n++)
+		for (unsigned l = 0; l < CODES; l++) {
+			unsigned ngr = (unsigned)alt_prefix[l] << l;
+			bool rice = n < ngr;
+			golomb.code[n][l] = rice ? 1u << l | (n & ((1u << l) - 1)) : n - ngr;
+			golomb.len[n][l] =
+				(uint8_t)(rice ? (n >> l) + l + 1 : alt_prefix[l] + alt_suffix[l]);
+		}
 }
 
+static inline unsigned code_len(unsigned n, unsigned l)
+{
+	return golomb.len[n][l];
+}
+
+/* Context buckets hold 1, 2, 4, ... 64 values, the last one 129. */
 static inline unsigned bucket_of(unsigned ctx)
 {
-	unsigned b = 31 - (unsigned)__builtin_clz(ctx + 1);
-
-	return b < BUCKETS ? b : BUCKETS - 1;
+	return ctx >= 127 ? BUCKETS - 1 : 31 - (unsigned)__builtin_clz(ctx + 1);
 }
 
 /* Residual 0, -1, 1, -2, ... (mod 256) to code 0, 1, 2, 3, ...: small
@@ -146,12 +166,7 @@ static inline uint32_t get(struct quic *q, unsigned len)
 
 static inline void golomb_put(struct quic *q, unsigned n, unsigned l)
 {
-	unsigned ngr = (unsigned)alt_prefix[l] << l;
-
-	if (n < ngr)
-		put(q, 1u << l | (n & ((1u << l) - 1)), (n >> l) + l + 1);
-	else
-		put(q, n - ngr, alt_prefix[l] + alt_suffix[l]);
+	put(q, golomb.code[n][l], golomb.len[n][l]);
 }
 
 static unsigned golomb_get(struct quic *q, unsigned l)
@@ -208,16 +223,20 @@ static SF_ALWAYS_INLINE void code_pixel(struct quic *q, const uint32_t *prev, ui
 		cur[i] = px;
 }
 
+/* The bucket's best parameter becomes the one with the least total code
+ * length so far; on ties the larger parameter stays, as the format's
+ * descending scan keeps it. */
 static void update_bucket(struct quic *q, struct chan *c, unsigned b, unsigned val)
 {
 	uint32_t *cnt = c->counters[b];
-	unsigned best = CODES - 1, bestlen = cnt[best] += code_len(val, best);
+	const uint8_t *len = golomb.len[val];
+	unsigned best = CODES - 1, bestlen = cnt[best] += len[best];
 
 	for (int l = CODES - 2; l >= 0; l--) {
-		unsigned len = cnt[l] += code_len(val, (unsigned)l);
-		if (len < bestlen) {
+		unsigned total = cnt[l] += len[l];
+		if (total < bestlen) {
 			best = (unsigned)l;
-			bestlen = len;
+			bestlen = total;
 		}
 	}
 	c->best[b] = (uint8_t)best;
@@ -406,6 +425,7 @@ static struct quic *quic_new(uint32_t w)
 		free(rows);
 		return NULL;
 	}
+	pthread_once(&golomb_once, golomb_init);
 	for (unsigned c = 0; c < 3; c++) {
 		q->ch[c].corr = rows + c * ((size_t)w + 1) + 1;
 		memset(q->ch[c].best, CODES - 1, BUCKETS);
