@@ -137,6 +137,16 @@ static inline void put(struct quic *q, uint32_t v, unsigned len)
 	}
 }
 
+/* @len in 1..64: a pixel's codes at once, in one word where they fit. */
+static inline void put_long(struct quic *q, uint64_t v, unsigned len)
+{
+	if (len > 32) {
+		put(q, (uint32_t)(v >> 32), len - 32);
+		len = 32;
+	}
+	put(q, (uint32_t)v, len);
+}
+
 /* The decoder reads one word ahead, so a zero word follows the last one. */
 static void put_flush(struct quic *q)
 {
@@ -186,7 +196,7 @@ static unsigned golomb_get(struct quic *q, unsigned l)
 /* One sample: its residual against @pred is coded with the parameter its
  * left neighbour's residual selects. Returns the sample (decoded or given). */
 static SF_ALWAYS_INLINE unsigned code_sample(struct quic *q, struct chan *c, int i, unsigned pred,
-					     unsigned val, bool dec)
+					     unsigned val, bool dec, uint64_t *bits, unsigned *nbits)
 {
 	unsigned l = c->best[bucket_of(c->corr[i - 1])], code;
 
@@ -195,7 +205,8 @@ static SF_ALWAYS_INLINE unsigned code_sample(struct quic *q, struct chan *c, int
 		val = (from_code(code) + pred) & 255;
 	} else {
 		code = to_code((val - pred) & 255);
-		golomb_put(q, code, l);
+		*bits = *bits << golomb.len[code][l] | golomb.code[code][l];
+		*nbits += golomb.len[code][l];
 	}
 	c->corr[i] = (uint8_t)code;
 	return val;
@@ -207,6 +218,8 @@ static SF_ALWAYS_INLINE void code_pixel(struct quic *q, const uint32_t *prev, ui
 					bool dec)
 {
 	uint32_t px = 0;
+	uint64_t bits = 0; /* encoding: the pixel's codes, emitted together */
+	unsigned nbits = 0;
 
 #pragma GCC unroll 3
 	for (unsigned c = 0; c < 3; c++) {
@@ -217,10 +230,19 @@ static SF_ALWAYS_INLINE void code_pixel(struct quic *q, const uint32_t *prev, ui
 			pred = prev[0] >> s & 255;
 		else
 			pred = ((cur[i - 1] >> s & 255) + (prev[i] >> s & 255)) >> 1;
-		px |= code_sample(q, &q->ch[c], i, pred, cur[i] >> s & 255, dec) << s;
+		/* codes are at most 26 bits: keep the three within 64 */
+		if (!dec && c == 2 && nbits > 64 - 26) {
+			put_long(q, bits, nbits);
+			bits = 0;
+			nbits = 0;
+		}
+		px |= code_sample(q, &q->ch[c], i, pred, cur[i] >> s & 255, dec, &bits, &nbits)
+		      << s;
 	}
 	if (dec)
 		cur[i] = px;
+	else
+		put_long(q, bits, nbits);
 }
 
 /* The bucket's best parameter becomes the one with the least total code

@@ -173,7 +173,7 @@ static void apply(struct model *m, uint16_t type, const uint8_t *p, uint32_t siz
 		uint32_t stride = sf_get_le32(img + 28), w = (uint32_t)(right - left);
 		static uint32_t px[W * H];
 		m->copies++;
-		/* the AUTO default without the LZ4 cap: LZ, or QUIC for photos */
+		/* the AUTO default: LZ, or QUIC for photos */
 		if (img[8] == SPICE_IMAGE_TYPE_LZ_RGB || img[8] == SPICE_IMAGE_TYPE_QUIC) {
 			bool quic = img[8] == SPICE_IMAGE_TYPE_QUIC;
 			m->lz += !quic;
@@ -298,7 +298,7 @@ SF_TEST(display_new_client_gets_surface_snapshot_then_updates)
 	SF_TEST_ASSERT(rig_up(&r, 16 << 20));
 	pump(r.m, 300);
 	SF_TEST_ASSERT(r.m->created && r.m->copies == 1);
-	/* no LZ4 cap: the default setting sends LZ, decoded here */
+	/* the default setting sends drawn content as LZ, decoded here */
 	SF_TEST_ASSERT(r.m->lz == 1 && r.m->bad_images == 0);
 	SF_TEST_ASSERT(model_matches(r.m, r.d));
 	for (int i = 0; i < 200; i++)
