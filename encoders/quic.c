@@ -196,7 +196,8 @@ static unsigned golomb_get(struct quic *q, unsigned l)
 /* One sample: its residual against @pred is coded with the parameter its
  * left neighbour's residual selects. Returns the sample (decoded or given). */
 static SF_ALWAYS_INLINE unsigned code_sample(struct quic *q, struct chan *c, int i, unsigned pred,
-					     unsigned val, bool dec, uint64_t *bits, unsigned *nbits)
+					     unsigned val, bool dec, uint64_t *bits,
+					     unsigned *nbits)
 {
 	unsigned l = c->best[bucket_of(c->corr[i - 1])], code;
 
