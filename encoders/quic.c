@@ -73,7 +73,7 @@ struct quic {
 /* Codewords and their lengths for every value and parameter: filled once
  * (pthread_once), read-only after, shared by every encoder thread. */
 static struct {
-	uint32_t code[256][CODES];
+	uint16_t word[256][CODES]; /* codeword (at most 9 bits) | length << 10 */
 	uint8_t len[256][CODES];
 } golomb;
 static pthread_once_t golomb_once = PTHREAD_ONCE_INIT;
@@ -84,9 +84,10 @@ static void golomb_init(void)
 		for (unsigned l = 0; l < CODES; l++) {
 			unsigned ngr = (unsigned)alt_prefix[l] << l;
 			bool rice = n < ngr;
-			golomb.code[n][l] = rice ? 1u << l | (n & ((1u << l) - 1)) : n - ngr;
+			unsigned code = rice ? 1u << l | (n & ((1u << l) - 1)) : n - ngr;
 			golomb.len[n][l] =
 				(uint8_t)(rice ? (n >> l) + l + 1 : alt_prefix[l] + alt_suffix[l]);
+			golomb.word[n][l] = (uint16_t)(code | (unsigned)golomb.len[n][l] << 10);
 		}
 }
 
@@ -174,11 +175,6 @@ static inline uint32_t get(struct quic *q, unsigned len)
 	return (uint32_t)(q->acc >> q->nbits) & (uint32_t)(((uint64_t)1 << len) - 1);
 }
 
-static inline void golomb_put(struct quic *q, unsigned n, unsigned l)
-{
-	put(q, golomb.code[n][l], golomb.len[n][l]);
-}
-
 static unsigned golomb_get(struct quic *q, unsigned l)
 {
 	unsigned zeros = 0, n;
@@ -206,8 +202,9 @@ static SF_ALWAYS_INLINE unsigned code_sample(struct quic *q, struct chan *c, int
 		val = (from_code(code) + pred) & 255;
 	} else {
 		code = to_code((val - pred) & 255);
-		*bits = *bits << golomb.len[code][l] | golomb.code[code][l];
-		*nbits += golomb.len[code][l];
+		unsigned w = golomb.word[code][l];
+		*bits = *bits << (w >> 10) | (w & 0x3ff);
+		*nbits += w >> 10;
 	}
 	c->corr[i] = (uint8_t)code;
 	return val;
