@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <spice/enums.h>
+#include "encoders/classify.h"
 #include "encoders/lz.h"
 #include "encoders/lz4.h"
 #include "encoders/quic.h"
@@ -253,4 +254,30 @@ SF_TEST(quic_declines_what_it_cannot_shrink_and_rejects_hostile_streams)
 	SF_TEST_ASSERT(sf_quic_decode(buf, n, 16, 16, out) < 0);
 	sf_image_unref(noise);
 	sf_image_unref(g);
+}
+
+SF_TEST(classify_sends_photos_and_gradients_to_quic_and_drawn_content_elsewhere)
+{
+	struct sf_image *p = photo(640, 480), *g = make(GRADIENT, 640, 480);
+	struct sf_image *t = make(TEXT, 640, 480), *u = make(UI, 640, 480);
+	struct sf_image *f = make(FLAT, 640, 480), *n = make(NOISE, 640, 480);
+
+	SF_TEST_ASSERT(p && g && t && u && f && n);
+	SF_TEST_ASSERT(sf_classify_photo(p, 0, 0, 640, 480));
+	SF_TEST_ASSERT(sf_classify_photo(g, 0, 0, 640, 480));
+	SF_TEST_ASSERT(sf_classify_photo(p, 101, 77, 333, 211)); /* an area */
+	SF_TEST_ASSERT(!sf_classify_photo(t, 0, 0, 640, 480));
+	SF_TEST_ASSERT(!sf_classify_photo(u, 0, 0, 640, 480));
+	SF_TEST_ASSERT(!sf_classify_photo(f, 0, 0, 640, 480));
+	/* random pixels are not gradual: QUIC could not shrink them anyway */
+	SF_TEST_ASSERT(!sf_classify_photo(n, 0, 0, 640, 480));
+	/* too small for QUIC's model to adapt, whatever it holds */
+	SF_TEST_ASSERT(!sf_classify_photo(p, 0, 0, 31, 32));
+	SF_TEST_ASSERT(!sf_classify_photo(p, 0, 0, 1, 480));
+	sf_image_unref(p);
+	sf_image_unref(g);
+	sf_image_unref(t);
+	sf_image_unref(u);
+	sf_image_unref(f);
+	sf_image_unref(n);
 }
