@@ -22,8 +22,12 @@ cat "$TMP/client.out"
 peak=$(rss soak)
 check "soak client finished its cycles" grep -q "cycles=$CYCLES" "$TMP/client.out"
 check "a client sending agent data beyond its tokens was cut off" grep -q "agent_flood_cut=yes" "$TMP/client.out"
+# The soak client's cut input streams sometimes deliver a whole KEY_DOWN or
+# MOUSE_PRESS, and the demo then draws a key block or a click mark (813
+# pixels, 0.1%, in 1 run of 5 here): the picture must match to 99.8%, which
+# a wrong or missing image would never reach.
 check "stock client served correctly during the soak (stalled client attached)" sh -c \
-	"timeout 30 spicy-screenshot -h 127.0.0.1 -p $PORT -o $TMP/during.ppm && cmp -s $TMP/during.ppm $TMP/ref.ppm"
+	"timeout 30 spicy-screenshot -h 127.0.0.1 -p $PORT -o $TMP/during.ppm && $BUILD/tests/ppmcmp $TMP/during.ppm $TMP/ref.ppm 99.8"
 check "spice-gtk client: input round trip during the soak" env ASAN_OPTIONS=detect_leaks=0 \
 	timeout 40 "$BUILD/tests/glib-client" "$PORT"
 wait $SP
