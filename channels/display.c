@@ -284,20 +284,26 @@ static enum sf_codec codec_for(const struct sf_display *d, const struct client *
 	}
 }
 
+/* Every image encoding goes through here, so the stats count each one once. */
+static struct sf_buf *encode_copy(struct sf_display *d, enum sf_codec k, uint32_t sid,
+				  const struct sf_rect *r, const struct sf_image *img, int32_t x,
+				  int32_t y)
+{
+	d->stats.images[k]++;
+	return sf_marshal_copy_as(k, sid, r, img, x, y);
+}
+
 static struct sf_buf *surface_snapshot(struct sf_display *d, uint32_t sid, enum sf_codec k)
 {
 	const struct sf_image *img = sf_surface_image(d->surfaces[sid]);
 	struct sf_rect all = {0, 0, (int32_t)img->width, (int32_t)img->height};
 
-	if (sid != 0) {
-		d->stats.images[k]++;
-		return sf_marshal_copy_as(k, sid, &all, img, 0, 0);
-	}
+	if (sid != 0)
+		return encode_copy(d, k, sid, &all, img, 0, 0);
 	/* encode once: every client resyncing at the same generation shares it */
 	if (!d->snap[k] || d->snap_gen[k] != d->gen) {
-		d->stats.images[k]++;
 		sf_buf_unref(d->snap[k]);
-		d->snap[k] = sf_marshal_copy_as(k, 0, &all, img, 0, 0);
+		d->snap[k] = encode_copy(d, k, 0, &all, img, 0, 0);
 		d->snap_gen[k] = d->gen;
 	}
 	return d->snap[k] ? sf_buf_ref(d->snap[k]) : NULL;
@@ -317,10 +323,8 @@ static void fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect
 		if (!client_ready(d, c, K_DISPLAY))
 			continue;
 		k = codec_for(d, c, &a);
-		if (!v[k]) {
-			v[k] = sf_marshal_copy_as(k, sid, r, img, x, y);
-			d->stats.images[k]++;
-		}
+		if (!v[k])
+			v[k] = encode_copy(d, k, sid, r, img, x, y);
 		if (v[k])
 			push(c, v[k]);
 	}

@@ -214,7 +214,6 @@ static void on_video(void *data)
 static void on_poll(void *data)
 {
 	struct app *a = data;
-
 	struct sf_display_stats st;
 
 	sf_demo_devices_poll(a->devices);

@@ -91,11 +91,6 @@ static void golomb_init(void)
 		}
 }
 
-static inline unsigned code_len(unsigned n, unsigned l)
-{
-	return golomb.len[n][l];
-}
-
 /* Context buckets hold 1, 2, 4, ... 64 values, the last one 129. */
 static inline unsigned bucket_of(unsigned ctx)
 {
