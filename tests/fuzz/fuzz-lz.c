@@ -1,56 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* tests/fuzz/fuzz-lz.c: libFuzzer target for the LZ codec. Odd first byte:
- * the rest is an LZ stream for a small image, which the decoder must reject
- * or decode within bounds. Even: the rest is pixels, which must round-trip
- * through the encoder and decoder exactly (pad byte aside). */
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <spice/enums.h>
+/* tests/fuzz/fuzz-lz.c: libFuzzer target for the LZ codec: hostile streams
+ * and exact round trips (tests/fuzz/codec-fuzz.h). */
+#include "tests/fuzz/codec-fuzz.h" /* system headers first */
 #include "encoders/lz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void round_trip(const uint8_t *data, size_t size)
-{
-	uint32_t w = (uint32_t)(data[0] % 61) + 1, n = (uint32_t)(size / 4), h = n / w;
-	struct sf_image *img;
-	uint32_t *out;
-	uint8_t *buf;
-	size_t cap, len;
-
-	if (!h)
-		return;
-	img = sf_image_new(w, h, SPICE_BITMAP_FMT_32BIT);
-	cap = sf_lz_bound(w, h);
-	buf = malloc(cap);
-	out = malloc((size_t)w * h * 4);
-	for (uint32_t y = 0; y < h; y++)
-		memcpy(sf_image_row(img, y), data + (size_t)y * w * 4, (size_t)w * 4);
-	len = sf_lz_encode(img, 0, 0, w, h, buf, cap);
-	if (!len || sf_lz_decode(buf, len, w, h, out) < 0)
-		__builtin_trap();
-	for (uint32_t y = 0; y < h; y++)
-		for (uint32_t x = 0; x < w; x++)
-			if (out[y * w + x] !=
-			    (((const uint32_t *)sf_image_row(img, y))[x] & 0xffffff))
-				__builtin_trap();
-	free(buf);
-	free(out);
-	sf_image_unref(img);
-}
+static const struct codec_fuzz lz = {sf_lz_bound, sf_lz_encode, sf_lz_decode};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint32_t out[64 * 64];
-
-	if (size < 2)
-		return 0;
-	if (data[0] & 1)
-		sf_lz_decode(data + 1, size - 1, (uint32_t)(data[0] >> 1 & 63) + 1,
-			     (uint32_t)(data[1] & 63) + 1, out);
-	else
-		round_trip(data + 1, size - 1);
-	return 0;
+	return codec_fuzz_one(&lz, data, size);
 }
