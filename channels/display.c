@@ -15,6 +15,7 @@
 #include "channels/marshal.h"
 #include "channels/surface.h"
 #include "encoders/classify.h"
+#include "encoders/glz.h"
 #include "encoders/jpeg.h"
 #include "migrate/data.h"
 #include "engine/clock.h"
@@ -42,6 +43,8 @@ struct client {
 	bool listed;		 /* producer only */
 	bool lz4;		 /* the client decodes SPICE_IMAGE_TYPE_LZ4 */
 	bool migrated;		 /* came with a seamless migration: already initialized */
+	bool glz;		 /* producer: in the GLZ cohort (see glz_join) */
+	atomic_uint glz_window;	 /* pixels the client's GLZ window may hold; 0 unknown */
 	atomic_int preferred;	 /* SPICE_IMAGE_COMPRESSION_* the client asked for, or -1 */
 	uint32_t stream_id;	 /* producer: the stream the client knows of, 0 none */
 	atomic_uint stream_seen; /* stream_id for the sender thread (migration) */
@@ -98,6 +101,8 @@ struct sf_display {
 	struct drawn drawn[OCCLUSION_WINDOW];
 	unsigned ndrawn;
 	struct sf_buf *monitors; /* MONITORS_CONFIG body, NULL before any */
+	struct sf_glz *glz;	 /* the dictionary, NULL until a client may use it */
+	unsigned glz_members;
 	/* video: one MJPEG stream at a time, on surface 0 */
 	atomic_bool streaming; /* setting */
 	struct stream_candidate cand[STREAM_CANDIDATES];
@@ -142,8 +147,8 @@ static void wake_client(struct client *c, struct sf_task *t)
  * pointless for every client that has not sent it yet. Marking the shared
  * body obsolete drops it from all those pipes at once (chan.c prune()).
  * COPY_BITS reads pixels earlier draws wrote, so it pins everything before
- * it. With GLZ (not yet) the rule of seed 003 would add: a body that any
- * client may have GLZ-decoded into its dictionary is never marked. */
+ * it. GLZ bodies are never marked: every client of the dictionary must
+ * decode each of them (the GLZ cohort below). */
 
 static void drawn_drop(struct drawn *w)
 {
@@ -192,7 +197,7 @@ static void occlusion_add(struct sf_display *d, uint32_t sid, const struct sf_re
 	bool any = false;
 
 	for (int k = 0; k < SF_CODECS; k++)
-		any |= v[k] != NULL;
+		any |= v[k] != NULL && k != SF_CODEC_GLZ;
 	if (!any)
 		return;
 	if (d->ndrawn == OCCLUSION_WINDOW) { /* forget the oldest */
@@ -203,16 +208,69 @@ static void occlusion_add(struct sf_display *d, uint32_t sid, const struct sf_re
 	w = &d->drawn[d->ndrawn++];
 	w->sid = sid;
 	w->r = *r;
-	for (int k = 0; k < SF_CODECS; k++)
-		w->b[k] = v[k] ? sf_buf_ref(v[k]) : NULL;
+	for (int k = 0; k < SF_CODECS; k++) /* GLZ bodies: never obsoleted */
+		w->b[k] = v[k] && k != SF_CODEC_GLZ ? sf_buf_ref(v[k]) : NULL;
 }
 
 /* ---- fan-out (producer) ---- */
 
-static void push(struct client *c, struct sf_buf *b)
+static bool push(struct client *c, struct sf_buf *b)
 {
-	if (sf_chan_push(c->chan, b) == 0)
-		c->d->stats.messages++;
+	if (sf_chan_push(c->chan, b) < 0)
+		return false;
+	c->d->stats.messages++;
+	return true;
+}
+
+/* ---- the GLZ cohort (producer) ----
+ * spice-gtk keeps one GLZ window per session, empty at connect; it decodes
+ * an image only if it has every earlier id, and never resets the window
+ * mid-session. So a client shares the display's one dictionary only if it
+ * joined while the dictionary was empty, and stays only while it receives
+ * every GLZ image: one that misses one (stalled past its backlog, or a push
+ * failed) leaves for good and gets LZ from then on. GLZ bodies are never
+ * obsoleted (occlusion), so no member's pipe loses one, and a GLZ encoding is
+ * only ever pushed to members. This is seed 003's rule with bounded memory:
+ * instead of forcing every GLZ image onto a stalled client, a client that
+ * cannot take them all stops being a GLZ client. The window is one per
+ * session, so only display 0 uses GLZ; a client migrated in brings a window
+ * the dictionary did not fill, so it never joins. */
+#define GLZ_WINDOW_DEFAULT (1u << 22) /* pixels: 16 MB; spice-gtk offers 12-64 */
+
+static void glz_join(struct sf_display *d, struct client *c)
+{
+	if (c->kind != K_DISPLAY || d->id != 0 || c->migrated)
+		return;
+	if (!d->glz && !(d->glz = sf_glz_new(GLZ_WINDOW_DEFAULT)))
+		return;
+	if (d->glz_members == 0)
+		sf_glz_reset(d->glz); /* nobody holds its images any more */
+	else if (sf_glz_next_id(d->glz) != 0)
+		return;
+	c->glz = true;
+	d->glz_members++;
+}
+
+static void glz_leave(struct sf_display *d, struct client *c)
+{
+	if (!c->glz)
+		return;
+	c->glz = false;
+	d->glz_members--;
+}
+
+/* The smallest window a member asked for, if smaller than ours. */
+static uint32_t glz_window(const struct sf_display *d)
+{
+	uint32_t w = GLZ_WINDOW_DEFAULT;
+
+	for (const struct client *c = d->clients; c; c = c->next) {
+		/* relaxed: a size hint; the sender thread sets it once */
+		uint32_t cw = atomic_load_explicit(&c->glz_window, memory_order_relaxed);
+		if (c->glz && cw)
+			w = SF_MIN(w, cw);
+	}
+	return w;
 }
 
 /* Queue @b to every NORMAL client of @kind; a client over its backlog limit
@@ -221,11 +279,16 @@ static void push(struct client *c, struct sf_buf *b)
  * marked DROPPING here and left for a resync. */
 static bool client_ready(struct sf_display *d, struct client *c, enum kind kind)
 {
-	if (c->kind != kind || atomic_load_explicit(&c->state, memory_order_acquire) != CS_NORMAL)
+	if (c->kind != kind)
 		return false;
+	if (atomic_load_explicit(&c->state, memory_order_acquire) != CS_NORMAL) {
+		glz_leave(d, c); /* it skips messages: it would miss GLZ images */
+		return false;
+	}
 	if (sf_chan_backlog(c->chan) > d->backlog_limit) {
 		/* release: pairs with the acquire in on_drained() */
 		atomic_store_explicit(&c->state, CS_DROPPING, memory_order_release);
+		glz_leave(d, c);
 		return false;
 	}
 	return true;
@@ -259,9 +322,10 @@ static bool area_is_photo(struct area *a)
 /* The codec for a client and an area, from the server's setting (or the
  * client's own preference, as spice-server honours PREFERRED_COMPRESSION)
  * and its caps. The AUTO modes, like spice-server's, send photographic
- * areas as QUIC and the rest as LZ (about half LZ4's bytes on drawn
- * content, at over 1 GB/s, once for all clients). Until GLZ exists, GLZ
- * means LZ, the reference's own fallback. LZ4 needs the client's cap. */
+ * areas as QUIC and the rest as (G)LZ: LZ is about half LZ4's bytes on drawn
+ * content, at over 1 GB/s, once for all clients; GLZ also finds what
+ * earlier images held. GLZ needs the cohort, else LZ (the reference's own
+ * fallback); LZ4 needs the client's cap. */
 static enum sf_codec codec_for(const struct sf_display *d, const struct client *c, struct area *a)
 {
 	/* relaxed: settings; a draw encoded either way is valid */
@@ -277,9 +341,14 @@ static enum sf_codec codec_for(const struct sf_display *d, const struct client *
 	case SPICE_IMAGE_COMPRESSION_QUIC:
 		return SF_CODEC_QUIC;
 	case SPICE_IMAGE_COMPRESSION_AUTO_LZ:
-	case SPICE_IMAGE_COMPRESSION_AUTO_GLZ:
 		return area_is_photo(a) ? SF_CODEC_QUIC : SF_CODEC_LZ;
-	default: /* LZ, GLZ */
+	case SPICE_IMAGE_COMPRESSION_AUTO_GLZ:
+		if (area_is_photo(a))
+			return SF_CODEC_QUIC;
+		/* fall through */
+	case SPICE_IMAGE_COMPRESSION_GLZ:
+		return c->glz ? SF_CODEC_GLZ : SF_CODEC_LZ;
+	default: /* LZ */
 		return SF_CODEC_LZ;
 	}
 }
@@ -290,6 +359,10 @@ static struct sf_buf *encode_copy(struct sf_display *d, enum sf_codec k, uint32_
 				  int32_t y)
 {
 	d->stats.images[k]++;
+	if (k == SF_CODEC_GLZ) {
+		sf_glz_set_window(d->glz, glz_window(d));
+		return sf_marshal_copy_glz(d->glz, sid, r, img, x, y);
+	}
 	return sf_marshal_copy_as(k, sid, r, img, x, y);
 }
 
@@ -325,8 +398,8 @@ static void fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect
 		k = codec_for(d, c, &a);
 		if (!v[k])
 			v[k] = encode_copy(d, k, sid, r, img, x, y);
-		if (v[k])
-			push(c, v[k]);
+		if (v[k] && !push(c, v[k]) && k == SF_CODEC_GLZ)
+			glz_leave(d, c);
 	}
 	occlusion_cover(d, sid, r);
 	occlusion_add(d, sid, r, v);
@@ -353,7 +426,10 @@ static void send_surfaces(struct sf_display *d, struct client *c, bool create)
 					    i, img->width, img->height, SPICE_SURFACE_FMT_32_xRGB,
 					    i == 0 ? SPICE_SURFACE_FLAGS_PRIMARY : 0));
 		struct area a = {img, 0, 0, img->width, img->height, -1};
-		send_one(c, surface_snapshot(d, i, codec_for(d, c, &a)));
+		enum sf_codec k = codec_for(d, c, &a);
+		/* snapshots stay out of the dictionary: while it is empty, more
+		 * clients may join it */
+		send_one(c, surface_snapshot(d, i, k == SF_CODEC_GLZ ? SF_CODEC_LZ : k));
 	}
 	if (create && d->surfaces[0])
 		send_one(c, sf_marshal_mark());
@@ -852,6 +928,7 @@ static void attach_fn(struct sf_task *t)
 	if (!atomic_load_explicit(&c->closed, memory_order_acquire) && !c->listed) {
 		c->listed = true;
 		c->lz4 = sf_chan_test_cap(c->chan, SPICE_DISPLAY_CAP_LZ4_COMPRESSION);
+		glz_join(d, c);
 		client_ref(c);
 		c->next = d->clients;
 		if (d->clients)
@@ -880,6 +957,7 @@ static void detach_fn(struct sf_task *t)
 
 	if (c->listed) {
 		c->listed = false;
+		glz_leave(d, c);
 		if (c->prev)
 			c->prev->next = c->next;
 		else
@@ -923,8 +1001,15 @@ static int client_handle(struct sf_chan *ch, uint16_t type, const uint8_t *p, ui
 
 	switch (type) {
 	case SPICE_MSGC_DISPLAY_INIT:
-		/* cache sizes and GLZ window: no image cache or GLZ yet */
-		return size >= 14 ? 0 : -EPROTO;
+		/* pixmap cache id and size (no image cache yet), GLZ dictionary
+		 * id (one dictionary per display instead) and window */
+		if (size < 14)
+			return -EPROTO;
+		int32_t win = (int32_t)sf_get_le32(p + 10);
+		/* relaxed: a size hint, read at the next GLZ encode */
+		atomic_store_explicit(&c->glz_window, win > 0 ? (uint32_t)win : 0,
+				      memory_order_relaxed);
+		return 0;
 	case SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION:
 		if (size < 1)
 			return -EPROTO;
@@ -1295,6 +1380,7 @@ static void shutdown_fn(struct sf_display *d, void *arg)
 		struct client *c = d->clients;
 		d->clients = c->next;
 		c->listed = false;
+		glz_leave(d, c);
 		sf_chan_close(c->chan);
 		client_unref(c);
 	}
@@ -1326,6 +1412,7 @@ void sf_display_destroy(struct sf_display *d)
 	for (int k = 0; k < SF_CODECS; k++)
 		sf_buf_unref(d->snap[k]);
 	occlusion_forget(d);
+	sf_glz_free(d->glz);
 	sf_loop_destroy(d->loop);
 	free(d);
 }

@@ -7,6 +7,7 @@
 #include "channels/wire.h"
 #include "encoders/lz.h"
 #include "encoders/lz4.h"
+#include "encoders/glz.h"
 #include "encoders/quic.h"
 
 static void put_rect(struct sf_wbuf *w, const struct sf_rect *r)
@@ -216,23 +217,33 @@ struct encoder {
 	size_t (*bound)(uint32_t w, uint32_t h);
 	size_t (*encode)(const struct sf_image *img, uint32_t x, uint32_t y, uint32_t w, uint32_t h,
 			 uint8_t *out, size_t cap);
+	/* instead of encode, for a codec with state (GLZ's dictionary) */
+	size_t (*encode_in)(void *ctx, const struct sf_image *img, uint32_t x, uint32_t y,
+			    uint32_t w, uint32_t h, uint8_t *out, size_t cap);
 };
 
+static size_t glz_encode(void *ctx, const struct sf_image *img, uint32_t x, uint32_t y, uint32_t w,
+			 uint32_t h, uint8_t *out, size_t cap)
+{
+	return sf_glz_encode(ctx, img, x, y, w, h, out, cap);
+}
+
 static const struct encoder encoders[SF_CODECS] = {
-	[SF_CODEC_LZ4] = {SPICE_IMAGE_TYPE_LZ4, sf_lz4_bound, sf_lz4_encode},
-	[SF_CODEC_LZ] = {SPICE_IMAGE_TYPE_LZ_RGB, sf_lz_bound, sf_lz_encode},
-	[SF_CODEC_QUIC] = {SPICE_IMAGE_TYPE_QUIC, sf_quic_bound, sf_quic_encode},
+	[SF_CODEC_LZ4] = {SPICE_IMAGE_TYPE_LZ4, sf_lz4_bound, sf_lz4_encode, NULL},
+	[SF_CODEC_LZ] = {SPICE_IMAGE_TYPE_LZ_RGB, sf_lz_bound, sf_lz_encode, NULL},
+	[SF_CODEC_QUIC] = {SPICE_IMAGE_TYPE_QUIC, sf_quic_bound, sf_quic_encode, NULL},
+	[SF_CODEC_GLZ] = {SPICE_IMAGE_TYPE_GLZ_RGB, sf_glz_bound, NULL, glz_encode},
 };
 
 /* Image types whose payload is BinaryData (u32 size, bytes): encoded in
  * place into the worst-case space, which is then given back. An encoder
  * that declines (QUIC output no smaller than raw) yields a raw bitmap. */
-static struct sf_buf *copy_encoded(const struct encoder *e, uint32_t surface_id,
+static struct sf_buf *copy_encoded(const struct encoder *e, void *ctx, uint32_t surface_id,
 				   const struct sf_rect *r, const struct sf_image *img,
 				   int32_t src_x, int32_t src_y)
 {
 	uint32_t w_px = (uint32_t)sf_rect_w(r), h_px = (uint32_t)sf_rect_h(r), size_off;
-	size_t bound = e->bound(w_px, h_px), n;
+	size_t bound = e->bound(w_px, h_px), n = 0;
 	struct sf_wbuf w;
 	uint8_t *p;
 
@@ -241,7 +252,11 @@ static struct sf_buf *copy_encoded(const struct encoder *e, uint32_t surface_id,
 	size_off = sf_wbuf_pos(&w);
 	sf_wbuf_u32(&w, 0); /* data_size, patched below */
 	p = sf_wbuf_space(&w, bound);
-	n = p ? e->encode(img, (uint32_t)src_x, (uint32_t)src_y, w_px, h_px, p, bound) : 0;
+	if (p)
+		n = e->encode_in ? e->encode_in(ctx, img, (uint32_t)src_x, (uint32_t)src_y, w_px,
+						h_px, p, bound)
+				 : e->encode(img, (uint32_t)src_x, (uint32_t)src_y, w_px, h_px, p,
+					     bound);
 	if (!n) {
 		w.err = true;
 		(void)sf_wbuf_finish(&w); /* frees it */
@@ -255,9 +270,15 @@ static struct sf_buf *copy_encoded(const struct encoder *e, uint32_t surface_id,
 struct sf_buf *sf_marshal_copy_as(enum sf_codec codec, uint32_t surface_id, const struct sf_rect *r,
 				  const struct sf_image *img, int32_t src_x, int32_t src_y)
 {
-	if (codec <= SF_CODEC_RAW || codec >= SF_CODECS)
+	if (codec <= SF_CODEC_RAW || codec >= SF_CODECS || codec == SF_CODEC_GLZ)
 		return sf_marshal_copy(surface_id, r, img, src_x, src_y);
-	return copy_encoded(&encoders[codec], surface_id, r, img, src_x, src_y);
+	return copy_encoded(&encoders[codec], NULL, surface_id, r, img, src_x, src_y);
+}
+
+struct sf_buf *sf_marshal_copy_glz(struct sf_glz *g, uint32_t surface_id, const struct sf_rect *r,
+				   const struct sf_image *img, int32_t src_x, int32_t src_y)
+{
+	return copy_encoded(&encoders[SF_CODEC_GLZ], g, surface_id, r, img, src_x, src_y);
 }
 
 struct sf_buf *sf_marshal_copy_bits(uint32_t surface_id, const struct sf_rect *r, int32_t src_x,

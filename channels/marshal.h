@@ -35,6 +35,12 @@ struct sf_buf *sf_marshal_copy(uint32_t surface_id, const struct sf_rect *r,
 /* The same copy with the pixels encoded once by @codec (raw included). */
 struct sf_buf *sf_marshal_copy_as(enum sf_codec codec, uint32_t surface_id, const struct sf_rect *r,
 				  const struct sf_image *img, int32_t src_x, int32_t src_y);
+/* The copy GLZ-encoded into dictionary @g, which it joins whatever happens
+ * next: the caller must deliver it to every client of @g. Falls back to a
+ * raw bitmap (dictionary unchanged) only if GLZ cannot encode it. */
+struct sf_glz;
+struct sf_buf *sf_marshal_copy_glz(struct sf_glz *g, uint32_t surface_id, const struct sf_rect *r,
+				   const struct sf_image *img, int32_t src_x, int32_t src_y);
 struct sf_buf *sf_marshal_copy_bits(uint32_t surface_id, const struct sf_rect *r, int32_t src_x,
 				    int32_t src_y);
 

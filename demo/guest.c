@@ -298,6 +298,9 @@ void sf_guest_gallery_images(struct sf_guest *g)
 				copy(g, img, x, y);
 		if ((img = gallery_image((enum gallery_kind)k, 4096, 24)))
 			copy(g, img, 0, 280 + k * 28);
+		/* one again: GLZ sends it as references to the first */
+		if ((img = gallery_image((enum gallery_kind)k, 257, 48)))
+			copy(g, img, 3600, y);
 	}
 	img = gallery_image(G_PHOTO, 600, 40);
 	for (int i = 0; img && i < 3; i++) {

@@ -328,11 +328,12 @@ static void print_stats(struct app *a)
 	if (a->video_frames)
 		printf("saffron-demo: video: %llu streams, %llu stream frames\n",
 		       (unsigned long long)st.streams, (unsigned long long)st.stream_frames);
-	printf("saffron-demo: images: raw %llu lz4 %llu lz %llu quic %llu\n",
+	printf("saffron-demo: images: raw %llu lz4 %llu lz %llu quic %llu glz %llu\n",
 	       (unsigned long long)st.images[SF_CODEC_RAW],
 	       (unsigned long long)st.images[SF_CODEC_LZ4],
 	       (unsigned long long)st.images[SF_CODEC_LZ],
-	       (unsigned long long)st.images[SF_CODEC_QUIC]);
+	       (unsigned long long)st.images[SF_CODEC_QUIC],
+	       (unsigned long long)st.images[SF_CODEC_GLZ]);
 }
 
 static int serve(struct app *a, const struct opts *o)

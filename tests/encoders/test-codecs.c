@@ -8,6 +8,7 @@
 #include <string.h>
 #include <spice/enums.h>
 #include "encoders/classify.h"
+#include "encoders/glz.h"
 #include "encoders/lz.h"
 #include "encoders/lz4.h"
 #include "encoders/quic.h"
@@ -281,4 +282,166 @@ SF_TEST(classify_sends_photos_and_gradients_to_quic_and_drawn_content_elsewhere)
 	sf_image_unref(u);
 	sf_image_unref(f);
 	sf_image_unref(n);
+}
+
+/* ---- GLZ: one dictionary, one client window, images in sequence ---- */
+
+struct glz_pair {
+	struct sf_glz *g;
+	struct sf_glz_window *win;
+};
+
+/* Encode an area into the shared dictionary; every truncation of it must
+ * fail (and leave the window as it was), then the whole must decode to the
+ * source. Returns the encoded size, 0 on any failure. */
+static size_t glz_step(struct glz_pair *p, const struct sf_image *img, uint32_t x, uint32_t y,
+		       uint32_t w, uint32_t h)
+{
+	size_t cap = sf_glz_bound(w, h), n;
+	uint8_t *buf = malloc(cap);
+	uint32_t *out = malloc((size_t)w * h * 4);
+	bool ok = buf && out;
+
+	n = ok ? sf_glz_encode(p->g, img, x, y, w, h, buf, cap) : 0;
+	ok = ok && n > SF_GLZ_HEADER_SIZE && n <= cap;
+	for (size_t cut = 0; ok && cut < n; cut += 1 + n / 13)
+		ok = sf_glz_decode(p->win, buf, cut, w, h, out) < 0;
+	ok = ok && sf_glz_decode(p->win, buf, n, w, h, out) == 0;
+	for (uint32_t r = 0; ok && r < h; r++) {
+		const uint32_t *src = (const uint32_t *)sf_image_row(img, y + r) + x;
+		for (uint32_t i = 0; ok && i < w; i++)
+			ok = ((out[(size_t)r * w + i] ^ src[i]) & 0xffffff) == 0;
+	}
+	free(buf);
+	free(out);
+	return ok ? n : 0;
+}
+
+static bool glz_open(struct glz_pair *p, uint32_t window)
+{
+	p->g = sf_glz_new(window);
+	p->win = sf_glz_window_new();
+	return p->g && p->win;
+}
+
+static void glz_close(struct glz_pair *p)
+{
+	sf_glz_free(p->g);
+	sf_glz_window_free(p->win);
+}
+
+SF_TEST(glz_round_trips_every_kind_and_width_through_one_dictionary)
+{
+	static const uint32_t widths[] = {1, 2, 3, 4, 5, 7, 31, 32, 33, 100, 257, 1023, 2049, 4096};
+	struct glz_pair p;
+	uint64_t images = 0;
+
+	SF_TEST_ASSERT(glz_open(&p, 1u << 20));
+	/* all kinds twice: the second pass finds the first in the dictionary */
+	for (int pass = 0; pass < 2; pass++)
+		for (int kind = 0; kind < KINDS; kind++)
+			for (size_t i = 0; i < SF_ARRAY_SIZE(widths); i++) {
+				uint32_t h = widths[i] > 1000 ? 9 : 23;
+				struct sf_image *img = make((enum kind)kind, widths[i], h);
+				SF_TEST_ASSERT(img && glz_step(&p, img, 0, 0, widths[i], h) > 0);
+				sf_image_unref(img);
+				images++;
+			}
+	SF_TEST_ASSERT(sf_glz_next_id(p.g) == images);
+	glz_close(&p);
+}
+
+SF_TEST(glz_references_earlier_images_and_areas_of_them)
+{
+	struct sf_image *noise = make(NOISE, 640, 480);
+	struct glz_pair p;
+	size_t first, again, area, lz_area;
+
+	SF_TEST_ASSERT(noise && glz_open(&p, 1u << 22));
+	first = glz_step(&p, noise, 0, 0, 640, 480);
+	SF_TEST_ASSERT(first > 640 * 480 * 3); /* noise: literals */
+	/* the same pixels again cost a few bytes a row, not 3 a pixel */
+	again = glz_step(&p, noise, 0, 0, 640, 480);
+	SF_TEST_ASSERT(again > 0 && again < first / 100);
+	/* an odd area of it: rows are found in the earlier image */
+	area = glz_step(&p, noise, 101, 77, 333, 211);
+	lz_area = sf_lz_bound(333, 211);
+	SF_TEST_ASSERT(area > 0 && area < lz_area / 50);
+	glz_close(&p);
+	sf_image_unref(noise);
+}
+
+SF_TEST(glz_window_drops_old_images_on_both_sides)
+{
+	struct sf_image *img[4];
+	struct glz_pair p;
+	size_t n[8];
+
+	/* room for two 64x64 images: the third evicts the first */
+	SF_TEST_ASSERT(glz_open(&p, 2 * 64 * 64));
+	for (int i = 0; i < 4; i++) {
+		img[i] = sf_image_new(64, 64, SPICE_BITMAP_FMT_32BIT);
+		SF_TEST_ASSERT(img[i]);
+		for (uint32_t y = 0; y < 64; y++)
+			for (uint32_t x = 0; x < 64; x++)
+				((uint32_t *)sf_image_row(img[i], y))[x] =
+					hash32(i * 5000 + y * 64 + x);
+	}
+	for (int i = 0; i < 8; i++) {
+		n[i] = glz_step(&p, img[i % 4], 0, 0, 64, 64);
+		SF_TEST_ASSERT(n[i] > 0);
+	}
+	/* cycling four images through a window of two: never a reference to an
+	 * evicted one (the window would reject it), so all literals */
+	SF_TEST_ASSERT(n[4] > 64 * 64 * 3);
+	/* a bigger window keeps them: the second round is references */
+	sf_glz_set_window(p.g, 8 * 64 * 64);
+	for (int i = 0; i < 8; i++)
+		n[i] = glz_step(&p, img[i % 4], 0, 0, 64, 64);
+	SF_TEST_ASSERT(n[4] > 0 && n[4] < 1000);
+	/* reset: ids start again at 0, for a new client window */
+	sf_glz_reset(p.g);
+	SF_TEST_ASSERT(sf_glz_next_id(p.g) == 0);
+	sf_glz_window_free(p.win);
+	p.win = sf_glz_window_new();
+	SF_TEST_ASSERT(p.win && glz_step(&p, img[0], 0, 0, 64, 64) > 64 * 64 * 3);
+	glz_close(&p);
+	for (int i = 0; i < 4; i++)
+		sf_image_unref(img[i]);
+}
+
+SF_TEST(glz_decoder_rejects_gaps_and_hostile_references)
+{
+	struct sf_image *g = make(GRADIENT, 8, 8);
+	struct sf_glz *enc = sf_glz_new(1u << 16);
+	struct sf_glz_window *win = sf_glz_window_new();
+	uint8_t a[1024], b[1024];
+	uint32_t out[64];
+	size_t na, nb;
+
+	SF_TEST_ASSERT(g && enc && win);
+	na = sf_glz_encode(enc, g, 0, 0, 8, 8, a, sizeof(a));
+	nb = sf_glz_encode(enc, g, 0, 0, 8, 8, b, sizeof(b));
+	SF_TEST_ASSERT(na > SF_GLZ_HEADER_SIZE && nb > SF_GLZ_HEADER_SIZE && nb < na);
+	/* image 1 refers to image 0: without it, it is a gap, not garbage */
+	SF_TEST_ASSERT(sf_glz_decode(win, b, nb, 8, 8, out) < 0);
+	SF_TEST_ASSERT(sf_glz_decode(win, a, na, 8, 7, out) < 0); /* size mismatch */
+	SF_TEST_ASSERT(sf_glz_decode(win, a, na, 8, 8, out) == 0);
+	SF_TEST_ASSERT(sf_glz_decode(win, a, na, 8, 8, out) < 0); /* replayed id */
+	/* a head distance past the id */
+	b[SF_GLZ_HEADER_SIZE - 1] = 9;
+	SF_TEST_ASSERT(sf_glz_decode(win, b, nb, 8, 8, out) < 0);
+	b[SF_GLZ_HEADER_SIZE - 1] = 1;
+	/* hand-made bodies after image 1's header: one pixel from two images
+	 * back (there is none), then from past the end of image 0 */
+	uint8_t h[SF_GLZ_HEADER_SIZE + 4];
+	memcpy(h, b, SF_GLZ_HEADER_SIZE);
+	memcpy(h + SF_GLZ_HEADER_SIZE, (uint8_t[]){1 << 5, 0, 2, 0}, 4);
+	SF_TEST_ASSERT(sf_glz_decode(win, h, sizeof(h), 8, 8, out) < 0);
+	memcpy(h + SF_GLZ_HEADER_SIZE, (uint8_t[]){1 << 5 | 16, 4, 1 << 6, 1}, 4);
+	SF_TEST_ASSERT(sf_glz_decode(win, h, sizeof(h), 8, 8, out) < 0);
+	SF_TEST_ASSERT(sf_glz_decode(win, b, nb, 8, 8, out) == 0);
+	sf_glz_free(enc);
+	sf_glz_window_free(win);
+	sf_image_unref(g);
 }
