@@ -2,11 +2,12 @@
 /* bench/loadclient.c: N SPICE clients from one process. Each links a main and
  * a display channel (blocking handshakes at start), then one epoll loop acks,
  * answers pings and discards, counting bytes per client. With --verify it
- * decodes draws (fill; copies as raw, LZ4, LZ or QUIC; copy-bits; clip rects)
+ * decodes draws (fill; copies as raw, LZ4, LZ, GLZ or QUIC; copy-bits; clip rects)
  * into a framebuffer per client and compares each with the expected frame at
  * the end; clients that received another image type are reported as
  * undecodable instead. --stall makes client 0 stop reading for a
- * while (the slow-client experiment). */
+ * while (the slow-client experiment). --glz-window is the GLZ window in pixels
+ * it announces (default 1M: 4 MB a client, for 1000 verified clients). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +28,7 @@
 #include "channels/ticket.h"
 #include "channels/wire.h"
 #include "encoders/lz.h"
+#include "encoders/glz.h"
 #include "encoders/lz4.h"
 #include "encoders/quic.h"
 
@@ -48,6 +50,8 @@ struct client {
 	uint64_t bytes;
 	uint32_t *fb;
 	uint64_t images[2]; /* decoded compressed images: other codecs, QUIC */
+	uint64_t glz_images;
+	struct sf_glz_window *glz; /* as spice-gtk's: one per session */
 	bool undecodable;
 };
 
@@ -55,6 +59,7 @@ static int g_port = 5900;
 static struct client *g_cl;
 static int g_n;
 static bool g_verify;
+static int32_t g_glz_window = 1 << 20; /* pixels, announced in DISPLAY_INIT */
 static volatile sig_atomic_t g_stop;
 
 static uint64_t now_ms(void)
@@ -171,8 +176,11 @@ static bool connect_client(struct client *c)
 	c->disp.fd = dial_link(SPICE_CHANNEL_DISPLAY, c->session);
 	if (c->disp.fd < 0)
 		return false;
-	/* spice-gtk sends DISPLAY_INIT first: cache ids and sizes */
+	/* spice-gtk sends DISPLAY_INIT first: cache ids and sizes, and the
+	 * GLZ dictionary id and window */
 	uint8_t di[14] = {0};
+	di[9] = 1;
+	sf_put_le32(di + 10, (uint32_t)g_glz_window);
 	send_msg(c->disp.fd, SPICE_MSGC_DISPLAY_INIT, di, sizeof(di));
 	c->main.cl = c->disp.cl = c;
 	c->disp.display = true;
@@ -181,19 +189,51 @@ static bool connect_client(struct client *c)
 
 /* ---- verify: a tiny renderer for raw draws ---- */
 
-typedef int (*codec_decode_fn)(const uint8_t *in, size_t len, uint32_t w, uint32_t h,
-			       uint32_t *out);
+typedef int (*codec_decode_fn)(struct client *cl, const uint8_t *in, size_t len, uint32_t w,
+			       uint32_t h, uint32_t *out);
+
+static int lz4_dec(struct client *cl, const uint8_t *in, size_t len, uint32_t w, uint32_t h,
+		   uint32_t *out)
+{
+	(void)cl;
+	return sf_lz4_decode(in, len, w, h, out);
+}
+
+static int lz_dec(struct client *cl, const uint8_t *in, size_t len, uint32_t w, uint32_t h,
+		  uint32_t *out)
+{
+	(void)cl;
+	return sf_lz_decode(in, len, w, h, out);
+}
+
+static int quic_dec(struct client *cl, const uint8_t *in, size_t len, uint32_t w, uint32_t h,
+		    uint32_t *out)
+{
+	(void)cl;
+	return sf_quic_decode(in, len, w, h, out);
+}
+
+static int glz_dec(struct client *cl, const uint8_t *in, size_t len, uint32_t w, uint32_t h,
+		   uint32_t *out)
+{
+	if (!cl->glz && !(cl->glz = sf_glz_window_new()))
+		return -1;
+	cl->glz_images++;
+	return sf_glz_decode(cl->glz, in, len, w, h, out);
+}
 
 /* Image types whose payload is BinaryData and that an in-tree decoder reads. */
 static codec_decode_fn decoder_for(uint8_t image_type)
 {
 	switch (image_type) {
+	case SPICE_IMAGE_TYPE_GLZ_RGB:
+		return glz_dec;
 	case SPICE_IMAGE_TYPE_LZ4:
-		return sf_lz4_decode;
+		return lz4_dec;
 	case SPICE_IMAGE_TYPE_LZ_RGB:
-		return sf_lz_decode;
+		return lz_dec;
 	case SPICE_IMAGE_TYPE_QUIC:
-		return sf_quic_decode;
+		return quic_dec;
 	default:
 		return NULL;
 	}
@@ -258,7 +298,7 @@ static void draw(struct client *cl, uint16_t type, const uint8_t *p, uint32_t si
 			uint32_t *tmp =
 				w && h && w <= FW && h <= FH ? malloc((size_t)w * h * 4) : NULL;
 			if (!tmp || len > size - img - 22 ||
-			    dec(p + img + 22, len, w, h, tmp) < 0) {
+			    dec(cl, p + img + 22, len, w, h, tmp) < 0) {
 				free(tmp);
 				cl->undecodable = true;
 				return;
@@ -394,9 +434,10 @@ static uint32_t *load_ppm(const char *path)
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {{"port", 1, 0, 'p'},	    {"clients", 1, 0, 'c'},
-					   {"verify", 1, 0, 'v'},   {"stall", 1, 0, 's'},
-					   {"stall-at", 1, 0, 'a'}, {0, 0, 0, 0}};
+	static const struct option lo[] = {
+		{"port", 1, 0, 'p'},  {"clients", 1, 0, 'c'},  {"verify", 1, 0, 'v'},
+		{"stall", 1, 0, 's'}, {"stall-at", 1, 0, 'a'}, {"glz-window", 1, 0, 'g'},
+		{0, 0, 0, 0}};
 	const char *expected = NULL;
 	int stall_s = 0, stall_at = 3, ep, opt;
 	struct epoll_event ev, evs[256];
@@ -420,6 +461,9 @@ int main(int argc, char **argv)
 			break;
 		case 'a':
 			stall_at = atoi(optarg);
+			break;
+		case 'g':
+			g_glz_window = atoi(optarg);
 			break;
 		default:
 			return 2;
@@ -487,18 +531,20 @@ int main(int argc, char **argv)
 	if (g_verify) {
 		uint32_t *ref = load_ppm(expected);
 		int ok = 0, undecodable = 0;
-		uint64_t img[2] = {0, 0};
+		uint64_t img[2] = {0, 0}, glz = 0;
 		for (int i = 0; ref && i < g_n; i++) {
 			img[0] += g_cl[i].images[0];
 			img[1] += g_cl[i].images[1];
+			glz += g_cl[i].glz_images;
 			if (g_cl[i].undecodable) {
 				undecodable++;
 				continue;
 			}
 			ok += memcmp(ref, g_cl[i].fb, (size_t)FW * FH * 4) == 0;
 		}
-		printf("verified=%d of %d undecodable=%d quic_images=%llu other_compressed=%llu\n",
-		       ok, g_n, undecodable, (unsigned long long)img[1],
+		printf("verified=%d of %d undecodable=%d quic_images=%llu glz_images=%llu "
+		       "other_compressed=%llu\n",
+		       ok, g_n, undecodable, (unsigned long long)img[1], (unsigned long long)glz,
 		       (unsigned long long)img[0]);
 	}
 	return 0;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* encoders/glz.c: a greedy LZ77 matcher over the dictionary's images. One
- * hash table of two-pixel keys maps to global positions (pixel counts since
+ * hash table of three-pixel keys maps to global positions (pixel counts since
  * the dictionary began), so a candidate may lie in the image being encoded
  * or in any earlier one still in the window; candidates are always checked
  * against the pixels, so stale slots only cost a comparison. */
@@ -11,7 +11,7 @@
 #include "encoders/glz.h"
 #include "encoders/lz-io.h"
 
-#define HASH_LOG	    17
+#define HASH_LOG	    18
 #define MAX_IMAGES	    65536	      /* keeps image distances in two bytes */
 #define MAX_OFFSET	    SF_GLZ_MAX_WINDOW /* pixel offsets are 25 bits */
 #define SHORT_OFFSET	    4096	      /* offsets below it take 12 bits */
@@ -126,9 +126,9 @@ size_t sf_glz_bound(uint32_t w, uint32_t h)
 
 /* ---- encoder ---- */
 
-static uint32_t hash2(uint32_t a, uint32_t b)
+static uint32_t hash3(const uint32_t *p)
 {
-	return ((a * 2654435761u) ^ (b * 40503u)) >> (32 - HASH_LOG);
+	return ((p[0] * 2654435761u) ^ (p[1] * 40503u) ^ (p[2] * 2246822519u)) >> (32 - HASH_LOG);
 }
 
 /* A reference of @len pixels. @dist: images back (0: this image); @ofs: for
@@ -227,8 +227,8 @@ static void compress(struct sf_glz *g, struct sf_lz_out *o, const struct cur *c)
 {
 	size_t i = 0, lit = 0;
 
-	while (i + MIN_MATCH <= c->n) {
-		uint32_t h = hash2(c->px[i], c->px[i + 1]);
+	while (i + 3 <= c->n) {
+		uint32_t h = hash3(c->px + i);
 		uint64_t cand = g->table[h];
 		struct found best = {0, 0, 0};
 
@@ -243,8 +243,8 @@ static void compress(struct sf_glz *g, struct sf_lz_out *o, const struct cur *c)
 		}
 		sf_lz_literals(o, c->px + lit, i - lit);
 		put_match(o, best.len, best.dist, best.ofs);
-		for (size_t k = i + 1; k + 1 < i + best.len && k + 1 < c->n; k += 2)
-			g->table[hash2(c->px[k], c->px[k + 1])] = c->base + k + 1;
+		for (size_t k = i + 1; k + 2 < i + best.len && k + 2 < c->n; k += 2)
+			g->table[hash3(c->px + k)] = c->base + k + 1;
 		i += best.len;
 		lit = i;
 	}
