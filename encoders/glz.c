@@ -17,6 +17,8 @@
 #define SHORT_OFFSET	    4096	      /* offsets below it take 12 bits */
 #define VERY_LONG_OFFSET    (1u << 17)	      /* offsets from it on take 25 */
 #define MIN_MATCH	    2
+#define POS_BITS	    40
+#define POS_MASK	    ((1ull << POS_BITS) - 1)
 #define MIN_MATCH_ELSEWHERE 3 /* a match into another image costs 3-6 bytes */
 
 struct win_image {
@@ -37,7 +39,11 @@ struct sf_glz {
 	struct ring ring;
 	uint64_t next_id, next_base;
 	uint32_t window;
-	uint64_t *table; /* global position + 1; 0: empty */
+	/* global position + 1, modulo 2^40, in the low bits (0: empty), and
+	 * the first pixel of the key in the high 24: most wrong candidates are
+	 * rejected without reading the window, whose pixels are seldom in
+	 * cache. A position that wrapped only costs a failed comparison. */
+	uint64_t *table;
 };
 
 static struct win_image *ring_at(const struct ring *r, uint32_t i)
@@ -223,18 +229,26 @@ static void try_candidate(const struct sf_glz *g, const struct cur *c, size_t i,
 		*best = (struct found){len, (uint32_t)(c->id - w->id), (uint32_t)(gp - w->base)};
 }
 
+static uint64_t table_entry(uint32_t first, uint64_t pos)
+{
+	return (uint64_t)first << POS_BITS | ((pos + 1) & POS_MASK);
+}
+
 static void compress(struct sf_glz *g, struct sf_lz_out *o, const struct cur *c)
 {
 	size_t i = 0, lit = 0;
 
 	while (i + 3 <= c->n) {
 		uint32_t h = hash3(c->px + i);
-		uint64_t cand = g->table[h];
+		uint64_t cand = g->table[h], here = c->base + i;
 		struct found best = {0, 0, 0};
 
-		g->table[h] = c->base + i + 1;
-		if (cand)
-			try_candidate(g, c, i, cand - 1, &best);
+		g->table[h] = table_entry(c->px[i], here);
+		if (cand && cand >> POS_BITS == c->px[i]) {
+			uint64_t back = (here + 1 - cand) & POS_MASK;
+			if (back && back <= here)
+				try_candidate(g, c, i, here - back, &best);
+		}
 		if (i && c->px[i - 1] == c->px[i]) /* a run: distance 1 */
 			try_candidate(g, c, i, c->base + i - 1, &best);
 		if (!best.len) {
@@ -244,7 +258,7 @@ static void compress(struct sf_glz *g, struct sf_lz_out *o, const struct cur *c)
 		sf_lz_literals(o, c->px + lit, i - lit);
 		put_match(o, best.len, best.dist, best.ofs);
 		for (size_t k = i + 1; k + 2 < i + best.len && k + 2 < c->n; k += 2)
-			g->table[hash3(c->px + k)] = c->base + k + 1;
+			g->table[hash3(c->px + k)] = table_entry(c->px[k], c->base + k);
 		i += best.len;
 		lit = i;
 	}
