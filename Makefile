@@ -140,7 +140,7 @@ $(BUILD)/tests/glib-frame: tests/e2e/glib-frame.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=gnu11 -O1 -g -Wall -Werror $(filter -fsanitize=%,$(CFLAGS)) \
 		$(shell pkg-config --cflags $(GLIB_CLIENT)) -o $@ $< \
-		$(shell pkg-config --libs $(GLIB_CLIENT)) $(LDFLAGS)
+		$(shell pkg-config --libs $(GLIB_CLIENT)) $(LDFLAGS) -lm
 
 $(BUILD)/tests/glib-migrate: tests/e2e/glib-migrate.c
 	@mkdir -p $(dir $@)

@@ -72,6 +72,7 @@ enum sf_codec {
 	SF_CODEC_LZ,   /* SPICE_IMAGE_TYPE_LZ_RGB */
 	SF_CODEC_QUIC, /* SPICE_IMAGE_TYPE_QUIC (photographic content) */
 	SF_CODEC_GLZ,  /* SPICE_IMAGE_TYPE_GLZ_RGB (one dictionary per display) */
+	SF_CODEC_JPEG, /* SPICE_IMAGE_TYPE_JPEG (lossy, photos, WAN setting) */
 	SF_CODECS
 };
 

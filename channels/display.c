@@ -46,6 +46,8 @@ struct client {
 	bool glz;		 /* producer: in the GLZ cohort (see glz_join) */
 	atomic_uint glz_window;	 /* pixels the client's GLZ window may hold; 0 unknown */
 	atomic_int preferred;	 /* SPICE_IMAGE_COMPRESSION_* the client asked for, or -1 */
+	uint32_t session;	 /* its connection id */
+	atomic_bool low_bw;	 /* its session is low bandwidth (WAN: JPEG in AUTO) */
 	uint32_t stream_id;	 /* producer: the stream the client knows of, 0 none */
 	atomic_uint stream_seen; /* stream_id for the sender thread (migration) */
 	struct client *prev, *next;
@@ -96,6 +98,7 @@ struct sf_display {
 	struct sf_buf *snap[SF_CODECS]; /* full copy of surface 0 at snap_gen, per codec */
 	uint64_t snap_gen[SF_CODECS];
 	atomic_int compression; /* SPICE_IMAGE_COMPRESSION_*; any thread sets it */
+	atomic_int jpeg;	/* enum sf_wan; any thread sets it */
 	struct sf_display_stats stats;
 	struct sf_ratelimit rl;
 	struct drawn drawn[OCCLUSION_WINDOW];
@@ -326,6 +329,18 @@ static bool area_is_photo(struct area *a)
  * content, at over 1 GB/s, once for all clients; GLZ also finds what
  * earlier images held. GLZ needs the cohort, else LZ (the reference's own
  * fallback); LZ4 needs the client's cap. */
+/* QUIC's lossy stand-in for clients the WAN setting gives JPEG. */
+static enum sf_codec lossy(const struct sf_display *d, const struct client *c)
+{
+	/* relaxed: settings; a draw encoded either way is valid */
+	int mode = atomic_load_explicit(&d->jpeg, memory_order_relaxed);
+
+	if (mode == SF_WAN_ALWAYS ||
+	    (mode == SF_WAN_AUTO && atomic_load_explicit(&c->low_bw, memory_order_relaxed)))
+		return SF_CODEC_JPEG;
+	return SF_CODEC_QUIC;
+}
+
 static enum sf_codec codec_for(const struct sf_display *d, const struct client *c, struct area *a)
 {
 	/* relaxed: settings; a draw encoded either way is valid */
@@ -339,12 +354,12 @@ static enum sf_codec codec_for(const struct sf_display *d, const struct client *
 	case SPICE_IMAGE_COMPRESSION_LZ4:
 		return c->lz4 ? SF_CODEC_LZ4 : SF_CODEC_LZ;
 	case SPICE_IMAGE_COMPRESSION_QUIC:
-		return SF_CODEC_QUIC;
+		return lossy(d, c);
 	case SPICE_IMAGE_COMPRESSION_AUTO_LZ:
-		return area_is_photo(a) ? SF_CODEC_QUIC : SF_CODEC_LZ;
+		return area_is_photo(a) ? lossy(d, c) : SF_CODEC_LZ;
 	case SPICE_IMAGE_COMPRESSION_AUTO_GLZ:
 		if (area_is_photo(a))
-			return SF_CODEC_QUIC;
+			return lossy(d, c);
 		/* fall through */
 	case SPICE_IMAGE_COMPRESSION_GLZ:
 		return c->glz ? SF_CODEC_GLZ : SF_CODEC_LZ;
@@ -427,9 +442,10 @@ static void send_surfaces(struct sf_display *d, struct client *c, bool create)
 					    i == 0 ? SPICE_SURFACE_FLAGS_PRIMARY : 0));
 		struct area a = {img, 0, 0, img->width, img->height, -1};
 		enum sf_codec k = codec_for(d, c, &a);
-		/* snapshots stay out of the dictionary: while it is empty, more
-		 * clients may join it */
-		send_one(c, surface_snapshot(d, i, k == SF_CODEC_GLZ ? SF_CODEC_LZ : k));
+		/* snapshots stay out of the dictionary (while it is empty, more
+		 * clients may join it) and lossless */
+		k = k == SF_CODEC_GLZ ? SF_CODEC_LZ : k == SF_CODEC_JPEG ? SF_CODEC_QUIC : k;
+		send_one(c, surface_snapshot(d, i, k));
 	}
 	if (create && d->surfaces[0])
 		send_one(c, sf_marshal_mark());
@@ -1125,6 +1141,8 @@ struct sf_chan *sf_display_attach(struct sf_display *d, struct sf_loop *sender, 
 	c->d = d;
 	c->kind = cursor ? K_CURSOR : K_DISPLAY;
 	c->migrated = info->migrated;
+	c->session = info->connection_id;
+	atomic_init(&c->low_bw, info->low_bandwidth);
 	atomic_init(&c->preferred, -1);
 	atomic_init(&c->ref, 1); /* the connection's */
 	atomic_init(&c->state, CS_NORMAL);
@@ -1318,6 +1336,38 @@ void sf_display_set_image_compression(struct sf_display *d, int mode)
 	atomic_store_explicit(&d->compression, mode, memory_order_relaxed);
 }
 
+void sf_display_set_jpeg(struct sf_display *d, enum sf_wan mode)
+{
+	atomic_store_explicit(&d->jpeg, mode, memory_order_relaxed);
+}
+
+struct low_bw {
+	uint32_t session;
+	bool low;
+};
+
+static void set_low_bw_fn(struct sf_display *d, void *arg)
+{
+	struct low_bw *l = arg;
+
+	for (struct client *c = d->clients; c; c = c->next)
+		if (c->session == l->session)
+			/* relaxed: read by the producer, which runs this */
+			atomic_store_explicit(&c->low_bw, l->low, memory_order_relaxed);
+	free(l);
+}
+
+void sf_display_set_low_bandwidth(struct sf_display *d, uint32_t session_id, bool low)
+{
+	struct low_bw *l = malloc(sizeof(*l));
+
+	if (!l)
+		return;
+	*l = (struct low_bw){session_id, low};
+	if (sf_display_call_async(d, set_low_bw_fn, l) < 0)
+		free(l);
+}
+
 void sf_display_set_streaming(struct sf_display *d, bool on)
 {
 	atomic_store_explicit(&d->streaming, on, memory_order_relaxed);
@@ -1345,6 +1395,7 @@ struct sf_display *sf_display_create(uint8_t id, const struct sf_display_source_
 	d->opaque = opaque;
 	d->backlog_limit = DEFAULT_BACKLOG;
 	atomic_init(&d->compression, SPICE_IMAGE_COMPRESSION_AUTO_GLZ);
+	atomic_init(&d->jpeg, SF_WAN_AUTO);
 	atomic_init(&d->streaming, true);
 	d->rl = (struct sf_ratelimit)SF_RATELIMIT_INIT(1000, 10);
 	sf_task_init(&d->process_task, process_fn);

@@ -115,6 +115,17 @@ void sf_display_set_backlog_limit(struct sf_display *d, size_t bytes);
  * applies from the next image. Default AUTO_GLZ. */
 void sf_display_set_image_compression(struct sf_display *d, int mode);
 
+/* spice_server_set_jpeg_compression: ALWAYS sends photographic draws (those
+ * the image setting sends as QUIC) as JPEG to every client, AUTO only to
+ * clients of a low-bandwidth session, NEVER to none. Snapshots stay
+ * lossless. Thread: any. Default AUTO. */
+enum sf_wan { SF_WAN_AUTO, SF_WAN_NEVER, SF_WAN_ALWAYS };
+void sf_display_set_jpeg(struct sf_display *d, enum sf_wan mode);
+/* The network test of session @session_id ended: whether it is low
+ * bandwidth. Applies to its display clients from the next draw; clients
+ * linking later get it in their link info. Thread: any. */
+void sf_display_set_low_bandwidth(struct sf_display *d, uint32_t session_id, bool low);
+
 /* Detect video (a rectangle redrawn by COPY at a steady rate) and send it
  * as an MJPEG stream. Thread: any. Default on (spice-server's "filter"). */
 void sf_display_set_streaming(struct sf_display *d, bool on);

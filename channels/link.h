@@ -24,8 +24,9 @@ struct sf_link_info {
 	uint32_t common_caps[SF_CAPS_WORDS];
 	uint32_t channel_caps[SF_CAPS_WORDS];
 	bool mini_header;
-	bool migrated; /* set by the server, not the wire: a migration target link */
-	void *ssl;     /* SSL * when linked on the TLS port; owned with the fd */
+	bool migrated;	    /* set by the server, not the wire: a migration target link */
+	bool low_bandwidth; /* set by the server: the session's net test said so */
+	void *ssl;	    /* SSL * when linked on the TLS port; owned with the fd */
 };
 
 /* Parse the 16-byte link header. Returns SPICE_LINK_ERR_OK and the body size,

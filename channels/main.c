@@ -18,6 +18,10 @@ SF_LOG_TOPIC("main");
 
 #define MAX_SESSION_CHANS 48
 #define PING_INTERVAL_MS  10000
+/* The network test spice-server runs at connect: two empty pings give the
+ * latency, a third with this padding the bit rate. */
+#define NET_TEST_BYTES	  (250 * 1024)
+#define LOW_BANDWIDTH_BPS (10u * 1024 * 1024)
 #define MM_TIME_DELTA	  400 /* ms the client's first mm-time lags, as spice-server */
 /* A client is told to migrate only once its channels have linked (none new
  * for this long after CHANNELS_LIST): spice-gtk links channels it creates
@@ -32,7 +36,10 @@ struct sf_session {
 	bool ended;
 	uint32_t ping_id;
 	uint64_t ping_sent_ns;
-	uint64_t rtt_ns; /* last measured round trip, 0 before the first PONG */
+	uint64_t rtt_ns;      /* last measured round trip, 0 before the first PONG */
+	uint32_t net_id;      /* id of the net test's first ping; 0: not running */
+	uint64_t net_latency; /* ns, the smaller of the two empty pings */
+	uint64_t bitrate;     /* bits/s from the net test; 0: not measured */
 	struct sf_timer *ping_timer;
 	struct sf_chan *chans[MAX_SESSION_CHANS];
 	unsigned nchans;
@@ -70,25 +77,53 @@ static void on_ping_timer(void *data)
 	send_ping(data);
 }
 
+/* A PONG of the net test: @rt is its round trip in ns. The timestamps are
+ * the client's echo of ours, so they are only trusted to be ordered. */
+static void net_test_pong(struct sf_session *s, uint32_t id, uint64_t rt)
+{
+	switch (id - s->net_id) {
+	case 0:
+		s->net_latency = rt;
+		return;
+	case 1:
+		s->net_latency = SF_MIN(s->net_latency, rt);
+		return;
+	default:
+		s->net_id = 0;
+		/* no faster than the empty pings: a busy host, assume fast */
+		s->bitrate = rt > s->net_latency ? (uint64_t)NET_TEST_BYTES * 8 * 1000000000 /
+							   (rt - s->net_latency)
+						 : UINT64_MAX;
+		if (s->env->net_measured)
+			s->env->net_measured(s, s->env->data);
+	}
+}
+
 static int handle_pong(struct sf_session *s, const uint8_t *p, uint32_t size)
 {
 	struct sf_rbuf r;
 	uint32_t id;
-	uint64_t ts;
+	uint64_t ts, now = sf_clock_now_ns();
 
 	sf_rbuf_init(&r, p, size);
 	id = sf_rbuf_u32(&r);
 	ts = sf_rbuf_u64(&r);
 	if (r.err)
 		return -EPROTO;
+	if (s->net_id && id - s->net_id < 3 && ts <= now)
+		net_test_pong(s, id, now - ts);
 	if (id == s->ping_id && ts == s->ping_sent_ns)
-		s->rtt_ns = sf_clock_now_ns() - ts;
+		s->rtt_ns = now - ts;
 	return 0;
 }
 
 static void start_ping(struct sf_session *s)
 {
+	s->net_id = s->ping_id + 1;
 	send_ping(s);
+	send_ping(s);
+	s->ping_sent_ns = sf_clock_now_ns();
+	push(s->main, sf_marshal_ping(++s->ping_id, s->ping_sent_ns, NET_TEST_BYTES));
 	s->ping_timer = sf_loop_timer_add(sf_chan_loop(s->main), on_ping_timer, s);
 	if (s->ping_timer)
 		sf_loop_timer_arm(s->ping_timer, PING_INTERVAL_MS, true);
@@ -457,6 +492,16 @@ uint32_t sf_session_id(const struct sf_session *s)
 uint64_t sf_session_rtt_ns(const struct sf_session *s)
 {
 	return s->rtt_ns;
+}
+
+uint64_t sf_session_bitrate(const struct sf_session *s)
+{
+	return s->bitrate;
+}
+
+bool sf_session_low_bandwidth(const struct sf_session *s)
+{
+	return s->bitrate && s->bitrate < LOW_BANDWIDTH_BPS;
 }
 
 uint16_t sf_session_mouse_mode(const struct sf_session *s)

@@ -59,6 +59,8 @@ struct sf_session_env {
 	bool (*seamless_allowed)(struct sf_session *s, void *data);
 	/* Target: the held links may start (sf_session_links tells how). */
 	void (*activate)(struct sf_session *s, void *data);
+	/* The network test at connect measured the client's bit rate. Optional. */
+	void (*net_measured)(struct sf_session *s, void *data);
 	void *data;
 };
 
@@ -93,6 +95,12 @@ void sf_session_send_mm_time(struct sf_session *s);
 /* Last round trip measured with PING/PONG on the main channel, in ns; 0 until
  * the client answered one. Thread: main. */
 uint64_t sf_session_rtt_ns(const struct sf_session *s);
+
+/* The bit rate the network test at connect measured (bits/s; 0 until it
+ * ends), and whether it is under spice-server's 10 Mbit/s "low bandwidth"
+ * (JPEG for photos in the AUTO WAN setting). Thread: main. */
+uint64_t sf_session_bitrate(const struct sf_session *s);
+bool sf_session_low_bandwidth(const struct sf_session *s);
 
 /* ---- migration, source side ---- */
 

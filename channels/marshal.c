@@ -8,6 +8,7 @@
 #include "encoders/lz.h"
 #include "encoders/lz4.h"
 #include "encoders/glz.h"
+#include "encoders/jpeg.h"
 #include "encoders/quic.h"
 
 static void put_rect(struct sf_wbuf *w, const struct sf_rect *r)
@@ -228,11 +229,34 @@ static size_t glz_encode(void *ctx, const struct sf_image *img, uint32_t x, uint
 	return sf_glz_encode(ctx, img, x, y, w, h, out, cap);
 }
 
+/* Still images in the lossy WAN setting, at spice-server's quality. */
+#define JPEG_STILL_QUALITY 85
+
+static size_t jpeg_bound(uint32_t w, uint32_t h)
+{
+	return (size_t)w * h * 4; /* not smaller than raw: not worth it */
+}
+
+static size_t jpeg_encode(const struct sf_image *img, uint32_t x, uint32_t y, uint32_t w,
+			  uint32_t h, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	uint8_t *j = sf_jpeg_encode(img, x, y, w, h, JPEG_STILL_QUALITY, &n);
+
+	if (!j || n > cap)
+		n = 0;
+	else
+		memcpy(out, j, n);
+	free(j);
+	return n;
+}
+
 static const struct encoder encoders[SF_CODECS] = {
 	[SF_CODEC_LZ4] = {SPICE_IMAGE_TYPE_LZ4, sf_lz4_bound, sf_lz4_encode, NULL},
 	[SF_CODEC_LZ] = {SPICE_IMAGE_TYPE_LZ_RGB, sf_lz_bound, sf_lz_encode, NULL},
 	[SF_CODEC_QUIC] = {SPICE_IMAGE_TYPE_QUIC, sf_quic_bound, sf_quic_encode, NULL},
 	[SF_CODEC_GLZ] = {SPICE_IMAGE_TYPE_GLZ_RGB, sf_glz_bound, NULL, glz_encode},
+	[SF_CODEC_JPEG] = {SPICE_IMAGE_TYPE_JPEG, jpeg_bound, jpeg_encode, NULL},
 };
 
 /* Image types whose payload is BinaryData (u32 size, bytes): encoded in

@@ -257,6 +257,7 @@ static void adopt_chan(struct sf_server *srv, struct sf_session *s, int fd,
 	struct sf_chan *c;
 
 	info.migrated = sf_session_links(s) == SF_LINKS_MIGRATED;
+	info.low_bandwidth = sf_session_low_bandwidth(s);
 	c = attach(srv, fd, &info);
 	if (c && sf_session_add_chan(s, c) < 0) {
 		sf_chan_close(c);
@@ -323,6 +324,16 @@ static bool seamless_allowed(struct sf_session *s, void *data)
 
 	(void)s;
 	return srv->nsessions == 1; /* as spice-server: one client only */
+}
+
+/* The WAN setting's AUTO mode depends on it (JPEG for photos). */
+static void net_measured(struct sf_session *s, void *data)
+{
+	struct sf_server *srv = data;
+
+	for (unsigned i = 0; i < srv->ndisplays; i++)
+		sf_display_set_low_bandwidth(srv->displays[i], sf_session_id(s),
+					     sf_session_low_bandwidth(s));
 }
 
 static void activate(struct sf_session *s, void *data)
@@ -418,6 +429,7 @@ struct sf_server *sf_server_create(const struct sf_server_config *cfg)
 	srv->env.migrate_connected = session_answered;
 	srv->env.seamless_allowed = seamless_allowed;
 	srv->env.activate = activate;
+	srv->env.net_measured = net_measured;
 	srv->env.data = srv;
 	srv->env.client_mouse = cfg->client_mouse;
 	srv->env.agent = srv->agent;

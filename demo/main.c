@@ -33,6 +33,7 @@ struct opts {
 	const char *echo_port;
 	bool sink_agent, flood;
 	int image_compression; /* SPICE_IMAGE_COMPRESSION_*; 0: default */
+	int jpeg;	       /* enum sf_wan + 1; 0: default */
 	unsigned video_frames; /* play a clip of this many frames at 30 fps */
 };
 
@@ -55,6 +56,7 @@ static void usage(void)
 			"                    [--tls-port P --tls-dir DIR [--secure-only]]\n"
 			"                    [--echo-port NAME] [--sink-agent] [--flood]\n"
 			"                    [--image-compression off|auto|lz|lz4|glz|quic]\n"
+			"                    [--jpeg-compression auto|never|always]\n"
 			"                    [--video-frames N] [--gallery]\n");
 }
 
@@ -98,13 +100,15 @@ static int parse(int argc, char **argv, struct opts *o)
 					   {"sink-agent", no_argument, 0, 'A'},
 					   {"flood", no_argument, 0, 'F'},
 					   {"image-compression", required_argument, 0, 'I'},
+					   {"jpeg-compression", required_argument, 0, 'J'},
 					   {"video-frames", required_argument, 0, 'V'},
 					   {"gallery", no_argument, 0, 'G'},
 					   {0, 0, 0, 0}};
 	int c;
 
 	*o = (struct opts){.addr = "127.0.0.1", .port = 5900};
-	while ((c = getopt_long(argc, argv, "a:p:w:sd:n:q:t:m:T:D:SE:AFI:V:Gh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:p:w:sd:n:q:t:m:T:D:SE:AFI:J:V:Gh", lo, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'a':
 			o->addr = optarg;
@@ -123,6 +127,16 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'd':
 			o->dump = optarg;
+			break;
+		case 'J': /* QEMU's -spice jpeg-wan-compression= */
+			o->jpeg = strcmp(optarg, "auto") == 0	  ? SF_WAN_AUTO + 1
+				  : strcmp(optarg, "never") == 0  ? SF_WAN_NEVER + 1
+				  : strcmp(optarg, "always") == 0 ? SF_WAN_ALWAYS + 1
+								  : 0;
+			if (!o->jpeg) {
+				usage();
+				return -1;
+			}
 			break;
 		case 'n':
 			o->senders = (unsigned)atoi(optarg);
@@ -328,12 +342,13 @@ static void print_stats(struct app *a)
 	if (a->video_frames)
 		printf("saffron-demo: video: %llu streams, %llu stream frames\n",
 		       (unsigned long long)st.streams, (unsigned long long)st.stream_frames);
-	printf("saffron-demo: images: raw %llu lz4 %llu lz %llu quic %llu glz %llu\n",
+	printf("saffron-demo: images: raw %llu lz4 %llu lz %llu quic %llu glz %llu jpeg %llu\n",
 	       (unsigned long long)st.images[SF_CODEC_RAW],
 	       (unsigned long long)st.images[SF_CODEC_LZ4],
 	       (unsigned long long)st.images[SF_CODEC_LZ],
 	       (unsigned long long)st.images[SF_CODEC_QUIC],
-	       (unsigned long long)st.images[SF_CODEC_GLZ]);
+	       (unsigned long long)st.images[SF_CODEC_GLZ],
+	       (unsigned long long)st.images[SF_CODEC_JPEG]);
 }
 
 static int serve(struct app *a, const struct opts *o)
@@ -452,6 +467,8 @@ int main(int argc, char **argv)
 	sf_guest_set_display(a.guest, a.display);
 	if (o.image_compression)
 		sf_display_set_image_compression(a.display, o.image_compression);
+	if (o.jpeg)
+		sf_display_set_jpeg(a.display, (enum sf_wan)(o.jpeg - 1));
 	sf_server_set_input_ops(a.srv, sf_guest_input_ops(), a.guest);
 	a.flood = o.flood;
 	if (o.echo_port || o.sink_agent) {

@@ -230,13 +230,19 @@ err:
 	return -1;
 }
 
-/* The setting maps onto the display's codecs (channels/display.h). */
+/* The settings map onto the display's codecs (channels/display.h). */
 void shim_qxl_apply_compression(SpiceServer *s)
 {
+	enum sf_wan jpeg = s->jpeg == SPICE_WAN_COMPRESSION_ALWAYS  ? SF_WAN_ALWAYS
+			   : s->jpeg == SPICE_WAN_COMPRESSION_NEVER ? SF_WAN_NEVER
+								    : SF_WAN_AUTO;
+
 	for (unsigned i = 0; i < SHIM_MAX_QXL; i++)
-		if (s->qxl[i] && s->qxl[i]->st)
+		if (s->qxl[i] && s->qxl[i]->st) {
 			sf_display_set_image_compression(s->qxl[i]->st->display,
 							 (int)s->image_compression);
+			sf_display_set_jpeg(s->qxl[i]->st->display, jpeg);
+		}
 }
 
 void shim_qxl_set_running(SpiceServer *s, bool running)

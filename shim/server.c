@@ -442,6 +442,7 @@ SF_EXPORT int spice_server_set_jpeg_compression(SpiceServer *s, spice_wan_compre
 	if (!wan_ok(comp))
 		return -1;
 	s->jpeg = comp;
+	shim_qxl_apply_compression(s);
 	return 0;
 }
 

@@ -3,7 +3,8 @@
 # spice-client-glib, must give the demo's gallery (text, UI, photo, gradient
 # and noise images, widths 1..4096, areas of a larger image) pixel for pixel;
 # the demo's own counters must show each image went out in the codec the
-# setting asks for (AUTO: photos as QUIC, drawn content as GLZ or LZ).
+# setting asks for (AUTO: photos as QUIC, drawn content as GLZ or LZ; with
+# jpeg-compression always, photos as JPEG within a stated PSNR).
 . "$(dirname "$0")/lib.sh"
 
 # images_sent NAME CODEC: how many copies the demo encoded with CODEC
@@ -18,6 +19,11 @@ for mode in off lz lz4 quic glz auto_glz auto_lz; do
 		env ASAN_OPTIONS=detect_leaks=0 "$BUILD/tests/glib-frame" "$PORT" "$TMP/ref.ppm" 30
 	stop_demo "g_$mode"
 done
+# lossy WAN setting: photos and gradients as JPEG (quality 85), the rest exact
+start_demo g_jpeg --gallery --jpeg-compression always
+check "jpeg-compression always: the stock client shows the gallery within 30 dB PSNR" \
+	env ASAN_OPTIONS=detect_leaks=0 "$BUILD/tests/glib-frame" "$PORT" "$TMP/ref.ppm" 30 30
+stop_demo g_jpeg
 # 63 gallery images and one snapshot of the blank surface
 check "off: every image raw" at_least "$(images_sent g_off raw)" 64
 check "lz: every image LZ" at_least "$(images_sent g_lz lz)" 64
@@ -28,5 +34,7 @@ check "quic: every image QUIC (noise goes raw when QUIC cannot shrink it)" \
 check "glz: every drawn image GLZ" at_least "$(images_sent g_glz glz)" 63
 check "auto_glz: photos and gradients as QUIC" at_least "$(images_sent g_auto_glz quic)" 10
 check "auto_glz: text, UI and noise as GLZ" at_least "$(images_sent g_auto_glz glz)" 30
+check "jpeg always: photos and gradients as JPEG" at_least "$(images_sent g_jpeg jpeg)" 10
+check "jpeg auto on loopback (not low bandwidth): no JPEG" [ "$(images_sent g_auto_glz jpeg)" = 0 ]
 check "auto_lz: the same split" at_least "$(images_sent g_auto_lz quic)" 10
 finish

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* tests/e2e/glib-frame.c: a spice-client-glib client that waits until the
- * primary surface, as the stock decoders (QUIC, LZ, LZ4, raw) rendered it,
- * equals a PPM pixel for pixel. Exit 0 on a match, 1 on timeout with the
- * count and first position of differing pixels. */
+ * primary surface, as the stock decoders (QUIC, LZ, GLZ, LZ4, JPEG, raw)
+ * rendered it, equals a PPM pixel for pixel; or, given MIN_PSNR (lossy
+ * settings), comes within that PSNR and stays unchanged for a second. Exit
+ * 0 on a match, 1 on timeout with the count and first position of
+ * differing pixels. */
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +17,10 @@ static struct {
 	SpiceDisplayChannel *display;
 	uint8_t *want; /* RGB triples */
 	int w, h, ticks, limit, result;
-} t = {.result = 1};
+	double min_psnr; /* 0: exact */
+	long last_diff;
+	int stable_ticks;
+} t = {.result = 1, .last_diff = -1};
 
 static uint8_t *load_ppm(const char *path, int *w, int *h)
 {
@@ -34,10 +41,12 @@ static uint8_t *load_ppm(const char *path, int *w, int *h)
 	return px;
 }
 
-/* Differing pixels; the first one's position in @first. */
-static long compare(const SpiceDisplayPrimary *p, long *first)
+/* Differing pixels; the first one's position in @first, the PSNR over the
+ * whole frame (all channels) in @psnr. */
+static long compare(const SpiceDisplayPrimary *p, long *first, double *psnr)
 {
 	long diff = 0;
+	double se = 0;
 
 	*first = -1;
 	for (int y = 0; y < t.h; y++)
@@ -48,29 +57,50 @@ static long compare(const SpiceDisplayPrimary *p, long *first)
 				if (*first < 0)
 					*first = (long)y * t.w + x;
 				diff++;
+				for (int k = 0; k < 3; k++) {
+					double d = (double)s[2 - k] - e[k];
+					se += d * d;
+				}
 			}
 		}
+	*psnr = diff ? 10 * log10(255.0 * 255.0 * 3 * t.w * t.h / se) : INFINITY;
 	return diff;
+}
+
+/* Lossy: close enough, and nothing changed for a second (all arrived). */
+static bool good_enough(long diff, double psnr)
+{
+	if (diff == 0)
+		return true;
+	t.stable_ticks = diff == t.last_diff ? t.stable_ticks + 1 : 0;
+	t.last_diff = diff;
+	return t.min_psnr > 0 && psnr >= t.min_psnr && t.stable_ticks >= 10;
 }
 
 static gboolean tick(gpointer data)
 {
 	SpiceDisplayPrimary p;
 	long diff = -1, first = -1;
+	double psnr = 0;
 	gboolean have = t.display &&
 			spice_display_channel_get_primary(SPICE_CHANNEL(t.display), 0, &p) &&
 			p.width == t.w && p.height == t.h;
 
 	(void)data;
-	if (have && (diff = compare(&p, &first)) == 0) {
+	if (have)
+		diff = compare(&p, &first, &psnr);
+	if (have && good_enough(diff, psnr)) {
+		if (diff)
+			printf("glib-frame: %ld pixels differ, PSNR %.1f dB\n", diff, psnr);
 		t.result = 0;
 		g_main_loop_quit(t.loop);
 		return G_SOURCE_REMOVE;
 	}
 	if (++t.ticks >= t.limit) {
-		fprintf(stderr, "glib-frame: %s; %ld pixels differ, first at (%ld, %ld)\n",
+		fprintf(stderr,
+			"glib-frame: %s; %ld pixels differ, first at (%ld, %ld), PSNR %.1f dB\n",
 			have ? "surface differs" : "no primary of that size", diff,
-			first < 0 ? -1 : first % t.w, first < 0 ? -1 : first / t.w);
+			first < 0 ? -1 : first % t.w, first < 0 ? -1 : first / t.w, psnr);
 		g_main_loop_quit(t.loop);
 		return G_SOURCE_REMOVE;
 	}
@@ -92,7 +122,7 @@ int main(int argc, char **argv)
 	SpiceSession *s;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: glib-frame PORT EXPECTED.ppm [TIMEOUT_S]\n");
+		fprintf(stderr, "usage: glib-frame PORT EXPECTED.ppm [TIMEOUT_S [MIN_PSNR]]\n");
 		return 2;
 	}
 	t.want = load_ppm(argv[2], &t.w, &t.h);
@@ -101,6 +131,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	t.limit = (argc > 3 ? atoi(argv[3]) : 20) * 10;
+	t.min_psnr = argc > 4 ? atof(argv[4]) : 0;
 	t.loop = g_main_loop_new(NULL, FALSE);
 	s = spice_session_new();
 	g_object_set(s, "host", "127.0.0.1", "port", argv[1], NULL);
