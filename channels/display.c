@@ -49,6 +49,10 @@ struct client {
 	uint32_t session;	 /* its connection id */
 	atomic_bool low_bw;	 /* its session is low bandwidth (WAN: JPEG in AUTO) */
 	uint32_t stream_id;	 /* producer: the stream the client knows of, 0 none */
+	uint8_t tier;		 /* producer: its video tier (see stream_adapt) */
+	uint8_t behind;		 /* producer: frames in a row it was behind */
+	uint16_t kept_up;	 /* producer: frames in a row it kept up */
+	size_t last_frame;	 /* producer: bytes of the last frame pushed to it */
 	atomic_uint stream_seen; /* stream_id for the sender thread (migration) */
 	struct client *prev, *next;
 	struct sf_task attach_task, detach_task, resync_task;
@@ -67,7 +71,13 @@ struct drawn {
 #define STREAM_START_FRAMES 8	       /* consecutive updates, each within: */
 #define STREAM_MAX_GAP_NS   200000000  /* 200 ms, as spice-server's detection */
 #define STREAM_IDLE_NS	    1000000000 /* no frame for 1 s: back to lossless */
-#define STREAM_QUALITY	    70
+/* Video tiers: JPEG quality and the share of frames sent (one in @every). */
+static const struct {
+	int quality;
+	unsigned every;
+} tiers[SF_STREAM_TIERS] = {{70, 1}, {50, 1}, {35, 2}, {25, 4}};
+#define STREAM_BEHIND_FRAMES  3	 /* frames in a row behind: a tier down */
+#define STREAM_KEPT_UP_FRAMES 30 /* frames in a row kept up: a tier up */
 
 struct stream_candidate {
 	struct sf_rect r;
@@ -112,7 +122,8 @@ struct sf_display {
 	struct sf_rect stream_rect;
 	uint32_t stream_id, next_stream_id; /* stream_id 0: none */
 	uint64_t stream_last_ns;
-	struct sf_buf *stream_frame; /* the newest frame, obsoleted by the next */
+	struct sf_buf *stream_frame[SF_STREAM_TIERS]; /* newest per tier, obsoleted by the next */
+	uint64_t stream_seq;			      /* frames of this stream so far */
 	struct sf_timer *stream_timer;
 	bool guest_monitors; /* set by the guest, not derived from surface 0 */
 	bool caps_known, caps_present;
@@ -648,8 +659,10 @@ static void stream_stop(struct sf_display *d, bool upgrade)
 		if (c->stream_id == d->stream_id && client_ready(d, c, K_DISPLAY))
 			stream_forget(c);
 	d->stream_id = 0;
-	sf_buf_unref(d->stream_frame);
-	d->stream_frame = NULL;
+	for (int t = 0; t < SF_STREAM_TIERS; t++) {
+		sf_buf_unref(d->stream_frame[t]);
+		d->stream_frame[t] = NULL;
+	}
 	if (upgrade && d->surfaces[0]) {
 		const struct sf_image *img = sf_surface_image(d->surfaces[0]);
 		fanout_copy(d, 0, &r, img, r.left, r.top);
@@ -676,6 +689,7 @@ static void stream_start(struct sf_display *d, const struct sf_rect *r)
 		d->next_stream_id = 1;
 	d->stream_id = d->next_stream_id;
 	d->stream_rect = *r;
+	d->stream_seq = 0;
 	d->stats.streams++;
 }
 
@@ -708,31 +722,76 @@ static bool stream_detect(struct sf_display *d, const struct sf_cmd *cmd, uint64
 	return d->stream_id != 0;
 }
 
-static void stream_frame(struct sf_display *d, const struct sf_cmd *cmd, uint64_t now)
+/* Rate adaptation, per client, from its acks: a client whose pipe still
+ * holds the previous frame when the next comes (its acks lag, or its link
+ * is slow) is behind. STREAM_BEHIND_FRAMES in a row move it a tier down
+ * (lower quality, then fewer frames); STREAM_KEPT_UP_FRAMES in a row move it
+ * back up. A frame is encoded once per tier some client is on now. */
+static void stream_adapt(struct sf_display *d, struct client *c)
+{
+	bool behind = c->last_frame && sf_chan_backlog(c->chan) >= c->last_frame;
+
+	c->behind = behind ? (uint8_t)SF_MIN(c->behind + 1, 255) : 0;
+	c->kept_up = behind ? 0 : (uint16_t)SF_MIN(c->kept_up + 1, 65535);
+	if (c->behind >= STREAM_BEHIND_FRAMES && c->tier + 1 < SF_STREAM_TIERS) {
+		c->tier++;
+		c->behind = 0;
+		d->stats.stream_tier_moves++;
+	} else if (c->kept_up >= STREAM_KEPT_UP_FRAMES && c->tier > 0) {
+		c->tier--;
+		c->kept_up = 0;
+		d->stats.stream_tier_moves++;
+	}
+}
+
+static struct sf_buf *stream_encode(struct sf_display *d, const struct sf_cmd *cmd, int tier)
 {
 	const struct sf_rect *r = &cmd->rect;
 	size_t len = 0;
 	uint8_t *jpeg = sf_jpeg_encode(cmd->image, (uint32_t)cmd->src_x, (uint32_t)cmd->src_y,
 				       (uint32_t)sf_rect_w(r), (uint32_t)sf_rect_h(r),
-				       STREAM_QUALITY, &len);
+				       tiers[tier].quality, &len);
 	struct sf_buf *b =
 		jpeg ? sf_marshal_stream_data(d->stream_id, sf_clock_mm_time(), jpeg, len) : NULL;
 
 	free(jpeg);
-	if (!b) {
-		stream_stop(d, true);
-		return;
-	}
-	if (d->stream_frame)
-		sf_buf_set_obsolete(d->stream_frame);
-	for (struct client *c = d->clients; c; c = c->next) {
+	if (!b)
+		return NULL;
+	d->stats.stream_tier_frames[tier]++;
+	/* a client of this tier that fell behind skips to the newest */
+	if (d->stream_frame[tier])
+		sf_buf_set_obsolete(d->stream_frame[tier]);
+	sf_buf_unref(d->stream_frame[tier]);
+	d->stream_frame[tier] = sf_buf_ref(b);
+	return b;
+}
+
+static void stream_frame(struct sf_display *d, const struct sf_cmd *cmd, uint64_t now)
+{
+	struct sf_buf *v[SF_STREAM_TIERS] = {NULL};
+	bool failed = false;
+
+	for (struct client *c = d->clients; c && !failed; c = c->next) {
 		if (!client_ready(d, c, K_DISPLAY))
 			continue;
 		stream_introduce(d, c);
-		push(c, b);
+		stream_adapt(d, c);
+		if (d->stream_seq % tiers[c->tier].every)
+			continue;
+		if (!v[c->tier] && !(v[c->tier] = stream_encode(d, cmd, c->tier))) {
+			failed = true;
+			break;
+		}
+		if (push(c, v[c->tier]))
+			c->last_frame = v[c->tier]->size;
 	}
-	sf_buf_unref(d->stream_frame);
-	d->stream_frame = b;
+	for (int t = 0; t < SF_STREAM_TIERS; t++)
+		sf_buf_unref(v[t]);
+	if (failed) {
+		stream_stop(d, true);
+		return;
+	}
+	d->stream_seq++;
 	d->stream_last_ns = now;
 	d->stats.stream_frames++;
 }
@@ -1458,7 +1517,8 @@ void sf_display_destroy(struct sf_display *d)
 		sf_surface_destroy(d->surfaces[i]);
 	sf_image_unref(d->cursor);
 	sf_buf_unref(d->monitors);
-	sf_buf_unref(d->stream_frame);
+	for (int t = 0; t < SF_STREAM_TIERS; t++)
+		sf_buf_unref(d->stream_frame[t]);
 	sf_loop_timer_remove(d->stream_timer);
 	for (int k = 0; k < SF_CODECS; k++)
 		sf_buf_unref(d->snap[k]);

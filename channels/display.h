@@ -14,6 +14,7 @@
 
 #define SF_DISPLAY_MAX_SURFACES 1024
 #define SF_DISPLAY_ACK_WINDOW	64
+#define SF_STREAM_TIERS		4 /* video quality/frame-rate steps, see display.c */
 
 struct sf_display;
 
@@ -38,9 +39,11 @@ struct sf_display_source_ops {
 
 struct sf_display_stats {
 	uint64_t commands, rejected, messages, resyncs;
-	uint64_t obsoleted;		 /* bodies superseded by a later opaque draw */
-	uint64_t streams, stream_frames; /* MJPEG streams started, frames sent */
-	uint64_t images[SF_CODECS];	 /* copies encoded once each, by codec chosen */
+	uint64_t obsoleted;			      /* bodies superseded by a later opaque draw */
+	uint64_t streams, stream_frames;	      /* MJPEG streams started, frames sent */
+	uint64_t stream_tier_frames[SF_STREAM_TIERS]; /* frames encoded, per tier */
+	uint64_t stream_tier_moves;		      /* clients moved down or up a tier */
+	uint64_t images[SF_CODECS]; /* copies encoded once each, by codec chosen */
 	uint32_t clients, cursor_clients;
 };
 

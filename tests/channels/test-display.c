@@ -678,3 +678,62 @@ SF_TEST(display_wan_setting_sends_photos_as_jpeg_to_low_bandwidth_clients)
 	SF_TEST_ASSERT(r.m->jpeg == 2 && area_psnr(r.m, r.d, &a) >= 35.0);
 	rig_down(&r);
 }
+
+SF_TEST(display_video_tiers_follow_each_client_and_encode_once_per_tier)
+{
+	struct rig r = {0};
+	struct model *b;
+	struct sf_chan *cb;
+	struct sf_display_stats st;
+	uint32_t expect[128 * 96];
+	unsigned n = 0;
+
+	SF_TEST_ASSERT(rig_up(&r, 16 << 20));
+	cb = extra_client(&r, &b);
+	SF_TEST_ASSERT(cb);
+	pump(r.m, 100);
+	pump(b, 100);
+	/* both keep up: one encoding a frame, at the top tier */
+	for (; n < 20; n++) {
+		submit(&r.src, r.d,
+		       (struct sf_cmd){.type = SF_CMD_COPY,
+				       .rect = {10, 10, 138, 106},
+				       .image = video_frame(n, r.m->expect)});
+		sf_display_flush(r.d);
+		pump(r.m, 10);
+		pump(b, 10);
+	}
+	SF_TEST_ASSERT(sf_display_get_stats(r.d, &st) == 0 && st.streams == 1);
+	SF_TEST_ASSERT(st.stream_tier_frames[0] == st.stream_frames && st.stream_tier_moves == 0);
+	/* b stops acking and reading: once its ack window is used up it goes
+	 * down the tiers, a stays on top */
+	for (; n < 140; n++) {
+		submit(&r.src, r.d,
+		       (struct sf_cmd){.type = SF_CMD_COPY,
+				       .rect = {10, 10, 138, 106},
+				       .image = video_frame(n, r.m->expect)});
+		sf_display_flush(r.d);
+		pump(r.m, 10);
+	}
+	SF_TEST_ASSERT(sf_display_get_stats(r.d, &st) == 0);
+	SF_TEST_ASSERT(st.stream_tier_frames[SF_STREAM_TIERS - 1] > 0);
+	SF_TEST_ASSERT(st.stream_tier_moves == SF_STREAM_TIERS - 1);
+	SF_TEST_ASSERT(r.m->last_psnr > 35.0 && r.m->bad_images == 0);
+	/* b reads again: it climbs back, the lowest tier's frames stop */
+	memcpy(b->expect, r.m->expect, sizeof(expect));
+	for (; n < 300; n++) {
+		struct sf_image *img = video_frame(n, r.m->expect);
+		memcpy(b->expect, r.m->expect, sizeof(expect));
+		submit(&r.src, r.d,
+		       (struct sf_cmd){
+			       .type = SF_CMD_COPY, .rect = {10, 10, 138, 106}, .image = img});
+		sf_display_flush(r.d);
+		pump(r.m, 10);
+		pump(b, 10);
+	}
+	SF_TEST_ASSERT(sf_display_get_stats(r.d, &st) == 0);
+	SF_TEST_ASSERT(st.stream_tier_moves == 2 * (SF_STREAM_TIERS - 1));
+	SF_TEST_ASSERT(b->bad_images == 0 && b->last_psnr > 35.0 && r.m->last_psnr > 35.0);
+	extra_close(cb, b);
+	rig_down(&r);
+}
