@@ -11,12 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <spice/enums.h>
-#include "channels/display.h"
+#include "channels/display-priv.h"
 #include "channels/marshal.h"
 #include "channels/surface.h"
 #include "encoders/classify.h"
 #include "encoders/glz.h"
-#include "encoders/jpeg.h"
 #include "migrate/data.h"
 #include "engine/clock.h"
 #include "engine/log.h"
@@ -24,111 +23,10 @@
 
 SF_LOG_TOPIC("display");
 
-#define CMD_BATCH	 256
-#define MAX_SURFACE_DIM	 8192
-#define MAX_CURSOR_DIM	 512
-#define DEFAULT_BACKLOG	 (16u << 20)
-#define OCCLUSION_WINDOW 128 /* recent draws a later opaque draw may supersede */
-
-enum kind { K_DISPLAY, K_CURSOR };
-enum cstate { CS_NORMAL, CS_DROPPING, CS_RESYNC };
-
-struct client {
-	struct sf_display *d;
-	struct sf_chan *chan;
-	enum kind kind;
-	atomic_uint ref;
-	atomic_int state; /* producer: NORMAL->DROPPING, RESYNC->NORMAL; sender: DROPPING->RESYNC */
-	atomic_bool closed;	 /* set by the connection's on_close */
-	bool listed;		 /* producer only */
-	bool lz4;		 /* the client decodes SPICE_IMAGE_TYPE_LZ4 */
-	bool migrated;		 /* came with a seamless migration: already initialized */
-	bool glz;		 /* producer: in the GLZ cohort (see glz_join) */
-	atomic_uint glz_window;	 /* pixels the client's GLZ window may hold; 0 unknown */
-	atomic_int preferred;	 /* SPICE_IMAGE_COMPRESSION_* the client asked for, or -1 */
-	uint32_t session;	 /* its connection id */
-	atomic_bool low_bw;	 /* its session is low bandwidth (WAN: JPEG in AUTO) */
-	uint32_t stream_id;	 /* producer: the stream the client knows of, 0 none */
-	uint8_t tier;		 /* producer: its video tier (see stream_adapt) */
-	uint8_t behind;		 /* producer: frames in a row it was behind */
-	uint16_t kept_up;	 /* producer: frames in a row it kept up */
-	size_t last_frame;	 /* producer: bytes of the last frame pushed to it */
-	atomic_uint stream_seen; /* stream_id for the sender thread (migration) */
-	struct client *prev, *next;
-	struct sf_task attach_task, detach_task, resync_task;
-};
-
-/* A recent draw whose bodies may still sit unsent in some pipes. */
-struct drawn {
-	uint32_t sid;
-	struct sf_rect r;
-	struct sf_buf *b[SF_CODECS]; /* one per encoding made, NULL for the others */
-};
-
-/* A rectangle redrawn by COPY often enough becomes a video stream. */
-#define STREAM_CANDIDATES   8
-#define STREAM_MIN_AREA	    (128 * 96)
-#define STREAM_START_FRAMES 8	       /* consecutive updates, each within: */
-#define STREAM_MAX_GAP_NS   200000000  /* 200 ms, as spice-server's detection */
-#define STREAM_IDLE_NS	    1000000000 /* no frame for 1 s: back to lossless */
-/* Video tiers: JPEG quality and the share of frames sent (one in @every). */
-static const struct {
-	int quality;
-	unsigned every;
-} tiers[SF_STREAM_TIERS] = {{70, 1}, {50, 1}, {35, 2}, {25, 4}};
-#define STREAM_BEHIND_FRAMES  3	 /* frames in a row behind: a tier down */
-#define STREAM_KEPT_UP_FRAMES 30 /* frames in a row kept up: a tier up */
-
-struct stream_candidate {
-	struct sf_rect r;
-	unsigned frames;
-	uint64_t last_ns;
-};
-
-struct sf_display {
-	/* set before start, read-only after */
-	uint8_t id;
-	const struct sf_display_source_ops *ops;
-	void *opaque;
-	size_t backlog_limit;
-	struct sf_loop *loop;
-	pthread_t thread;
-	bool running;
-	struct sf_task process_task;
-	atomic_bool paused; /* the VM is stopped: pull nothing */
-
-	/* producer only */
-	struct sf_surface *surfaces[SF_DISPLAY_MAX_SURFACES];
-	struct client *clients;
-	struct sf_image *cursor;
-	uint16_t hot_x, hot_y;
-	int16_t cur_x, cur_y;
-	bool cursor_visible;
-	uint64_t gen;			/* bumped by every change to surface 0 */
-	struct sf_buf *snap[SF_CODECS]; /* full copy of surface 0 at snap_gen, per codec */
-	uint64_t snap_gen[SF_CODECS];
-	atomic_int compression; /* SPICE_IMAGE_COMPRESSION_*; any thread sets it */
-	atomic_int jpeg;	/* enum sf_wan; any thread sets it */
-	struct sf_display_stats stats;
-	struct sf_ratelimit rl;
-	struct drawn drawn[OCCLUSION_WINDOW];
-	unsigned ndrawn;
-	struct sf_buf *monitors; /* MONITORS_CONFIG body, NULL before any */
-	struct sf_glz *glz;	 /* the dictionary, NULL until a client may use it */
-	unsigned glz_members;
-	/* video: one MJPEG stream at a time, on surface 0 */
-	atomic_bool streaming; /* setting */
-	struct stream_candidate cand[STREAM_CANDIDATES];
-	struct sf_rect stream_rect;
-	uint32_t stream_id, next_stream_id; /* stream_id 0: none */
-	uint64_t stream_last_ns;
-	struct sf_buf *stream_frame[SF_STREAM_TIERS]; /* newest per tier, obsoleted by the next */
-	uint64_t stream_seq;			      /* frames of this stream so far */
-	struct sf_timer *stream_timer;
-	bool guest_monitors; /* set by the guest, not derived from surface 0 */
-	bool caps_known, caps_present;
-	uint32_t caps;
-};
+#define CMD_BATCH	256
+#define MAX_SURFACE_DIM 8192
+#define MAX_CURSOR_DIM	512
+#define DEFAULT_BACKLOG (16u << 20)
 
 /* ---- client references ---- */
 
@@ -228,7 +126,7 @@ static void occlusion_add(struct sf_display *d, uint32_t sid, const struct sf_re
 
 /* ---- fan-out (producer) ---- */
 
-static bool push(struct client *c, struct sf_buf *b)
+bool sf_dpy_push(struct client *c, struct sf_buf *b)
 {
 	if (sf_chan_push(c->chan, b) < 0)
 		return false;
@@ -291,7 +189,7 @@ static uint32_t glz_window(const struct sf_display *d)
  * stops receiving and will be resynced once its pipe drains. Consumes @b. */
 /* Is @c a client of @kind to push to now? One past the backlog limit is
  * marked DROPPING here and left for a resync. */
-static bool client_ready(struct sf_display *d, struct client *c, enum kind kind)
+bool sf_dpy_client_ready(struct sf_display *d, struct client *c, enum kind kind)
 {
 	if (c->kind != kind)
 		return false;
@@ -313,8 +211,8 @@ static void fanout(struct sf_display *d, enum kind kind, struct sf_buf *b)
 	if (!b)
 		return;
 	for (struct client *c = d->clients; c; c = c->next)
-		if (client_ready(d, c, kind))
-			push(c, b);
+		if (sf_dpy_client_ready(d, c, kind))
+			sf_dpy_push(c, b);
 	sf_buf_unref(b);
 }
 
@@ -410,7 +308,7 @@ static struct sf_buf *surface_snapshot(struct sf_display *d, uint32_t sid, enum 
 
 /* A copy in as many encodings as the clients need, each made once, on first
  * need, and shared by every client that uses it. */
-static void fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect *r,
+void sf_dpy_fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect *r,
 			const struct sf_image *img, int32_t x, int32_t y)
 {
 	struct sf_buf *v[SF_CODECS] = {NULL};
@@ -419,12 +317,12 @@ static void fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect
 
 	for (struct client *c = d->clients; c; c = c->next) {
 		enum sf_codec k;
-		if (!client_ready(d, c, K_DISPLAY))
+		if (!sf_dpy_client_ready(d, c, K_DISPLAY))
 			continue;
 		k = codec_for(d, c, &a);
 		if (!v[k])
 			v[k] = encode_copy(d, k, sid, r, img, x, y);
-		if (v[k] && !push(c, v[k]) && k == SF_CODEC_GLZ)
+		if (v[k] && !sf_dpy_push(c, v[k]) && k == SF_CODEC_GLZ)
 			glz_leave(d, c);
 	}
 	occlusion_cover(d, sid, r);
@@ -433,10 +331,10 @@ static void fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect
 		sf_buf_unref(v[k]);
 }
 
-static void send_one(struct client *c, struct sf_buf *b)
+void sf_dpy_send_one(struct client *c, struct sf_buf *b)
 {
 	if (b)
-		push(c, b);
+		sf_dpy_push(c, b);
 	sf_buf_unref(b);
 }
 
@@ -448,18 +346,19 @@ static void send_surfaces(struct sf_display *d, struct client *c, bool create)
 			continue;
 		img = sf_surface_image(d->surfaces[i]);
 		if (create)
-			send_one(c, sf_marshal_surface_create(
-					    i, img->width, img->height, SPICE_SURFACE_FMT_32_xRGB,
-					    i == 0 ? SPICE_SURFACE_FLAGS_PRIMARY : 0));
+			sf_dpy_send_one(c, sf_marshal_surface_create(
+						   i, img->width, img->height,
+						   SPICE_SURFACE_FMT_32_xRGB,
+						   i == 0 ? SPICE_SURFACE_FLAGS_PRIMARY : 0));
 		struct area a = {img, 0, 0, img->width, img->height, -1};
 		enum sf_codec k = codec_for(d, c, &a);
 		/* snapshots stay out of the dictionary (while it is empty, more
 		 * clients may join it) and lossless */
 		k = k == SF_CODEC_GLZ ? SF_CODEC_LZ : k == SF_CODEC_JPEG ? SF_CODEC_QUIC : k;
-		send_one(c, surface_snapshot(d, i, k));
+		sf_dpy_send_one(c, surface_snapshot(d, i, k));
 	}
 	if (create && d->surfaces[0])
-		send_one(c, sf_marshal_mark());
+		sf_dpy_send_one(c, sf_marshal_mark());
 }
 
 static void send_cursor_state(struct sf_display *d, struct client *c, bool init)
@@ -467,11 +366,11 @@ static void send_cursor_state(struct sf_display *d, struct client *c, bool init)
 	struct sf_image *shape = d->cursor;
 
 	if (init)
-		send_one(c, sf_marshal_cursor_init(d->cur_x, d->cur_y, d->cursor_visible, shape,
-						   d->hot_x, d->hot_y));
+		sf_dpy_send_one(c, sf_marshal_cursor_init(d->cur_x, d->cur_y, d->cursor_visible,
+							  shape, d->hot_x, d->hot_y));
 	else
-		send_one(c, sf_marshal_cursor_set(d->cur_x, d->cur_y, d->cursor_visible, shape,
-						  d->hot_x, d->hot_y));
+		sf_dpy_send_one(c, sf_marshal_cursor_set(d->cur_x, d->cur_y, d->cursor_visible,
+							 shape, d->hot_x, d->hot_y));
 }
 
 /* ---- command handling (producer) ---- */
@@ -506,7 +405,7 @@ static void send_monitors(struct sf_display *d, struct client *c)
 {
 	if (d->monitors && c->kind == K_DISPLAY &&
 	    sf_chan_test_cap(c->chan, SPICE_DISPLAY_CAP_MONITORS_CONFIG))
-		push(c, d->monitors);
+		sf_dpy_push(c, d->monitors);
 }
 
 static void set_monitors(struct sf_display *d, const struct sf_head *heads, uint16_t count,
@@ -588,8 +487,6 @@ static bool do_surface_create(struct sf_display *d, const struct sf_cmd *cmd)
 	return true;
 }
 
-static void stream_stop(struct sf_display *d, bool upgrade);
-
 static bool do_surface_destroy(struct sf_display *d, const struct sf_cmd *cmd)
 {
 	uint32_t id = cmd->surface_id;
@@ -597,7 +494,7 @@ static bool do_surface_destroy(struct sf_display *d, const struct sf_cmd *cmd)
 	if (id >= SF_DISPLAY_MAX_SURFACES || !d->surfaces[id])
 		return bad(d, cmd, "no such surface");
 	if (id == 0)
-		stream_stop(d, false);
+		sf_stream_stop(d, false);
 	sf_surface_destroy(d->surfaces[id]);
 	d->surfaces[id] = NULL;
 	occlusion_forget(d);
@@ -605,212 +502,6 @@ static bool do_surface_destroy(struct sf_display *d, const struct sf_cmd *cmd)
 		d->gen++;
 	fanout(d, K_DISPLAY, sf_marshal_surface_destroy(id));
 	return true;
-}
-
-/* ---- video streams (producer) ----
- * A rectangle of surface 0 that COPY redraws STREAM_START_FRAMES times with
- * at most STREAM_MAX_GAP_NS between updates becomes an MJPEG stream: each
- * frame is JPEG-encoded once and the same STREAM_DATA body goes to every
- * client, the previous frame marked obsolete so a client that fell behind
- * skips to the newest. The surface keeps the exact pixels. Any other draw
- * touching the rectangle, or a second of silence, ends the stream, and a
- * lossless copy of the rectangle replaces the lossy frames on the clients.
- * Clients learn of the stream on their next frame (late joiners, resyncs). */
-
-static bool rect_eq(const struct sf_rect *a, const struct sf_rect *b)
-{
-	return a->left == b->left && a->top == b->top && a->right == b->right &&
-	       a->bottom == b->bottom;
-}
-
-static bool rect_meets(const struct sf_rect *a, const struct sf_rect *b)
-{
-	return a->left < b->right && b->left < a->right && a->top < b->bottom && b->top < a->bottom;
-}
-
-/* The client drops a stream it still has (before a snapshot, so no late
- * frame lands on top of it). */
-static void stream_forget(struct client *c)
-{
-	if (c->stream_id)
-		send_one(c, sf_marshal_stream_destroy(c->stream_id));
-	c->stream_id = 0;
-	atomic_store_explicit(&c->stream_seen, 0, memory_order_relaxed);
-}
-
-static void stream_introduce(struct sf_display *d, struct client *c)
-{
-	if (c->stream_id == d->stream_id)
-		return;
-	stream_forget(c);
-	if (d->stream_id)
-		send_one(c, sf_marshal_stream_create(d->stream_id, 0, &d->stream_rect));
-	c->stream_id = d->stream_id;
-	atomic_store_explicit(&c->stream_seen, c->stream_id, memory_order_relaxed);
-}
-
-static void stream_stop(struct sf_display *d, bool upgrade)
-{
-	struct sf_rect r = d->stream_rect;
-
-	if (!d->stream_id)
-		return;
-	for (struct client *c = d->clients; c; c = c->next)
-		if (c->stream_id == d->stream_id && client_ready(d, c, K_DISPLAY))
-			stream_forget(c);
-	d->stream_id = 0;
-	for (int t = 0; t < SF_STREAM_TIERS; t++) {
-		sf_buf_unref(d->stream_frame[t]);
-		d->stream_frame[t] = NULL;
-	}
-	if (upgrade && d->surfaces[0]) {
-		const struct sf_image *img = sf_surface_image(d->surfaces[0]);
-		fanout_copy(d, 0, &r, img, r.left, r.top);
-	}
-}
-
-static void stream_check(void *data)
-{
-	struct sf_display *d = data;
-
-	if (d->stream_id && sf_clock_now_ns() - d->stream_last_ns > STREAM_IDLE_NS)
-		stream_stop(d, true);
-}
-
-static void stream_start(struct sf_display *d, const struct sf_rect *r)
-{
-	if (!d->stream_timer) {
-		d->stream_timer = sf_loop_timer_add(d->loop, stream_check, d);
-		if (!d->stream_timer)
-			return;
-		sf_loop_timer_arm(d->stream_timer, 200, true);
-	}
-	if (++d->next_stream_id == 0)
-		d->next_stream_id = 1;
-	d->stream_id = d->next_stream_id;
-	d->stream_rect = *r;
-	d->stream_seq = 0;
-	d->stats.streams++;
-}
-
-/* True when the copy became part of a stream (now or earlier). */
-static bool stream_detect(struct sf_display *d, const struct sf_cmd *cmd, uint64_t now)
-{
-	struct stream_candidate *c = NULL, *oldest = &d->cand[0];
-
-	if (!atomic_load_explicit(&d->streaming, memory_order_relaxed) || cmd->surface_id != 0 ||
-	    (int64_t)sf_rect_w(&cmd->rect) * sf_rect_h(&cmd->rect) < STREAM_MIN_AREA)
-		return false;
-	if (d->stream_id)
-		return rect_eq(&cmd->rect, &d->stream_rect);
-	for (int i = 0; i < STREAM_CANDIDATES; i++) {
-		if (d->cand[i].frames && rect_eq(&d->cand[i].r, &cmd->rect))
-			c = &d->cand[i];
-		if (d->cand[i].last_ns < oldest->last_ns)
-			oldest = &d->cand[i];
-	}
-	if (!c) {
-		*oldest = (struct stream_candidate){cmd->rect, 1, now};
-		return false;
-	}
-	c->frames = now - c->last_ns <= STREAM_MAX_GAP_NS ? c->frames + 1 : 1;
-	c->last_ns = now;
-	if (c->frames < STREAM_START_FRAMES)
-		return false;
-	c->frames = 0;
-	stream_start(d, &cmd->rect);
-	return d->stream_id != 0;
-}
-
-/* Rate adaptation, per client, from its acks: a client whose pipe still
- * holds the previous frame when the next comes (its acks lag, or its link
- * is slow) is behind. STREAM_BEHIND_FRAMES in a row move it a tier down
- * (lower quality, then fewer frames); STREAM_KEPT_UP_FRAMES in a row move it
- * back up. A frame is encoded once per tier some client is on now. */
-static void stream_adapt(struct sf_display *d, struct client *c)
-{
-	bool behind = c->last_frame && sf_chan_backlog(c->chan) >= c->last_frame;
-
-	c->behind = behind ? (uint8_t)SF_MIN(c->behind + 1, 255) : 0;
-	c->kept_up = behind ? 0 : (uint16_t)SF_MIN(c->kept_up + 1, 65535);
-	if (c->behind >= STREAM_BEHIND_FRAMES && c->tier + 1 < SF_STREAM_TIERS) {
-		c->tier++;
-		c->behind = 0;
-		d->stats.stream_tier_moves++;
-	} else if (c->kept_up >= STREAM_KEPT_UP_FRAMES && c->tier > 0) {
-		c->tier--;
-		c->kept_up = 0;
-		d->stats.stream_tier_moves++;
-	}
-}
-
-static struct sf_buf *stream_encode(struct sf_display *d, const struct sf_cmd *cmd, int tier)
-{
-	const struct sf_rect *r = &cmd->rect;
-	size_t len = 0;
-	uint8_t *jpeg = sf_jpeg_encode(cmd->image, (uint32_t)cmd->src_x, (uint32_t)cmd->src_y,
-				       (uint32_t)sf_rect_w(r), (uint32_t)sf_rect_h(r),
-				       tiers[tier].quality, &len);
-	struct sf_buf *b =
-		jpeg ? sf_marshal_stream_data(d->stream_id, sf_clock_mm_time(), jpeg, len) : NULL;
-
-	free(jpeg);
-	if (!b)
-		return NULL;
-	d->stats.stream_tier_frames[tier]++;
-	/* a client of this tier that fell behind skips to the newest */
-	if (d->stream_frame[tier])
-		sf_buf_set_obsolete(d->stream_frame[tier]);
-	sf_buf_unref(d->stream_frame[tier]);
-	d->stream_frame[tier] = sf_buf_ref(b);
-	return b;
-}
-
-static void stream_frame(struct sf_display *d, const struct sf_cmd *cmd, uint64_t now)
-{
-	struct sf_buf *v[SF_STREAM_TIERS] = {NULL};
-	bool failed = false;
-
-	for (struct client *c = d->clients; c && !failed; c = c->next) {
-		if (!client_ready(d, c, K_DISPLAY))
-			continue;
-		stream_introduce(d, c);
-		stream_adapt(d, c);
-		if (d->stream_seq % tiers[c->tier].every)
-			continue;
-		if (!v[c->tier] && !(v[c->tier] = stream_encode(d, cmd, c->tier))) {
-			failed = true;
-			break;
-		}
-		if (push(c, v[c->tier]))
-			c->last_frame = v[c->tier]->size;
-	}
-	for (int t = 0; t < SF_STREAM_TIERS; t++)
-		sf_buf_unref(v[t]);
-	if (failed) {
-		stream_stop(d, true);
-		return;
-	}
-	d->stream_seq++;
-	d->stream_last_ns = now;
-	d->stats.stream_frames++;
-}
-
-/* Before a draw lands: one that touches the stream (other than its next
- * frame) ends it, with the lossless pixels from before this draw. */
-static void stream_before_draw(struct sf_display *d, const struct sf_cmd *cmd)
-{
-	struct sf_rect src;
-
-	if (!d->stream_id || cmd->surface_id != 0)
-		return;
-	if (cmd->type == SF_CMD_COPY && rect_eq(&cmd->rect, &d->stream_rect))
-		return;
-	src = (struct sf_rect){cmd->src_x, cmd->src_y, cmd->src_x + sf_rect_w(&cmd->rect),
-			       cmd->src_y + sf_rect_h(&cmd->rect)};
-	if (rect_meets(&cmd->rect, &d->stream_rect) ||
-	    (cmd->type == SF_CMD_COPY_BITS && rect_meets(&src, &d->stream_rect)))
-		stream_stop(d, true);
 }
 
 static bool do_draw(struct sf_display *d, const struct sf_cmd *cmd)
@@ -822,7 +513,7 @@ static bool do_draw(struct sf_display *d, const struct sf_cmd *cmd)
 
 	if (!s)
 		return bad(d, cmd, "no such surface or rectangle outside it");
-	stream_before_draw(d, cmd);
+	sf_stream_before_draw(d, cmd);
 	switch (cmd->type) {
 	case SF_CMD_FILL:
 		sf_surface_fill(s, &cmd->rect, cmd->color);
@@ -837,11 +528,11 @@ static bool do_draw(struct sf_display *d, const struct sf_cmd *cmd)
 		if (cmd->surface_id == 0)
 			d->gen++;
 		now = sf_clock_now_ns();
-		if (stream_detect(d, cmd, now))
-			stream_frame(d, cmd, now);
+		if (sf_stream_detect(d, cmd, now))
+			sf_stream_frame(d, cmd, now);
 		else
-			fanout_copy(d, cmd->surface_id, &cmd->rect, cmd->image, cmd->src_x,
-				    cmd->src_y);
+			sf_dpy_fanout_copy(d, cmd->surface_id, &cmd->rect, cmd->image, cmd->src_x,
+					   cmd->src_y);
 		return true;
 	case SF_CMD_COPY_BITS:
 		src = (struct sf_rect){cmd->src_x, cmd->src_y, cmd->src_x + sf_rect_w(&cmd->rect),
@@ -1012,7 +703,7 @@ static void attach_fn(struct sf_task *t)
 		sf_chan_set_ack(c->chan, SF_DISPLAY_ACK_WINDOW);
 		if (c->kind == K_DISPLAY) {
 			d->stats.clients++;
-			stream_forget(c); /* one a migrated client still shows */
+			sf_stream_forget(c); /* one a migrated client still shows */
 			send_surfaces(d, c, true);
 			send_monitors(d, c);
 			update_client_caps(d);
@@ -1060,7 +751,7 @@ static void resync_fn(struct sf_task *t)
 						    memory_order_acq_rel, memory_order_acquire)) {
 		d->stats.resyncs++;
 		if (c->kind == K_DISPLAY) {
-			stream_forget(c); /* reintroduced with the next frame */
+			sf_stream_forget(c); /* reintroduced with the next frame */
 			send_surfaces(d, c, false);
 		} else
 			send_cursor_state(d, c, false);

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* channels/display-priv.h: the display producer's own state, shared by its
+ * two files (display.c: surfaces, clients, fan-out, codecs; stream.c: video
+ * detection and MJPEG streams). Not for other modules: they use display.h.
+ * Everything here is touched on the producer thread unless marked. */
+#ifndef SF_CHANNELS_DISPLAY_PRIV_H
+#define SF_CHANNELS_DISPLAY_PRIV_H
+
+#include <pthread.h>
+#include "channels/display.h"
+#include "engine/log.h"
+#include "engine/loop.h"
+
+#define OCCLUSION_WINDOW 128 /* recent draws a later opaque draw may supersede */
+
+enum kind { K_DISPLAY, K_CURSOR };
+enum cstate { CS_NORMAL, CS_DROPPING, CS_RESYNC };
+
+struct client {
+	struct sf_display *d;
+	struct sf_chan *chan;
+	enum kind kind;
+	atomic_uint ref;
+	atomic_int state; /* producer: NORMAL->DROPPING, RESYNC->NORMAL; sender: DROPPING->RESYNC */
+	atomic_bool closed;	 /* set by the connection's on_close */
+	bool listed;		 /* producer only */
+	bool lz4;		 /* the client decodes SPICE_IMAGE_TYPE_LZ4 */
+	bool migrated;		 /* came with a seamless migration: already initialized */
+	bool glz;		 /* producer: in the GLZ cohort (see glz_join) */
+	atomic_uint glz_window;	 /* pixels the client's GLZ window may hold; 0 unknown */
+	atomic_int preferred;	 /* SPICE_IMAGE_COMPRESSION_* the client asked for, or -1 */
+	uint32_t session;	 /* its connection id */
+	atomic_bool low_bw;	 /* its session is low bandwidth (WAN: JPEG in AUTO) */
+	uint32_t stream_id;	 /* producer: the stream the client knows of, 0 none */
+	uint8_t tier;		 /* producer: its video tier (see stream_adapt) */
+	uint8_t behind;		 /* producer: frames in a row it was behind */
+	uint16_t kept_up;	 /* producer: frames in a row it kept up */
+	size_t last_frame;	 /* producer: bytes of the last frame pushed to it */
+	atomic_uint stream_seen; /* stream_id for the sender thread (migration) */
+	struct client *prev, *next;
+	struct sf_task attach_task, detach_task, resync_task;
+};
+
+/* A recent draw whose bodies may still sit unsent in some pipes. */
+struct drawn {
+	uint32_t sid;
+	struct sf_rect r;
+	struct sf_buf *b[SF_CODECS]; /* one per encoding made, NULL for the others */
+};
+
+/* A rectangle redrawn by COPY often enough becomes a video stream. */
+#define STREAM_CANDIDATES 8
+
+struct stream_candidate {
+	struct sf_rect r;
+	unsigned frames;
+	uint64_t last_ns;
+};
+
+struct sf_display {
+	/* set before start, read-only after */
+	uint8_t id;
+	const struct sf_display_source_ops *ops;
+	void *opaque;
+	size_t backlog_limit;
+	struct sf_loop *loop;
+	pthread_t thread;
+	bool running;
+	struct sf_task process_task;
+	atomic_bool paused; /* the VM is stopped: pull nothing */
+
+	/* producer only */
+	struct sf_surface *surfaces[SF_DISPLAY_MAX_SURFACES];
+	struct client *clients;
+	struct sf_image *cursor;
+	uint16_t hot_x, hot_y;
+	int16_t cur_x, cur_y;
+	bool cursor_visible;
+	uint64_t gen;			/* bumped by every change to surface 0 */
+	struct sf_buf *snap[SF_CODECS]; /* full copy of surface 0 at snap_gen, per codec */
+	uint64_t snap_gen[SF_CODECS];
+	atomic_int compression; /* SPICE_IMAGE_COMPRESSION_*; any thread sets it */
+	atomic_int jpeg;	/* enum sf_wan; any thread sets it */
+	struct sf_display_stats stats;
+	struct sf_ratelimit rl;
+	struct drawn drawn[OCCLUSION_WINDOW];
+	unsigned ndrawn;
+	struct sf_buf *monitors; /* MONITORS_CONFIG body, NULL before any */
+	struct sf_glz *glz;	 /* the dictionary, NULL until a client may use it */
+	unsigned glz_members;
+	/* video: one MJPEG stream at a time, on surface 0 */
+	atomic_bool streaming; /* setting */
+	struct stream_candidate cand[STREAM_CANDIDATES];
+	struct sf_rect stream_rect;
+	uint32_t stream_id, next_stream_id; /* stream_id 0: none */
+	uint64_t stream_last_ns;
+	struct sf_buf *stream_frame[SF_STREAM_TIERS]; /* newest per tier, obsoleted by the next */
+	uint64_t stream_seq;			      /* frames of this stream so far */
+	struct sf_timer *stream_timer;
+	bool guest_monitors; /* set by the guest, not derived from surface 0 */
+	bool caps_known, caps_present;
+	uint32_t caps;
+};
+
+/* display.c, for stream.c (producer thread) */
+/* Queue @b to @c; false if its connection is closing. Does not consume @b. */
+bool sf_dpy_push(struct client *c, struct sf_buf *b);
+/* Push and drop the caller's reference; @b may be NULL. */
+void sf_dpy_send_one(struct client *c, struct sf_buf *b);
+/* Is @c a client of @kind to push to now (see display.c)? */
+bool sf_dpy_client_ready(struct sf_display *d, struct client *c, enum kind kind);
+/* A lossless copy of @img at (@x, @y) into @r, to every ready display client. */
+void sf_dpy_fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect *r,
+			const struct sf_image *img, int32_t x, int32_t y);
+
+/* stream.c (producer thread) */
+void sf_stream_forget(struct client *c);
+/* End the stream; @upgrade sends the exact pixels over the lossy frames. */
+void sf_stream_stop(struct sf_display *d, bool upgrade);
+/* True when the COPY is (now or already) a frame of the stream. */
+bool sf_stream_detect(struct sf_display *d, const struct sf_cmd *cmd, uint64_t now);
+/* Send the COPY as the stream's next frame. */
+void sf_stream_frame(struct sf_display *d, const struct sf_cmd *cmd, uint64_t now);
+/* Before any other draw: one that touches the stream ends it. */
+void sf_stream_before_draw(struct sf_display *d, const struct sf_cmd *cmd);
+
+#endif
