@@ -51,7 +51,8 @@ SHIM := $(BUILD)/shim/libspice-server.so.1
 
 all: $(BUILD)/libsaffron.a $(BUILD)/saffron-demo $(BUILD)/tests/unit \
 	$(BUILD)/tests/glib-client $(BUILD)/tests/rawclient $(BUILD)/tests/ppmcmp $(BUILD)/tests/pattern $(BUILD)/tests/glib-audio \
-	$(BUILD)/tests/glib-chardev $(BUILD)/tests/glib-migrate $(BUILD)/tests/glib-frame $(BUILD)/tests/qmp $(BUILD)/tests/chardev-host $(SHIM)
+	$(BUILD)/tests/glib-chardev $(BUILD)/tests/glib-migrate $(BUILD)/tests/glib-frame $(BUILD)/tests/qmp $(BUILD)/tests/chardev-host $(SHIM) \
+	$(BUILD)/bench/harness
 
 $(BUILD)/shim/%.o: shim/%.c
 	@mkdir -p $(dir $@)
@@ -108,7 +109,8 @@ $(BUILD)/tests/glib-client: tests/e2e/glib-client.c $(BUILD)/demo/guest.o $(BUIL
 		$(BUILD)/libsaffron.a $(shell pkg-config --libs $(GLIB_CLIENT)) $(LDLIBS) $(LDFLAGS)
 
 # bench/: the spice.h harness links the reference's soname; LD_LIBRARY_PATH
-# decides which library runs. Never part of `make test`.
+# decides which library runs. `make test` uses it as a guest (formats.sh);
+# timed runs are never part of it.
 $(BUILD)/bench/harness: bench/harness.c tests/host/core.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. \

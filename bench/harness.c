@@ -226,6 +226,91 @@ static void copy(int x, int y, int w, int h, uint32_t (*px)(int, int, uint32_t),
 	push(u);
 }
 
+/* A pixel of @v (x8r8g8b8) in bitmap format @fmt at @p; 8-bit uses the
+ * 3-3-2 palette of formats_palette(). */
+static void put_pixel(uint8_t *p, uint8_t fmt, uint32_t v)
+{
+	uint32_t r = v >> 16 & 0xff, g = v >> 8 & 0xff, b = v & 0xff;
+	uint16_t v16 = (uint16_t)((r >> 3) << 10 | (g >> 3) << 5 | b >> 3);
+
+	switch (fmt) {
+	case SPICE_BITMAP_FMT_16BIT: /* x1r5g5b5 */
+		p[0] = (uint8_t)v16, p[1] = (uint8_t)(v16 >> 8);
+		break;
+	case SPICE_BITMAP_FMT_24BIT:
+		p[0] = (uint8_t)b, p[1] = (uint8_t)g, p[2] = (uint8_t)r;
+		break;
+	case SPICE_BITMAP_FMT_8BIT:
+		p[0] = (uint8_t)((r >> 5) << 5 | (g >> 5) << 2 | b >> 6);
+		break;
+	default:
+		memcpy(p, &v, 4);
+	}
+}
+
+static QXLPalette *formats_palette(void)
+{
+	static QXLPalette *pal;
+
+	if (!pal) {
+		pal = calloc(1, sizeof(*pal) + 256 * sizeof(uint32_t));
+		pal->num_ents = 256;
+		for (uint32_t i = 0; i < 256; i++)
+			pal->ents[i] = (i >> 5) * 255 / 7 << 16 | ((i >> 2) & 7) * 255 / 7 << 8 |
+				       (i & 3) * 255 / 3;
+	}
+	return pal;
+}
+
+/* A bitmap copy in a guest format other than 32-bit: padded stride, rows
+ * top-down or bottom-up, as QXL drivers send them. */
+static void copy_fmt(int x, int y, int w, int h, uint8_t fmt, bool top_down,
+		     uint32_t (*px)(int, int, uint32_t), uint32_t seed)
+{
+	static uint32_t unique = 1u << 30;
+	unsigned bytes = fmt == SPICE_BITMAP_FMT_16BIT	 ? 2
+			 : fmt == SPICE_BITMAP_FMT_24BIT ? 3
+			 : fmt == SPICE_BITMAP_FMT_8BIT	 ? 1
+							 : 4;
+	uint32_t stride = ((uint32_t)w * bytes + 3 + (seed % 3) * 4) & ~3u;
+	struct update *u = draw(x, y, w, h, QXL_DRAW_COPY);
+	QXLImage *im = &u->image;
+
+	u->bitmap = calloc((size_t)stride * h, 1);
+	for (int j = 0; j < h; j++)
+		for (int i = 0; i < w; i++)
+			put_pixel(u->bitmap + (size_t)(top_down ? j : h - 1 - j) * stride +
+					  (size_t)i * bytes,
+				  fmt, px(i, j, seed));
+	u->drawable.u.copy.src_bitmap = (uintptr_t)im;
+	u->drawable.u.copy.src_area = (QXLRect){.right = w, .bottom = h};
+	u->drawable.u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
+	QXL_SET_IMAGE_ID(im, QXL_IMAGE_GROUP_DEVICE, unique++);
+	im->descriptor.type = SPICE_IMAGE_TYPE_BITMAP;
+	im->descriptor.width = im->bitmap.x = (uint32_t)w;
+	im->descriptor.height = im->bitmap.y = (uint32_t)h;
+	im->bitmap.format = fmt;
+	im->bitmap.flags = QXL_BITMAP_DIRECT | (top_down ? QXL_BITMAP_TOP_DOWN : 0);
+	im->bitmap.stride = stride;
+	im->bitmap.data = (uintptr_t)u->bitmap;
+	im->bitmap.palette = fmt == SPICE_BITMAP_FMT_8BIT ? (uintptr_t)formats_palette() : 0;
+	push(u);
+}
+
+/* The "formats" workload: every guest format and kind at odd widths. */
+static void formats_step(unsigned i)
+{
+	static const uint8_t fmts[] = {SPICE_BITMAP_FMT_16BIT, SPICE_BITMAP_FMT_24BIT,
+				       SPICE_BITMAP_FMT_8BIT, SPICE_BITMAP_FMT_32BIT};
+	static const int widths[] = {1, 3, 7, 33, 100, 257};
+	static uint32_t (*const kinds[])(int, int, uint32_t) = {bench_glyphs, bench_photo,
+								bench_frame};
+	int w = widths[(i / 12) % 6], h = 5 + (int)(i % 5) * 9;
+
+	copy_fmt((int)(i % 8) * 100, (int)(i / 8 % 12) * 48, w, h, fmts[i % 4], (i / 4) % 2,
+		 kinds[(i / 4) % 3], i);
+}
+
 /* QEMU's -spice image-compression= names. */
 static SpiceImageCompression compression_mode(const char *name)
 {
@@ -256,6 +341,8 @@ static void step(const char *workload, unsigned i)
 			     bench_glyphs, r);
 	} else if (strcmp(workload, "bitmap") == 0) {
 		copy((int)(r % (W - 256)), (int)((r >> 12) % (H - 256)), 256, 256, bench_photo, i);
+	} else if (strcmp(workload, "formats") == 0) {
+		formats_step(i);
 	} else {
 		copy(80, 120, 640, 360, bench_frame, i);
 	}
@@ -263,7 +350,9 @@ static void step(const char *workload, unsigned i)
 
 static int rate_of(const char *workload)
 {
-	return strcmp(workload, "office") == 0 ? 500 : strcmp(workload, "bitmap") == 0 ? 100 : 30;
+	return strcmp(workload, "office") == 0					     ? 500
+	       : strcmp(workload, "bitmap") == 0 || strcmp(workload, "formats") == 0 ? 100
+										     : 30;
 }
 
 static volatile sig_atomic_t stop;
