@@ -185,7 +185,7 @@ tsan: deps
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_LIB_SRCS := $(LIB_SRCS) shim/memslot.c shim/qxl-parse.c
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS)
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/codec-fuzz.h $(FUZZ_LIB_SRCS)
 	@mkdir -p $(dir $@)
 	$(Q)clang -std=gnu11 -g -O1 -I. $(PKG_CFLAGS) -DSF_DEBUG -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-o $@ $< $(FUZZ_LIB_SRCS) $(PKG_LIBS) -pthread -lm
