@@ -155,10 +155,8 @@ static void glz_join(struct sf_display *d, struct client *c)
 		return;
 	if (!d->glz && !(d->glz = sf_glz_new(GLZ_WINDOW_DEFAULT)))
 		return;
-	if (d->glz_members == 0)
-		sf_glz_reset(d->glz); /* nobody holds its images any more */
-	else if (sf_glz_next_id(d->glz) != 0)
-		return;
+	if (sf_glz_next_id(d->glz) != 0)
+		return; /* emptied when its last member left */
 	c->glz = true;
 	d->glz_members++;
 }
@@ -168,7 +166,8 @@ static void glz_leave(struct sf_display *d, struct client *c)
 	if (!c->glz)
 		return;
 	c->glz = false;
-	d->glz_members--;
+	if (--d->glz_members == 0)
+		sf_glz_reset(d->glz); /* nobody decodes from it: free its images */
 }
 
 /* The smallest window a member asked for, if smaller than ours. */

@@ -737,3 +737,34 @@ SF_TEST(display_video_tiers_follow_each_client_and_encode_once_per_tier)
 	extra_close(cb, b);
 	rig_down(&r);
 }
+
+SF_TEST(display_glz_dictionary_starts_over_for_the_next_client_once_all_left)
+{
+	struct rig r = {0};
+	struct model *b;
+	struct sf_chan *cb;
+	struct sf_display_stats st;
+
+	SF_TEST_ASSERT(rig_up(&r, 16 << 20));
+	pump(r.m, 100);
+	for (int i = 0; i < 5; i++)
+		copy_ui(&r, i, false);
+	sf_display_flush(r.d);
+	pump(r.m, 100);
+	SF_TEST_ASSERT(r.m->glz == 5 && r.m->bad_images == 0);
+	/* the only member leaves: the next client finds an empty dictionary
+	 * and its window starts at id 0 (the model's decoder insists) */
+	sf_chan_close(r.chan);
+	pump(r.m, 100);
+	cb = extra_client(&r, &b);
+	SF_TEST_ASSERT(cb);
+	pump(b, 100);
+	for (int i = 5; i < 10; i++)
+		copy_ui(&r, i, false);
+	sf_display_flush(r.d);
+	pump(b, 100);
+	SF_TEST_ASSERT(b->glz == 5 && b->lz == 1 && b->bad_images == 0 && model_matches(b, r.d));
+	SF_TEST_ASSERT(sf_display_get_stats(r.d, &st) == 0 && st.images[SF_CODEC_GLZ] == 10);
+	extra_close(cb, b);
+	rig_down(&r);
+}

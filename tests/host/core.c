@@ -27,6 +27,9 @@ struct SpiceTimer {
 
 static struct SpiceWatch watches[MAX_WATCHES];
 static struct SpiceTimer timers[MAX_TIMERS];
+/* one past the highest slot ever used: the loops stop there, so the cost of
+ * an iteration follows the number of watches, not the table size */
+static int watches_hw, timers_hw;
 static void (*event_hook)(int event, SpiceChannelEventInfo *info);
 
 uint64_t host_now_ms(void)
@@ -42,6 +45,7 @@ static SpiceTimer *timer_add(SpiceTimerFunc fn, void *opaque)
 	for (int i = 0; i < MAX_TIMERS; i++)
 		if (!timers[i].used) {
 			timers[i] = (struct SpiceTimer){.fn = fn, .opaque = opaque, .used = true};
+			timers_hw = i + 1 > timers_hw ? i + 1 : timers_hw;
 			return &timers[i];
 		}
 	return NULL;
@@ -68,6 +72,7 @@ static SpiceWatch *watch_add(int fd, int mask, SpiceWatchFunc fn, void *opaque)
 	for (int i = 0; i < MAX_WATCHES; i++)
 		if (!watches[i].used) {
 			watches[i] = (struct SpiceWatch){fd, mask, fn, opaque, true};
+			watches_hw = i + 1 > watches_hw ? i + 1 : watches_hw;
 			return &watches[i];
 		}
 	return NULL;
@@ -115,7 +120,7 @@ static int next_timeout(int max_ms)
 	uint64_t t = host_now_ms();
 	int timeout = max_ms;
 
-	for (int i = 0; i < MAX_TIMERS; i++) {
+	for (int i = 0; i < timers_hw; i++) {
 		if (!timers[i].used || !timers[i].armed)
 			continue;
 		if (timers[i].due <= t)
@@ -130,7 +135,7 @@ static void run_timers(void)
 {
 	uint64_t t = host_now_ms();
 
-	for (int i = 0; i < MAX_TIMERS; i++)
+	for (int i = 0; i < timers_hw; i++)
 		if (timers[i].used && timers[i].armed && timers[i].due <= t) {
 			timers[i].armed = false;
 			timers[i].fn(timers[i].opaque);
@@ -143,7 +148,7 @@ void host_core_iterate(int max_ms)
 	static int idx[MAX_WATCHES];
 	int n = 0, timeout = next_timeout(max_ms);
 
-	for (int i = 0; i < MAX_WATCHES; i++) {
+	for (int i = 0; i < watches_hw; i++) {
 		if (!watches[i].used)
 			continue;
 		pfd[n].fd = watches[i].fd;
