@@ -117,7 +117,7 @@ $(BUILD)/bench/harness: bench/harness.c tests/host/core.c
 		$(shell pkg-config --cflags spice-server) -o $@ $^ -lspice-server -pthread
 
 $(BUILD)/bench/loadclient: $(BUILD)/bench/loadclient.o $(BUILD)/libsaffron.a
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lm
 
 $(BUILD)/bench/codecs: $(BUILD)/bench/codecs.o $(BUILD)/libsaffron.a
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -5,10 +5,11 @@
 # image-compression setting, Saffron's shim and the reference side by side
 # (RUNS times each, alternating); the load client decodes and verifies the
 # final frame. Server MB/s = guest pixels drawn / server CPU seconds.
-# Usage: sh bench/codecs.sh   (RUNS=3 MODES="off lz lz4 quic auto_glz glz")
+# Usage: sh bench/codecs.sh   (RUNS=3 MODES="off lz lz4 quic auto_glz glz jpeg";
+# jpeg = auto_glz with jpeg-wan-compression=always, verified at 25 dB PSNR)
 BUILD=${BUILD:-build}
 RUNS=${RUNS:-3}
-MODES=${MODES:-off lz lz4 quic auto_glz glz}
+MODES=${MODES:-off lz lz4 quic auto_glz glz jpeg}
 "$BUILD/bench/codecs"
 echo
 echo "mode workload server run cpu_s bytes_per_client verified server_MB/s"
@@ -19,7 +20,9 @@ for w in bitmap office; do
 		for r in $(seq 1 "$RUNS"); do
 			for s in saffron reference; do
 				# fields: server workload n connected count cpu bytes verified peak
-				set -- $(COMPRESSION=$m VERIFY=1 sh bench/run-one.sh "$s" "$w" 1 "$count" | sed 's/(undec \([0-9]*\))/(undec:\1)/')
+				# "jpeg": auto_glz with jpeg-wan-compression=always (lossy stills)
+				if [ "$m" = jpeg ]; then comp=auto_glz jpeg=always; else comp=$m jpeg=; fi
+				set -- $(COMPRESSION=$comp JPEG=$jpeg VERIFY=1 sh bench/run-one.sh "$s" "$w" 1 "$count" | sed 's/(undec \([0-9]*\))/(undec:\1)/')
 				mbs=$(echo "$6" | awk -v n="$count" -v px="$px" '$1 > 0 {printf "%.1f", n * px * 4 / $1 / 1e6}')
 				echo "$m $w $s $r $6 $7 $8 ${mbs:-NA}"
 			done

@@ -385,12 +385,12 @@ static void write_ppm(const char *path)
 
 int main(int argc, char **argv)
 {
-	const char *workload = "office", *dump = NULL, *compression = NULL;
+	const char *workload = "office", *dump = NULL, *compression = NULL, *jpeg = NULL;
 	int port = 5900, clients = 1, count = 1000, wait_s = 120;
-	static const struct option lo[] = {{"port", 1, 0, 'p'},	       {"clients", 1, 0, 'c'},
-					   {"workload", 1, 0, 'w'},    {"count", 1, 0, 'n'},
-					   {"dump", 1, 0, 'd'},	       {"wait", 1, 0, 't'},
-					   {"compression", 1, 0, 'z'}, {0, 0, 0, 0}};
+	static const struct option lo[] = {
+		{"port", 1, 0, 'p'},	    {"clients", 1, 0, 'c'}, {"workload", 1, 0, 'w'},
+		{"count", 1, 0, 'n'},	    {"dump", 1, 0, 'd'},    {"wait", 1, 0, 't'},
+		{"compression", 1, 0, 'z'}, {"jpeg", 1, 0, 'j'},    {0, 0, 0, 0}};
 	int c;
 	SpiceServer *s;
 	QXLDevMemSlot slot = {.slot_group_id = 0, .slot_id = 0, .virt_end = ~(uintptr_t)0};
@@ -425,6 +425,9 @@ int main(int argc, char **argv)
 		case 'z':
 			compression = optarg;
 			break;
+		case 'j': /* QEMU's jpeg-wan-compression=: auto, never, always */
+			jpeg = optarg;
+			break;
 		default:
 			return 2;
 		}
@@ -438,6 +441,13 @@ int main(int argc, char **argv)
 	if (compression &&
 	    spice_server_set_image_compression(s, compression_mode(compression)) < 0) {
 		fprintf(stderr, "harness: bad --compression %s\n", compression);
+		return 2;
+	}
+	if (jpeg && spice_server_set_jpeg_compression(
+			    s, strcmp(jpeg, "always") == 0  ? SPICE_WAN_COMPRESSION_ALWAYS
+			       : strcmp(jpeg, "never") == 0 ? SPICE_WAN_COMPRESSION_NEVER
+							    : SPICE_WAN_COMPRESSION_AUTO) < 0) {
+		fprintf(stderr, "harness: bad --jpeg %s\n", jpeg);
 		return 2;
 	}
 	if (spice_server_init(s, host_core(channel_event)) < 0) {

@@ -2,15 +2,18 @@
 /* bench/loadclient.c: N SPICE clients from one process. Each links a main and
  * a display channel (blocking handshakes at start), then one epoll loop acks,
  * answers pings and discards, counting bytes per client. With --verify it
- * decodes draws (fill; copies as raw, LZ4, LZ, GLZ or QUIC; copy-bits; clip rects)
+ * decodes draws (fill; copies as raw, LZ4, LZ, GLZ, QUIC or JPEG; copy-bits;
+ * clip rects)
  * into a framebuffer per client and compares each with the expected frame at
  * the end; clients that received another image type are reported as
- * undecodable instead. --stall makes client 0 stop reading for a
+ * undecodable instead; with JPEG images (lossy) a client counts as verified
+ * at 25 dB PSNR over the frame. --stall makes client 0 stop reading for a
  * while (the slow-client experiment). --glz-window is the GLZ window in pixels
  * it announces (default 1M: 4 MB a client, for 1000 verified clients). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <netinet/in.h>
@@ -29,6 +32,7 @@
 #include "channels/wire.h"
 #include "encoders/lz.h"
 #include "encoders/glz.h"
+#include "encoders/jpeg.h"
 #include "encoders/lz4.h"
 #include "encoders/quic.h"
 
@@ -49,9 +53,9 @@ struct client {
 	uint32_t session;
 	uint64_t bytes;
 	uint32_t *fb;
-	uint64_t images[2]; /* decoded compressed images: other codecs, QUIC */
-	uint64_t glz_images;
-	struct sf_glz_window *glz; /* as spice-gtk's: one per session */
+	uint64_t images[2];		  /* decoded compressed images: other codecs, QUIC */
+	uint64_t glz_images, jpeg_images; /* JPEG: lossy, verified by PSNR */
+	struct sf_glz_window *glz;	  /* as spice-gtk's: one per session */
 	bool undecodable;
 };
 
@@ -213,6 +217,13 @@ static int quic_dec(struct client *cl, const uint8_t *in, size_t len, uint32_t w
 	return sf_quic_decode(in, len, w, h, out);
 }
 
+static int jpeg_dec(struct client *cl, const uint8_t *in, size_t len, uint32_t w, uint32_t h,
+		    uint32_t *out)
+{
+	cl->jpeg_images++;
+	return sf_jpeg_decode(in, len, w, h, out);
+}
+
 static int glz_dec(struct client *cl, const uint8_t *in, size_t len, uint32_t w, uint32_t h,
 		   uint32_t *out)
 {
@@ -228,6 +239,8 @@ static codec_decode_fn decoder_for(uint8_t image_type)
 	switch (image_type) {
 	case SPICE_IMAGE_TYPE_GLZ_RGB:
 		return glz_dec;
+	case SPICE_IMAGE_TYPE_JPEG:
+		return jpeg_dec;
 	case SPICE_IMAGE_TYPE_LZ4:
 		return lz4_dec;
 	case SPICE_IMAGE_TYPE_LZ_RGB:
@@ -413,6 +426,22 @@ static void on_sig(int s)
 	g_stop = 1;
 }
 
+/* A client that got JPEG images counts as verified at this PSNR or better
+ * over the whole frame (all channels). */
+#define LOSSY_MIN_PSNR 25.0
+
+static double psnr(const uint32_t *a, const uint32_t *b)
+{
+	double se = 0;
+
+	for (size_t i = 0; i < (size_t)FW * FH; i++)
+		for (int k = 0; k < 24; k += 8) {
+			double d = (double)((a[i] >> k) & 0xff) - ((b[i] >> k) & 0xff);
+			se += d * d;
+		}
+	return se ? 10 * log10(255.0 * 255.0 * 3 * FW * FH / se) : INFINITY;
+}
+
 static uint32_t *load_ppm(const char *path)
 {
 	FILE *f = fopen(path, "rb");
@@ -531,21 +560,29 @@ int main(int argc, char **argv)
 	if (g_verify) {
 		uint32_t *ref = load_ppm(expected);
 		int ok = 0, undecodable = 0;
-		uint64_t img[2] = {0, 0}, glz = 0;
+		uint64_t img[2] = {0, 0}, glz = 0, jpeg = 0;
+		double worst = INFINITY;
 		for (int i = 0; ref && i < g_n; i++) {
 			img[0] += g_cl[i].images[0];
 			img[1] += g_cl[i].images[1];
 			glz += g_cl[i].glz_images;
+			jpeg += g_cl[i].jpeg_images;
 			if (g_cl[i].undecodable) {
 				undecodable++;
 				continue;
 			}
-			ok += memcmp(ref, g_cl[i].fb, (size_t)FW * FH * 4) == 0;
+			if (g_cl[i].jpeg_images) { /* lossy: close enough */
+				double p = psnr(ref, g_cl[i].fb);
+				worst = SF_MIN(worst, p);
+				ok += p >= LOSSY_MIN_PSNR;
+			} else {
+				ok += memcmp(ref, g_cl[i].fb, (size_t)FW * FH * 4) == 0;
+			}
 		}
 		printf("verified=%d of %d undecodable=%d quic_images=%llu glz_images=%llu "
-		       "other_compressed=%llu\n",
+		       "jpeg_images=%llu worst_psnr=%.1f other_compressed=%llu\n",
 		       ok, g_n, undecodable, (unsigned long long)img[1], (unsigned long long)glz,
-		       (unsigned long long)img[0]);
+		       (unsigned long long)jpeg, worst, (unsigned long long)img[0]);
 	}
 	return 0;
 }

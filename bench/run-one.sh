@@ -2,7 +2,8 @@
 # bench/run-one.sh SERVER WORKLOAD N [COUNT] [extra loadclient args]: one
 # measurement. SERVER is saffron (LD_LIBRARY_PATH=build/shim) or reference
 # (the system libspice-server1, SPICE_DEBUG_ALLOW_MC=1). COMPRESSION=mode
-# sets spice_server_set_image_compression in both. Prints one line:
+# sets spice_server_set_image_compression in both, JPEG=always|never|auto
+# spice_server_set_jpeg_compression. Prints one line:
 # server workload clients commands cpu_s bytes_avg verified peak_rss_kb
 BUILD=${BUILD:-build}
 server=$1 workload=$2 n=$3 count=${4:-1000}
@@ -11,7 +12,7 @@ TMP=$(mktemp -d)
 port=$(( 20000 + ($$ % 20000) ))
 if [ "$server" = saffron ]; then env="LD_LIBRARY_PATH=$PWD/$BUILD/shim"; else env="SPICE_DEBUG_ALLOW_MC=1"; fi
 env $env "$BUILD/bench/harness" --port $port --clients "$n" --workload "$workload" \
-	--count "$count" ${COMPRESSION:+--compression "$COMPRESSION"} --dump "$TMP/expected.ppm" >"$TMP/h.out" 2>"$TMP/h.err" &
+	--count "$count" ${COMPRESSION:+--compression "$COMPRESSION"} ${JPEG:+--jpeg "$JPEG"} --dump "$TMP/expected.ppm" >"$TMP/h.out" 2>"$TMP/h.err" &
 hp=$!
 sleep 0.5
 [ -n "$VERIFY" ] && set -- "$@" --verify "$TMP/expected.ppm"
