@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <spice.h>
 #include "bench/pixels.h"
+#include "channels/names.h"
 #include "tests/host/core.h"
 
 #define W	    800
@@ -311,23 +312,6 @@ static void formats_step(unsigned i)
 		 kinds[(i / 4) % 3], i);
 }
 
-/* QEMU's -spice image-compression= names. */
-static SpiceImageCompression compression_mode(const char *name)
-{
-	static const char *const names[] = {[SPICE_IMAGE_COMPRESSION_OFF] = "off",
-					    [SPICE_IMAGE_COMPRESSION_AUTO_GLZ] = "auto_glz",
-					    [SPICE_IMAGE_COMPRESSION_AUTO_LZ] = "auto_lz",
-					    [SPICE_IMAGE_COMPRESSION_QUIC] = "quic",
-					    [SPICE_IMAGE_COMPRESSION_GLZ] = "glz",
-					    [SPICE_IMAGE_COMPRESSION_LZ] = "lz",
-					    [SPICE_IMAGE_COMPRESSION_LZ4] = "lz4"};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i] && strcmp(names[i], name) == 0)
-			return (SpiceImageCompression)i;
-	return SPICE_IMAGE_COMPRESSION_INVALID;
-}
-
 /* Issue command number @i of @workload. */
 static void step(const char *workload, unsigned i)
 {
@@ -439,14 +423,15 @@ int main(int argc, char **argv)
 	spice_server_set_addr(s, "127.0.0.1", 0);
 	spice_server_set_noauth(s);
 	if (compression &&
-	    spice_server_set_image_compression(s, compression_mode(compression)) < 0) {
+	    (sf_image_compression_from_name(compression) < 0 ||
+	     spice_server_set_image_compression(
+		     s, (SpiceImageCompression)sf_image_compression_from_name(compression)) < 0)) {
 		fprintf(stderr, "harness: bad --compression %s\n", compression);
 		return 2;
 	}
-	if (jpeg && spice_server_set_jpeg_compression(
-			    s, strcmp(jpeg, "always") == 0  ? SPICE_WAN_COMPRESSION_ALWAYS
-			       : strcmp(jpeg, "never") == 0 ? SPICE_WAN_COMPRESSION_NEVER
-							    : SPICE_WAN_COMPRESSION_AUTO) < 0) {
+	if (jpeg && (sf_wan_compression_from_name(jpeg) < 0 ||
+		     spice_server_set_jpeg_compression(
+			     s, (spice_wan_compression_t)sf_wan_compression_from_name(jpeg)) < 0)) {
 		fprintf(stderr, "harness: bad --jpeg %s\n", jpeg);
 		return 2;
 	}

@@ -11,6 +11,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include <spice/enums.h>
+#include "channels/names.h"
 #include "channels/server.h"
 #include "demo/devices.h"
 #include "demo/guest.h"
@@ -33,7 +34,7 @@ struct opts {
 	const char *echo_port;
 	bool sink_agent, flood;
 	int image_compression; /* SPICE_IMAGE_COMPRESSION_*; 0: default */
-	int jpeg;	       /* enum sf_wan + 1; 0: default */
+	int jpeg;	       /* spice_wan_compression_t = enum sf_wan + 1; 0: default */
 	unsigned video_frames; /* play a clip of this many frames at 30 fps */
 };
 
@@ -58,27 +59,6 @@ static void usage(void)
 			"                    [--image-compression off|auto|lz|lz4|glz|quic]\n"
 			"                    [--jpeg-compression auto|never|always]\n"
 			"                    [--video-frames N] [--gallery]\n");
-}
-
-/* The names QEMU's -spice image-compression= takes. */
-static int compression_mode(const char *name)
-{
-	static const struct {
-		const char *name;
-		int mode;
-	} modes[] = {{"off", SPICE_IMAGE_COMPRESSION_OFF},
-		     {"auto", SPICE_IMAGE_COMPRESSION_AUTO_GLZ},
-		     {"auto_glz", SPICE_IMAGE_COMPRESSION_AUTO_GLZ},
-		     {"auto_lz", SPICE_IMAGE_COMPRESSION_AUTO_LZ},
-		     {"quic", SPICE_IMAGE_COMPRESSION_QUIC},
-		     {"glz", SPICE_IMAGE_COMPRESSION_GLZ},
-		     {"lz", SPICE_IMAGE_COMPRESSION_LZ},
-		     {"lz4", SPICE_IMAGE_COMPRESSION_LZ4}};
-
-	for (size_t i = 0; i < SF_ARRAY_SIZE(modes); i++)
-		if (strcmp(name, modes[i].name) == 0)
-			return modes[i].mode;
-	return -1;
 }
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -129,11 +109,9 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->dump = optarg;
 			break;
 		case 'J': /* QEMU's -spice jpeg-wan-compression= */
-			o->jpeg = strcmp(optarg, "auto") == 0	  ? SF_WAN_AUTO + 1
-				  : strcmp(optarg, "never") == 0  ? SF_WAN_NEVER + 1
-				  : strcmp(optarg, "always") == 0 ? SF_WAN_ALWAYS + 1
-								  : 0;
-			if (!o->jpeg) {
+			/* spice_wan_compression_t's values: enum sf_wan + 1 */
+			o->jpeg = sf_wan_compression_from_name(optarg);
+			if (o->jpeg < 0) {
 				usage();
 				return -1;
 			}
@@ -170,7 +148,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->video_frames = (unsigned)atoi(optarg);
 			break;
 		case 'I':
-			o->image_compression = compression_mode(optarg);
+			o->image_compression = sf_image_compression_from_name(optarg);
 			if (o->image_compression < 0) {
 				usage();
 				return -1;
