@@ -768,3 +768,30 @@ SF_TEST(display_glz_dictionary_starts_over_for_the_next_client_once_all_left)
 	extra_close(cb, b);
 	rig_down(&r);
 }
+
+SF_TEST(display_resync_after_jpeg_is_lossless)
+{
+	struct rig r = {0};
+	struct sf_display_stats st;
+	uint32_t scratch[128 * 96];
+
+	SF_TEST_ASSERT(rig_up(&r, 4096));
+	pump(r.m, 100);
+	sf_display_set_jpeg(r.d, SF_WAN_ALWAYS);
+	submit(&r.src, r.d,
+	       (struct sf_cmd){.type = SF_CMD_COPY,
+			       .rect = {10, 10, 138, 106},
+			       .image = video_frame(3, scratch)});
+	sf_display_flush(r.d);
+	pump(r.m, 100);
+	SF_TEST_ASSERT(r.m->jpeg == 1 && !model_matches(r.m, r.d));
+	/* the client falls behind and is resynced: the snapshot is exact */
+	for (int i = 0; i < 3000; i++)
+		fill(&r.src, r.d, 140 + i % 10, 100 + i % 10, 150 + i % 10, 110 + i % 10,
+		     0x000100u * (uint32_t)i);
+	sf_display_flush(r.d);
+	pump(r.m, 500);
+	SF_TEST_ASSERT(sf_display_get_stats(r.d, &st) == 0 && st.resyncs >= 1);
+	SF_TEST_ASSERT(r.m->bad_images == 0 && model_matches(r.m, r.d));
+	rig_down(&r);
+}
