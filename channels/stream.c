@@ -63,6 +63,11 @@ static void stream_introduce(struct sf_display *d, struct client *c)
 		sf_dpy_send_one(c, sf_marshal_stream_create(d->stream_id, 0, &d->stream_rect));
 	c->stream_id = d->stream_id;
 	atomic_store_explicit(&c->stream_seen, c->stream_id, memory_order_relaxed);
+	/* the tier stays (the link is the same); the frame sizes it was judged
+	 * by were another stream's */
+	c->last_frame = 0;
+	c->behind = 0;
+	c->kept_up = 0;
 }
 
 void sf_stream_stop(struct sf_display *d, bool upgrade)
