@@ -111,7 +111,7 @@ $(BUILD)/tests/glib-client: tests/e2e/glib-client.c $(BUILD)/demo/guest.o $(BUIL
 # bench/: the spice.h harness links the reference's soname; LD_LIBRARY_PATH
 # decides which library runs. `make test` uses it as a guest (formats.sh);
 # timed runs are never part of it.
-$(BUILD)/bench/harness: bench/harness.c tests/host/core.c
+$(BUILD)/bench/harness: bench/harness.c tests/host/core.c bench/pixels.h channels/names.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. \
 		$(shell pkg-config --cflags spice-server) -o $@ $^ -lspice-server -pthread

@@ -122,7 +122,7 @@ void sf_display_set_image_compression(struct sf_display *d, int mode);
  * the image setting sends as QUIC) as JPEG to every client, AUTO only to
  * clients of a low-bandwidth session, NEVER to none. Snapshots stay
  * lossless. Thread: any. Default AUTO. */
-enum sf_wan { SF_WAN_AUTO, SF_WAN_NEVER, SF_WAN_ALWAYS };
+enum sf_wan { SF_WAN_AUTO = 1, SF_WAN_ALWAYS, SF_WAN_NEVER }; /* spice_wan_compression_t's */
 void sf_display_set_jpeg(struct sf_display *d, enum sf_wan mode);
 /* The network test of session @session_id ended: whether it is low
  * bandwidth. Applies to its display clients from the next draw; clients

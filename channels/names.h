@@ -31,12 +31,12 @@ static inline int sf_image_compression_from_name(const char *name)
 }
 
 /* jpeg-wan-compression=NAME as spice_wan_compression_t's values (auto 1,
- * never 2, always 3), or -1. */
+ * always 2, never 3; enum sf_wan has the same), or -1. */
 static inline int sf_wan_compression_from_name(const char *name)
 {
 	return strcmp(name, "auto") == 0     ? 1
-	       : strcmp(name, "never") == 0  ? 2
-	       : strcmp(name, "always") == 0 ? 3
+	       : strcmp(name, "always") == 0 ? 2
+	       : strcmp(name, "never") == 0  ? 3
 					     : -1;
 }
 

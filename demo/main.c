@@ -34,7 +34,7 @@ struct opts {
 	const char *echo_port;
 	bool sink_agent, flood;
 	int image_compression; /* SPICE_IMAGE_COMPRESSION_*; 0: default */
-	int jpeg;	       /* spice_wan_compression_t = enum sf_wan + 1; 0: default */
+	int jpeg;	       /* enum sf_wan; 0: default */
 	unsigned video_frames; /* play a clip of this many frames at 30 fps */
 };
 
@@ -109,7 +109,6 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->dump = optarg;
 			break;
 		case 'J': /* QEMU's -spice jpeg-wan-compression= */
-			/* spice_wan_compression_t's values: enum sf_wan + 1 */
 			o->jpeg = sf_wan_compression_from_name(optarg);
 			if (o->jpeg < 0) {
 				usage();
@@ -446,7 +445,7 @@ int main(int argc, char **argv)
 	if (o.image_compression)
 		sf_display_set_image_compression(a.display, o.image_compression);
 	if (o.jpeg)
-		sf_display_set_jpeg(a.display, (enum sf_wan)(o.jpeg - 1));
+		sf_display_set_jpeg(a.display, (enum sf_wan)o.jpeg);
 	sf_server_set_input_ops(a.srv, sf_guest_input_ops(), a.guest);
 	a.flood = o.flood;
 	if (o.echo_port || o.sink_agent) {
