@@ -203,16 +203,14 @@ static void fill(int x, int y, int w, int h, uint32_t color)
 	push(u);
 }
 
-/* A direct 32-bit bitmap copy, as QEMU's VGA path sends them. */
-static void copy(int x, int y, int w, int h, uint32_t (*px)(int, int, uint32_t), uint32_t seed)
+/* Queue a DRAW_COPY of the whole direct bitmap @u->bitmap (@w x @h, @fmt,
+ * @stride bytes a row, QXL_BITMAP_* @flags besides DIRECT). */
+static void push_copy(struct update *u, int w, int h, uint8_t fmt, uint8_t flags, uint32_t stride,
+		      uint64_t palette)
 {
 	static uint32_t unique = 1;
-	struct update *u = draw(x, y, w, h, QXL_DRAW_COPY);
 	QXLImage *im = &u->image;
-	u->bitmap = malloc((size_t)w * h * 4);
-	for (int j = 0; j < h; j++)
-		for (int i = 0; i < w; i++)
-			((uint32_t *)u->bitmap)[j * w + i] = px(i, j, seed);
+
 	u->drawable.u.copy.src_bitmap = (uintptr_t)im;
 	u->drawable.u.copy.src_area = (QXLRect){.right = w, .bottom = h};
 	u->drawable.u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
@@ -220,11 +218,23 @@ static void copy(int x, int y, int w, int h, uint32_t (*px)(int, int, uint32_t),
 	im->descriptor.type = SPICE_IMAGE_TYPE_BITMAP;
 	im->descriptor.width = im->bitmap.x = (uint32_t)w;
 	im->descriptor.height = im->bitmap.y = (uint32_t)h;
-	im->bitmap.format = SPICE_BITMAP_FMT_32BIT;
-	im->bitmap.flags = QXL_BITMAP_DIRECT | QXL_BITMAP_TOP_DOWN;
-	im->bitmap.stride = (uint32_t)w * 4;
+	im->bitmap.format = fmt;
+	im->bitmap.flags = QXL_BITMAP_DIRECT | flags;
+	im->bitmap.stride = stride;
 	im->bitmap.data = (uintptr_t)u->bitmap;
+	im->bitmap.palette = palette;
 	push(u);
+}
+
+/* A direct 32-bit bitmap copy, as QEMU's VGA path sends them. */
+static void copy(int x, int y, int w, int h, uint32_t (*px)(int, int, uint32_t), uint32_t seed)
+{
+	struct update *u = draw(x, y, w, h, QXL_DRAW_COPY);
+	u->bitmap = malloc((size_t)w * h * 4);
+	for (int j = 0; j < h; j++)
+		for (int i = 0; i < w; i++)
+			((uint32_t *)u->bitmap)[j * w + i] = px(i, j, seed);
+	push_copy(u, w, h, SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_TOP_DOWN, (uint32_t)w * 4, 0);
 }
 
 /* A pixel of @v (x8r8g8b8) in bitmap format @fmt at @p; 8-bit uses the
@@ -268,14 +278,12 @@ static QXLPalette *formats_palette(void)
 static void copy_fmt(int x, int y, int w, int h, uint8_t fmt, bool top_down,
 		     uint32_t (*px)(int, int, uint32_t), uint32_t seed)
 {
-	static uint32_t unique = 1u << 30;
 	unsigned bytes = fmt == SPICE_BITMAP_FMT_16BIT	 ? 2
 			 : fmt == SPICE_BITMAP_FMT_24BIT ? 3
 			 : fmt == SPICE_BITMAP_FMT_8BIT	 ? 1
 							 : 4;
 	uint32_t stride = ((uint32_t)w * bytes + 3 + (seed % 3) * 4) & ~3u;
 	struct update *u = draw(x, y, w, h, QXL_DRAW_COPY);
-	QXLImage *im = &u->image;
 
 	u->bitmap = calloc((size_t)stride * h, 1);
 	for (int j = 0; j < h; j++)
@@ -283,19 +291,8 @@ static void copy_fmt(int x, int y, int w, int h, uint8_t fmt, bool top_down,
 			put_pixel(u->bitmap + (size_t)(top_down ? j : h - 1 - j) * stride +
 					  (size_t)i * bytes,
 				  fmt, px(i, j, seed));
-	u->drawable.u.copy.src_bitmap = (uintptr_t)im;
-	u->drawable.u.copy.src_area = (QXLRect){.right = w, .bottom = h};
-	u->drawable.u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
-	QXL_SET_IMAGE_ID(im, QXL_IMAGE_GROUP_DEVICE, unique++);
-	im->descriptor.type = SPICE_IMAGE_TYPE_BITMAP;
-	im->descriptor.width = im->bitmap.x = (uint32_t)w;
-	im->descriptor.height = im->bitmap.y = (uint32_t)h;
-	im->bitmap.format = fmt;
-	im->bitmap.flags = QXL_BITMAP_DIRECT | (top_down ? QXL_BITMAP_TOP_DOWN : 0);
-	im->bitmap.stride = stride;
-	im->bitmap.data = (uintptr_t)u->bitmap;
-	im->bitmap.palette = fmt == SPICE_BITMAP_FMT_8BIT ? (uintptr_t)formats_palette() : 0;
-	push(u);
+	push_copy(u, w, h, fmt, top_down ? QXL_BITMAP_TOP_DOWN : 0, stride,
+		  fmt == SPICE_BITMAP_FMT_8BIT ? (uintptr_t)formats_palette() : 0);
 }
 
 /* The "formats" workload: every guest format and kind at odd widths. */
