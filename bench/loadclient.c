@@ -193,64 +193,38 @@ static bool connect_client(struct client *c)
 
 /* ---- verify: a tiny renderer for raw draws ---- */
 
-typedef int (*codec_decode_fn)(struct client *cl, const uint8_t *in, size_t len, uint32_t w,
-			       uint32_t h, uint32_t *out);
-
-static int lz4_dec(struct client *cl, const uint8_t *in, size_t len, uint32_t w, uint32_t h,
-		   uint32_t *out)
-{
-	(void)cl;
-	return sf_lz4_decode(in, len, w, h, out);
-}
-
-static int lz_dec(struct client *cl, const uint8_t *in, size_t len, uint32_t w, uint32_t h,
-		  uint32_t *out)
-{
-	(void)cl;
-	return sf_lz_decode(in, len, w, h, out);
-}
-
-static int quic_dec(struct client *cl, const uint8_t *in, size_t len, uint32_t w, uint32_t h,
-		    uint32_t *out)
-{
-	(void)cl;
-	return sf_quic_decode(in, len, w, h, out);
-}
-
-static int jpeg_dec(struct client *cl, const uint8_t *in, size_t len, uint32_t w, uint32_t h,
-		    uint32_t *out)
-{
-	cl->jpeg_images++;
-	return sf_jpeg_decode(in, len, w, h, out);
-}
-
-static int glz_dec(struct client *cl, const uint8_t *in, size_t len, uint32_t w, uint32_t h,
-		   uint32_t *out)
-{
-	if (!cl->glz && !(cl->glz = sf_glz_window_new()))
-		return -1;
-	cl->glz_images++;
-	return sf_glz_decode(cl->glz, in, len, w, h, out);
-}
-
 /* Image types whose payload is BinaryData and that an in-tree decoder reads. */
-static codec_decode_fn decoder_for(uint8_t image_type)
+static bool encoded(uint8_t type)
 {
-	switch (image_type) {
-	case SPICE_IMAGE_TYPE_GLZ_RGB:
-		return glz_dec;
-	case SPICE_IMAGE_TYPE_JPEG:
-		return jpeg_dec;
+	return type == SPICE_IMAGE_TYPE_LZ4 || type == SPICE_IMAGE_TYPE_LZ_RGB ||
+	       type == SPICE_IMAGE_TYPE_QUIC || type == SPICE_IMAGE_TYPE_JPEG ||
+	       type == SPICE_IMAGE_TYPE_GLZ_RGB;
+}
+
+/* Decode one such image into @out; GLZ through the client's own window. */
+static int decode(struct client *cl, uint8_t type, const uint8_t *in, size_t len, uint32_t w,
+		  uint32_t h, uint32_t *out)
+{
+	switch (type) {
 	case SPICE_IMAGE_TYPE_LZ4:
-		return lz4_dec;
+		return sf_lz4_decode(in, len, w, h, out);
 	case SPICE_IMAGE_TYPE_LZ_RGB:
-		return lz_dec;
+		return sf_lz_decode(in, len, w, h, out);
 	case SPICE_IMAGE_TYPE_QUIC:
-		return quic_dec;
+		return sf_quic_decode(in, len, w, h, out);
+	case SPICE_IMAGE_TYPE_JPEG:
+		cl->jpeg_images++;
+		return sf_jpeg_decode(in, len, w, h, out);
+	case SPICE_IMAGE_TYPE_GLZ_RGB:
+		if (!cl->glz && !(cl->glz = sf_glz_window_new()))
+			return -ENOMEM;
+		cl->glz_images++;
+		return sf_glz_decode(cl->glz, in, len, w, h, out);
 	default:
-		return NULL;
+		return -ENOTSUP;
 	}
 }
+
 struct clip {
 	int n;
 	int32_t r[64][4]; /* top, left, bottom, right */
@@ -304,14 +278,13 @@ static void draw(struct client *cl, uint16_t type, const uint8_t *p, uint32_t si
 		uint32_t img = sf_rbuf_u32(&r), sx = sf_rbuf_u32(&r) /* src top */, stride;
 		int32_t src_top = (int32_t)sx, src_left = (int32_t)sf_rbuf_u32(&r);
 		const uint8_t *d;
-		codec_decode_fn dec = r.err || img + 22 > size ? NULL : decoder_for(p[img + 8]);
-		if (dec) {
+		if (!r.err && img + 22 <= size && encoded(p[img + 8])) {
 			uint32_t w = sf_get_le32(p + img + 10), h = sf_get_le32(p + img + 14);
 			uint32_t len = sf_get_le32(p + img + 18);
 			uint32_t *tmp =
 				w && h && w <= FW && h <= FH ? malloc((size_t)w * h * 4) : NULL;
 			if (!tmp || len > size - img - 22 ||
-			    dec(cl, p + img + 22, len, w, h, tmp) < 0) {
+			    decode(cl, p[img + 8], p + img + 22, len, w, h, tmp) < 0) {
 				free(tmp);
 				cl->undecodable = true;
 				return;
