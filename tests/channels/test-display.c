@@ -482,6 +482,17 @@ static struct sf_image *video_frame(unsigned n, uint32_t *expect)
 	return img;
 }
 
+/* Frame @n of the test video, drawn where the tests expect it (128 x 96 at
+ * 10, 10); @expect gets its pixels. */
+static const struct sf_rect video_rect = {10, 10, 138, 106};
+
+static void copy_video(struct rig *r, unsigned n, uint32_t *expect)
+{
+	submit(&r->src, r->d,
+	       (struct sf_cmd){
+		       .type = SF_CMD_COPY, .rect = video_rect, .image = video_frame(n, expect)});
+}
+
 SF_TEST(display_video_becomes_an_mjpeg_stream_and_ends_lossless)
 {
 	struct rig r = {0};
@@ -490,10 +501,7 @@ SF_TEST(display_video_becomes_an_mjpeg_stream_and_ends_lossless)
 	SF_TEST_ASSERT(rig_up(&r, 16 << 20));
 	pump(r.m, 100);
 	for (unsigned n = 0; n < 30; n++) {
-		struct sf_image *img = video_frame(n, r.m->expect);
-		submit(&r.src, r.d,
-		       (struct sf_cmd){
-			       .type = SF_CMD_COPY, .rect = {10, 10, 138, 106}, .image = img});
+		copy_video(&r, n, r.m->expect);
 		sf_display_flush(r.d);
 		pump(r.m, 20);
 	}
@@ -640,43 +648,52 @@ static double area_psnr(struct model *m, struct sf_display *d, const struct sf_r
 SF_TEST(display_wan_setting_sends_photos_as_jpeg_to_low_bandwidth_clients)
 {
 	struct rig r = {0};
-	struct sf_rect a = {10, 10, 138, 106};
+	const struct sf_rect *a = &video_rect;
 	uint32_t scratch[128 * 96];
 
 	SF_TEST_ASSERT(rig_up(&r, 16 << 20));
 	pump(r.m, 100);
 	/* AUTO (the default) on a fast link: lossless QUIC */
-	submit(&r.src, r.d,
-	       (struct sf_cmd){.type = SF_CMD_COPY, .rect = a, .image = video_frame(0, scratch)});
+	copy_video(&r, 0, scratch);
 	sf_display_flush(r.d);
 	pump(r.m, 100);
 	SF_TEST_ASSERT(r.m->quic == 1 && r.m->jpeg == 0 && model_matches(r.m, r.d));
 	/* the session's net test says low bandwidth: JPEG for photos */
 	sf_display_set_low_bandwidth(r.d, 0, true);
-	submit(&r.src, r.d,
-	       (struct sf_cmd){.type = SF_CMD_COPY, .rect = a, .image = video_frame(7, scratch)});
+	copy_video(&r, 7, scratch);
 	fill(&r.src, r.d, 0, 108, 40, 118, 0x123456); /* not an image: exact */
 	sf_display_flush(r.d);
 	pump(r.m, 100);
 	SF_TEST_ASSERT(r.m->jpeg == 1 && r.m->bad_images == 0);
 	/* quality 85 on photo-like content: measured 44.6 dB here, stated >= 35 */
-	SF_TEST_ASSERT(area_psnr(r.m, r.d, &a) >= 35.0 && area_psnr(r.m, r.d, &a) < 90.0);
+	SF_TEST_ASSERT(area_psnr(r.m, r.d, a) >= 35.0 && area_psnr(r.m, r.d, a) < 90.0);
 	SF_TEST_ASSERT((r.m->fb[112][20] & 0xffffff) == 0x123456);
 	/* NEVER overrides the bandwidth; ALWAYS needs none */
 	sf_display_set_jpeg(r.d, SF_WAN_NEVER);
-	submit(&r.src, r.d,
-	       (struct sf_cmd){.type = SF_CMD_COPY, .rect = a, .image = video_frame(9, scratch)});
+	copy_video(&r, 9, scratch);
 	sf_display_flush(r.d);
 	pump(r.m, 100);
 	SF_TEST_ASSERT(r.m->jpeg == 1 && model_matches(r.m, r.d));
 	sf_display_set_low_bandwidth(r.d, 0, false);
 	sf_display_set_jpeg(r.d, SF_WAN_ALWAYS);
-	submit(&r.src, r.d,
-	       (struct sf_cmd){.type = SF_CMD_COPY, .rect = a, .image = video_frame(11, scratch)});
+	copy_video(&r, 11, scratch);
 	sf_display_flush(r.d);
 	pump(r.m, 100);
-	SF_TEST_ASSERT(r.m->jpeg == 2 && area_psnr(r.m, r.d, &a) >= 35.0);
+	SF_TEST_ASSERT(r.m->jpeg == 2 && area_psnr(r.m, r.d, a) >= 35.0);
 	rig_down(&r);
+}
+
+/* Frame @n to the rig's client, which reads it, and to @b if it reads too
+ * (NULL: it does not). */
+static void video_step(struct rig *r, unsigned n, struct model *b)
+{
+	copy_video(r, n, r->m->expect);
+	sf_display_flush(r->d);
+	pump(r->m, 10);
+	if (b) {
+		memcpy(b->expect, r->m->expect, sizeof(b->expect));
+		pump(b, 10);
+	}
 }
 
 SF_TEST(display_video_tiers_follow_each_client_and_encode_once_per_tier)
@@ -685,7 +702,6 @@ SF_TEST(display_video_tiers_follow_each_client_and_encode_once_per_tier)
 	struct model *b;
 	struct sf_chan *cb;
 	struct sf_display_stats st;
-	uint32_t expect[128 * 96];
 	unsigned n = 0;
 
 	SF_TEST_ASSERT(rig_up(&r, 16 << 20));
@@ -694,43 +710,21 @@ SF_TEST(display_video_tiers_follow_each_client_and_encode_once_per_tier)
 	pump(r.m, 100);
 	pump(b, 100);
 	/* both keep up: one encoding a frame, at the top tier */
-	for (; n < 20; n++) {
-		submit(&r.src, r.d,
-		       (struct sf_cmd){.type = SF_CMD_COPY,
-				       .rect = {10, 10, 138, 106},
-				       .image = video_frame(n, r.m->expect)});
-		sf_display_flush(r.d);
-		pump(r.m, 10);
-		pump(b, 10);
-	}
+	for (; n < 20; n++)
+		video_step(&r, n, b);
 	SF_TEST_ASSERT(sf_display_get_stats(r.d, &st) == 0 && st.streams == 1);
 	SF_TEST_ASSERT(st.stream_tier_frames[0] == st.stream_frames && st.stream_tier_moves == 0);
 	/* b stops acking and reading: once its ack window is used up it goes
 	 * down the tiers, a stays on top */
-	for (; n < 140; n++) {
-		submit(&r.src, r.d,
-		       (struct sf_cmd){.type = SF_CMD_COPY,
-				       .rect = {10, 10, 138, 106},
-				       .image = video_frame(n, r.m->expect)});
-		sf_display_flush(r.d);
-		pump(r.m, 10);
-	}
+	for (; n < 140; n++)
+		video_step(&r, n, NULL);
 	SF_TEST_ASSERT(sf_display_get_stats(r.d, &st) == 0);
 	SF_TEST_ASSERT(st.stream_tier_frames[SF_STREAM_TIERS - 1] > 0);
 	SF_TEST_ASSERT(st.stream_tier_moves == SF_STREAM_TIERS - 1);
 	SF_TEST_ASSERT(r.m->last_psnr > 35.0 && r.m->bad_images == 0);
 	/* b reads again: it climbs back, the lowest tier's frames stop */
-	memcpy(b->expect, r.m->expect, sizeof(expect));
-	for (; n < 300; n++) {
-		struct sf_image *img = video_frame(n, r.m->expect);
-		memcpy(b->expect, r.m->expect, sizeof(expect));
-		submit(&r.src, r.d,
-		       (struct sf_cmd){
-			       .type = SF_CMD_COPY, .rect = {10, 10, 138, 106}, .image = img});
-		sf_display_flush(r.d);
-		pump(r.m, 10);
-		pump(b, 10);
-	}
+	for (; n < 300; n++)
+		video_step(&r, n, b);
 	SF_TEST_ASSERT(sf_display_get_stats(r.d, &st) == 0);
 	SF_TEST_ASSERT(st.stream_tier_moves == 2 * (SF_STREAM_TIERS - 1));
 	SF_TEST_ASSERT(b->bad_images == 0 && b->last_psnr > 35.0 && r.m->last_psnr > 35.0);
@@ -778,10 +772,7 @@ SF_TEST(display_resync_after_jpeg_is_lossless)
 	SF_TEST_ASSERT(rig_up(&r, 4096));
 	pump(r.m, 100);
 	sf_display_set_jpeg(r.d, SF_WAN_ALWAYS);
-	submit(&r.src, r.d,
-	       (struct sf_cmd){.type = SF_CMD_COPY,
-			       .rect = {10, 10, 138, 106},
-			       .image = video_frame(3, scratch)});
+	copy_video(&r, 3, scratch);
 	sf_display_flush(r.d);
 	pump(r.m, 100);
 	SF_TEST_ASSERT(r.m->jpeg == 1 && !model_matches(r.m, r.d));
