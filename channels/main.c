@@ -66,15 +66,16 @@ static uint16_t supported_modes(const struct sf_session *s)
 }
 
 /* Latency probe: one PING in flight at a time; its PONG gives the RTT. */
-static void send_ping(struct sf_session *s)
+/* @pad: bytes of padding (the net test's bit-rate probe), else 0. */
+static void send_ping(struct sf_session *s, uint32_t pad)
 {
 	s->ping_sent_ns = sf_clock_now_ns();
-	push(s->main, sf_marshal_ping(++s->ping_id, s->ping_sent_ns, 0));
+	push(s->main, sf_marshal_ping(++s->ping_id, s->ping_sent_ns, pad));
 }
 
 static void on_ping_timer(void *data)
 {
-	send_ping(data);
+	send_ping(data, 0);
 }
 
 /* A PONG of the net test: @rt is its round trip in ns. The timestamps are
@@ -120,10 +121,9 @@ static int handle_pong(struct sf_session *s, const uint8_t *p, uint32_t size)
 static void start_ping(struct sf_session *s)
 {
 	s->net_id = s->ping_id + 1;
-	send_ping(s);
-	send_ping(s);
-	s->ping_sent_ns = sf_clock_now_ns();
-	push(s->main, sf_marshal_ping(++s->ping_id, s->ping_sent_ns, NET_TEST_BYTES));
+	send_ping(s, 0);
+	send_ping(s, 0);
+	send_ping(s, NET_TEST_BYTES);
 	s->ping_timer = sf_loop_timer_add(sf_chan_loop(s->main), on_ping_timer, s);
 	if (s->ping_timer)
 		sf_loop_timer_arm(s->ping_timer, PING_INTERVAL_MS, true);
