@@ -24,7 +24,8 @@ static inline int32_t sf_rect_h(const struct sf_rect *r)
 }
 
 /* Pixels in SPICE's 32-bit layouts: SPICE_BITMAP_FMT_32BIT (B,G,R,X bytes) or
- * SPICE_BITMAP_FMT_RGBA (B,G,R,A, for cursors). Immutable once shared.
+ * SPICE_BITMAP_FMT_RGBA (B,G,R,A premultiplied: cursors, blend sources).
+ * Immutable once shared.
  * @pixels is row 0; @stride may be negative (bottom-up guest surfaces).
  * Fields public: read on producer and sender threads without calls. */
 struct sf_image {
@@ -57,6 +58,7 @@ enum sf_cmd_type {
 	SF_CMD_FILL,
 	SF_CMD_COPY,
 	SF_CMD_COPY_BITS,
+	SF_CMD_BLEND, /* ALPHA_BLEND: @image OVER @rect, times @alpha */
 	SF_CMD_CURSOR_SET,
 	SF_CMD_CURSOR_MOVE,
 	SF_CMD_CURSOR_HIDE,
@@ -89,10 +91,11 @@ struct sf_cmd {
 	uint32_t color;		/* FILL: x8r8g8b8 */
 	uint8_t *mem;		/* SURFACE_CREATE: external row 0 (guest memory), or NULL */
 	int32_t stride;		/* SURFACE_CREATE with @mem */
-	int32_t src_x, src_y;	/* COPY: origin in image; COPY_BITS: source point */
+	int32_t src_x, src_y;	/* COPY, BLEND: origin in image; COPY_BITS: source point */
+	uint8_t alpha;		/* BLEND: overall alpha (0 is never sent: a no-op) */
 	int16_t x, y;		/* CURSOR_*: position */
 	uint16_t hot_x, hot_y;	/* CURSOR_SET */
-	struct sf_image *image; /* COPY, CURSOR_SET; the command owns one reference */
+	struct sf_image *image; /* COPY, BLEND, CURSOR_SET; the command owns one reference */
 	uint64_t cookie;	/* front-end's own, returned on release */
 };
 

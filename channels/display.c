@@ -330,6 +330,39 @@ void sf_dpy_fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect
 		sf_buf_unref(v[k]);
 }
 
+/* A blend in the encodings its clients need, each made once. It reads what
+ * is under it, so it obsoletes nothing; a later opaque draw over it may
+ * obsolete it (what it wrote is then overwritten anyway). */
+static void fanout_blend(struct sf_display *d, const struct sf_cmd *cmd)
+{
+	struct sf_buf *v[SF_CODECS] = {NULL};
+	const struct sf_rect *r = &cmd->rect;
+	struct area a = {cmd->image,
+			 (uint32_t)cmd->src_x,
+			 (uint32_t)cmd->src_y,
+			 (uint32_t)sf_rect_w(r),
+			 (uint32_t)sf_rect_h(r),
+			 -1};
+
+	for (struct client *c = d->clients; c; c = c->next) {
+		enum sf_codec k;
+		if (!sf_dpy_client_ready(d, c, K_DISPLAY))
+			continue;
+		k = sf_marshal_blend_codec(codec_for(d, c, &a), cmd->image);
+		if (!v[k]) {
+			d->stats.images[k]++;
+			d->stats.blend_images[k]++;
+			v[k] = sf_marshal_blend_as(k, cmd->surface_id, r, cmd->image, cmd->src_x,
+						   cmd->src_y, cmd->alpha);
+		}
+		if (v[k])
+			sf_dpy_push(c, v[k]);
+	}
+	occlusion_add(d, cmd->surface_id, r, v);
+	for (int k = 0; k < SF_CODECS; k++)
+		sf_buf_unref(v[k]);
+}
+
 void sf_dpy_send_one(struct client *c, struct sf_buf *b)
 {
 	if (b)
@@ -392,10 +425,14 @@ static struct sf_surface *target(struct sf_display *d, const struct sf_cmd *cmd)
 	return d->surfaces[cmd->surface_id];
 }
 
-static bool image_covers(const struct sf_image *img, const struct sf_rect *r, int32_t x, int32_t y)
+static bool image_covers(const struct sf_image *img, const struct sf_rect *r, int32_t x, int32_t y,
+			 bool rgba_ok)
 {
-	return img && img->format == SPICE_BITMAP_FMT_32BIT && x >= 0 && y >= 0 &&
-	       (int64_t)x + sf_rect_w(r) <= img->width && (int64_t)y + sf_rect_h(r) <= img->height;
+	return img &&
+	       (img->format == SPICE_BITMAP_FMT_32BIT ||
+		(rgba_ok && img->format == SPICE_BITMAP_FMT_RGBA)) &&
+	       x >= 0 && y >= 0 && (int64_t)x + sf_rect_w(r) <= img->width &&
+	       (int64_t)y + sf_rect_h(r) <= img->height;
 }
 
 /* ---- monitors and client capabilities (producer) ---- */
@@ -521,7 +558,7 @@ static bool do_draw(struct sf_display *d, const struct sf_cmd *cmd)
 		occlusion_add(d, cmd->surface_id, &cmd->rect, (struct sf_buf *[SF_CODECS]){b});
 		break;
 	case SF_CMD_COPY:
-		if (!image_covers(cmd->image, &cmd->rect, cmd->src_x, cmd->src_y))
+		if (!image_covers(cmd->image, &cmd->rect, cmd->src_x, cmd->src_y, false))
 			return bad(d, cmd, "source outside image");
 		sf_surface_copy(s, &cmd->rect, cmd->image, cmd->src_x, cmd->src_y);
 		if (cmd->surface_id == 0)
@@ -533,6 +570,14 @@ static bool do_draw(struct sf_display *d, const struct sf_cmd *cmd)
 			sf_dpy_fanout_copy(d, cmd->surface_id, &cmd->rect, cmd->image, cmd->src_x,
 					   cmd->src_y);
 		return true;
+	case SF_CMD_BLEND:
+		if (!image_covers(cmd->image, &cmd->rect, cmd->src_x, cmd->src_y, true))
+			return bad(d, cmd, "source outside image");
+		if (!cmd->alpha)
+			return true; /* draws nothing, as on the client */
+		sf_surface_blend(s, &cmd->rect, cmd->image, cmd->src_x, cmd->src_y, cmd->alpha);
+		fanout_blend(d, cmd);
+		break;
 	case SF_CMD_COPY_BITS:
 		src = (struct sf_rect){cmd->src_x, cmd->src_y, cmd->src_x + sf_rect_w(&cmd->rect),
 				       cmd->src_y + sf_rect_h(&cmd->rect)};
@@ -597,6 +642,7 @@ static void handle(struct sf_display *d, const struct sf_cmd *cmd)
 	case SF_CMD_FILL:
 	case SF_CMD_COPY:
 	case SF_CMD_COPY_BITS:
+	case SF_CMD_BLEND:
 		do_draw(d, cmd);
 		break;
 	case SF_CMD_CURSOR_SET:

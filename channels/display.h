@@ -43,7 +43,8 @@ struct sf_display_stats {
 	uint64_t streams, stream_frames;	      /* MJPEG streams started, frames sent */
 	uint64_t stream_tier_frames[SF_STREAM_TIERS]; /* frames encoded, per tier */
 	uint64_t stream_tier_moves;		      /* clients moved down or up a tier */
-	uint64_t images[SF_CODECS]; /* copies encoded once each, by codec chosen */
+	uint64_t images[SF_CODECS];	  /* images (copies, blends) encoded once each, by codec */
+	uint64_t blend_images[SF_CODECS]; /* the blends among them (JPEG: JPEG_ALPHA if RGBA) */
 	uint32_t clients, cursor_clients;
 };
 

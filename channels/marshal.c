@@ -165,21 +165,34 @@ struct sf_buf *sf_marshal_fill(uint32_t surface_id, const struct sf_rect *r, uin
 	return sf_wbuf_finish(&w);
 }
 
-/* DisplayBase, Copy (whole image, no mask) and the ImageDescriptor of a
- * @w x @h image of @type; the image's own payload follows. */
-static void put_copy_head(struct sf_wbuf *w, uint32_t surface_id, const struct sf_rect *r,
-			  uint64_t id, uint8_t type)
+/* A draw that carries an image: COPY (ROP put) or ALPHA_BLEND. */
+struct head {
+	uint32_t surface_id;
+	const struct sf_rect *r;
+	int alpha; /* ALPHA_BLEND's overall alpha; -1: COPY */
+};
+
+/* DisplayBase, the Copy or AlphaBlend (whole image, no mask) and the
+ * ImageDescriptor of a @w x @h image of @type; the image's own payload
+ * follows. */
+static void put_image_head(struct sf_wbuf *w, const struct head *h, uint64_t id, uint8_t type)
 {
-	uint32_t w_px = (uint32_t)sf_rect_w(r), h_px = (uint32_t)sf_rect_h(r), img_off;
+	uint32_t w_px = (uint32_t)sf_rect_w(h->r), h_px = (uint32_t)sf_rect_h(h->r), img_off;
 	struct sf_rect src = {0, 0, (int32_t)w_px, (int32_t)h_px};
 
-	put_base(w, surface_id, r);
+	put_base(w, h->surface_id, h->r);
+	if (h->alpha >= 0) {
+		sf_wbuf_u8(w, 0); /* alpha_flags: bitmap source, opaque (xRGB) surface */
+		sf_wbuf_u8(w, (uint8_t)h->alpha);
+	}
 	img_off = sf_wbuf_pos(w);
 	sf_wbuf_u32(w, 0); /* src_bitmap, patched below */
 	put_rect(w, &src);
-	sf_wbuf_u16(w, SPICE_ROPD_OP_PUT);
-	sf_wbuf_u8(w, SPICE_IMAGE_SCALE_MODE_NEAREST);
-	put_no_mask(w);
+	if (h->alpha < 0) {
+		sf_wbuf_u16(w, SPICE_ROPD_OP_PUT);
+		sf_wbuf_u8(w, SPICE_IMAGE_SCALE_MODE_NEAREST);
+		put_no_mask(w);
+	}
 	sf_wbuf_patch_u32(w, img_off, sf_wbuf_pos(w));
 	sf_wbuf_u64(w, id);
 	sf_wbuf_u8(w, type);
@@ -188,19 +201,28 @@ static void put_copy_head(struct sf_wbuf *w, uint32_t surface_id, const struct s
 	sf_wbuf_u32(w, h_px);
 }
 
-/* The visible part of @img is sent as a tightly packed top-down bitmap. */
-struct sf_buf *sf_marshal_copy(uint32_t surface_id, const struct sf_rect *r,
-			       const struct sf_image *img, int32_t src_x, int32_t src_y)
+static void wbuf_init_draw(struct sf_wbuf *w, const struct head *h, size_t size)
 {
-	uint32_t w_px = (uint32_t)sf_rect_w(r), h_px = (uint32_t)sf_rect_h(r);
+	sf_wbuf_init(
+		w, h->alpha < 0 ? SPICE_MSG_DISPLAY_DRAW_COPY : SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND,
+		(uint32_t)SF_MIN(size, (size_t)1 << 20));
+}
+
+/* The visible part of @img as a tightly packed top-down bitmap in its own
+ * format (RGBA keeps its alpha). */
+static struct sf_buf *raw(const struct head *h, const struct sf_image *img, int32_t src_x,
+			  int32_t src_y)
+{
+	uint32_t w_px = (uint32_t)sf_rect_w(h->r), h_px = (uint32_t)sf_rect_h(h->r);
 	uint32_t stride = w_px * 4;
 	struct sf_wbuf w;
 	uint8_t *p;
 
-	sf_wbuf_init(&w, SPICE_MSG_DISPLAY_DRAW_COPY, 96 + stride * h_px);
-	put_copy_head(&w, surface_id, r, img->id, SPICE_IMAGE_TYPE_BITMAP);
+	wbuf_init_draw(&w, h, 96 + (size_t)stride * h_px);
+	put_image_head(&w, h, img->id, SPICE_IMAGE_TYPE_BITMAP);
 	/* BitmapData */
-	sf_wbuf_u8(&w, SPICE_BITMAP_FMT_32BIT);
+	sf_wbuf_u8(&w, img->format == SPICE_BITMAP_FMT_RGBA ? SPICE_BITMAP_FMT_RGBA
+							    : SPICE_BITMAP_FMT_32BIT);
 	sf_wbuf_u8(&w, SPICE_BITMAP_FLAGS_TOP_DOWN);
 	sf_wbuf_u32(&w, w_px);
 	sf_wbuf_u32(&w, h_px);
@@ -211,6 +233,12 @@ struct sf_buf *sf_marshal_copy(uint32_t surface_id, const struct sf_rect *r,
 		memcpy(p + (size_t)y * stride,
 		       sf_image_row(img, (uint32_t)src_y + y) + (size_t)src_x * 4, stride);
 	return sf_wbuf_finish(&w);
+}
+
+struct sf_buf *sf_marshal_copy(uint32_t surface_id, const struct sf_rect *r,
+			       const struct sf_image *img, int32_t src_x, int32_t src_y)
+{
+	return raw(&(struct head){surface_id, r, -1}, img, src_x, src_y);
 }
 
 struct encoder {
@@ -251,6 +279,25 @@ static size_t jpeg_encode(const struct sf_image *img, uint32_t x, uint32_t y, ui
 	return n;
 }
 
+/* JPEG_ALPHA's payload after its flags and jpeg_size: the JPEG of the
+ * colour, then the alpha as LZ XXXA; *@jpeg_size tells where one ends. */
+static size_t jpeg_alpha_encode(const struct sf_image *img, uint32_t x, uint32_t y, uint32_t w,
+				uint32_t h, uint8_t *out, size_t cap, uint32_t *jpeg_size)
+{
+	size_t n = jpeg_encode(img, x, y, w, h, out, cap), a;
+
+	if (!n)
+		return 0;
+	a = sf_lz_encode_alpha(img, x, y, w, h, out + n, cap - n);
+	*jpeg_size = (uint32_t)n;
+	return a && n + a <= cap ? n + a : 0;
+}
+
+static size_t jpeg_alpha_bound(uint32_t w, uint32_t h)
+{
+	return jpeg_bound(w, h) + sf_lz_bound(w, h);
+}
+
 static const struct encoder encoders[SF_CODECS] = {
 	[SF_CODEC_LZ4] = {SPICE_IMAGE_TYPE_LZ4, sf_lz4_bound, sf_lz4_encode, NULL},
 	[SF_CODEC_LZ] = {SPICE_IMAGE_TYPE_LZ_RGB, sf_lz_bound, sf_lz_encode, NULL},
@@ -259,50 +306,84 @@ static const struct encoder encoders[SF_CODECS] = {
 	[SF_CODEC_JPEG] = {SPICE_IMAGE_TYPE_JPEG, jpeg_bound, jpeg_encode, NULL},
 };
 
-/* Image types whose payload is BinaryData (u32 size, bytes): encoded in
- * place into the worst-case space, which is then given back. An encoder
- * that declines (QUIC output no smaller than raw) yields a raw bitmap. */
-static struct sf_buf *copy_encoded(const struct encoder *e, void *ctx, uint32_t surface_id,
-				   const struct sf_rect *r, const struct sf_image *img,
-				   int32_t src_x, int32_t src_y)
+/* Image types whose payload is BinaryData (u32 size, bytes), and
+ * JPEG_ALPHA's (flags, jpeg_size, then the same): encoded in place into the
+ * worst-case space, which is then given back. An encoder that declines
+ * (QUIC or JPEG output no smaller than raw) yields a raw bitmap. */
+static struct sf_buf *encoded(enum sf_codec k, void *ctx, const struct head *h,
+			      const struct sf_image *img, int32_t src_x, int32_t src_y)
 {
-	uint32_t w_px = (uint32_t)sf_rect_w(r), h_px = (uint32_t)sf_rect_h(r), size_off;
-	size_t bound = e->bound(w_px, h_px), n = 0;
+	const struct encoder *e = &encoders[k];
+	bool jalpha = k == SF_CODEC_JPEG && img->format == SPICE_BITMAP_FMT_RGBA;
+	uint32_t w_px = (uint32_t)sf_rect_w(h->r), h_px = (uint32_t)sf_rect_h(h->r), size_off;
+	uint32_t jpeg_size = 0, jsize_off = 0;
+	size_t bound = jalpha ? jpeg_alpha_bound(w_px, h_px) : e->bound(w_px, h_px), n = 0;
+	uint32_t x = (uint32_t)src_x, y = (uint32_t)src_y;
 	struct sf_wbuf w;
 	uint8_t *p;
 
-	sf_wbuf_init(&w, SPICE_MSG_DISPLAY_DRAW_COPY, (uint32_t)SF_MIN(bound + 96, 1u << 20));
-	put_copy_head(&w, surface_id, r, img->id, e->image_type);
+	wbuf_init_draw(&w, h, bound + 96);
+	put_image_head(&w, h, img->id, jalpha ? SPICE_IMAGE_TYPE_JPEG_ALPHA : e->image_type);
+	if (jalpha) {
+		sf_wbuf_u8(&w, SPICE_JPEG_ALPHA_FLAGS_TOP_DOWN);
+		jsize_off = sf_wbuf_pos(&w);
+		sf_wbuf_u32(&w, 0); /* jpeg_size, patched below */
+	}
 	size_off = sf_wbuf_pos(&w);
 	sf_wbuf_u32(&w, 0); /* data_size, patched below */
 	p = sf_wbuf_space(&w, bound);
 	if (p)
-		n = e->encode_in ? e->encode_in(ctx, img, (uint32_t)src_x, (uint32_t)src_y, w_px,
-						h_px, p, bound)
-				 : e->encode(img, (uint32_t)src_x, (uint32_t)src_y, w_px, h_px, p,
-					     bound);
+		n = jalpha	   ? jpeg_alpha_encode(img, x, y, w_px, h_px, p, bound, &jpeg_size)
+		    : e->encode_in ? e->encode_in(ctx, img, x, y, w_px, h_px, p, bound)
+				   : e->encode(img, x, y, w_px, h_px, p, bound);
 	if (!n) {
 		w.err = true;
 		(void)sf_wbuf_finish(&w); /* frees it */
-		return p ? sf_marshal_copy(surface_id, r, img, src_x, src_y) : NULL;
+		return p ? raw(h, img, src_x, src_y) : NULL;
 	}
 	w.buf->size -= (uint32_t)(bound - n); /* give back the unused worst case */
 	sf_wbuf_patch_u32(&w, size_off, (uint32_t)n);
+	if (jalpha)
+		sf_wbuf_patch_u32(&w, jsize_off, jpeg_size);
 	return sf_wbuf_finish(&w);
 }
 
 struct sf_buf *sf_marshal_copy_as(enum sf_codec codec, uint32_t surface_id, const struct sf_rect *r,
 				  const struct sf_image *img, int32_t src_x, int32_t src_y)
 {
+	struct head h = {surface_id, r, -1};
+
 	if (codec <= SF_CODEC_RAW || codec >= SF_CODECS || codec == SF_CODEC_GLZ)
-		return sf_marshal_copy(surface_id, r, img, src_x, src_y);
-	return copy_encoded(&encoders[codec], NULL, surface_id, r, img, src_x, src_y);
+		return raw(&h, img, src_x, src_y);
+	return encoded(codec, NULL, &h, img, src_x, src_y);
 }
 
 struct sf_buf *sf_marshal_copy_glz(struct sf_glz *g, uint32_t surface_id, const struct sf_rect *r,
 				   const struct sf_image *img, int32_t src_x, int32_t src_y)
 {
-	return copy_encoded(&encoders[SF_CODEC_GLZ], g, surface_id, r, img, src_x, src_y);
+	return encoded(SF_CODEC_GLZ, g, &(struct head){surface_id, r, -1}, img, src_x, src_y);
+}
+
+enum sf_codec sf_marshal_blend_codec(enum sf_codec codec, const struct sf_image *img)
+{
+	if (codec == SF_CODEC_GLZ)
+		return SF_CODEC_LZ;
+	if (img->format == SPICE_BITMAP_FMT_RGBA &&
+	    (codec == SF_CODEC_QUIC || codec == SF_CODEC_LZ4))
+		return SF_CODEC_LZ;
+	return codec < SF_CODECS ? codec : SF_CODEC_RAW;
+}
+
+struct sf_buf *sf_marshal_blend_as(enum sf_codec codec, uint32_t surface_id,
+				   const struct sf_rect *r, const struct sf_image *img,
+				   int32_t src_x, int32_t src_y, uint8_t alpha)
+{
+	struct head h = {surface_id, r, alpha};
+
+	codec = sf_marshal_blend_codec(codec, img);
+	if (codec == SF_CODEC_RAW)
+		return raw(&h, img, src_x, src_y);
+	return encoded(codec, NULL, &h, img, src_x, src_y);
 }
 
 struct sf_buf *sf_marshal_copy_bits(uint32_t surface_id, const struct sf_rect *r, int32_t src_x,

@@ -43,6 +43,17 @@ struct sf_buf *sf_marshal_copy_glz(struct sf_glz *g, uint32_t surface_id, const 
 				   const struct sf_image *img, int32_t src_x, int32_t src_y);
 struct sf_buf *sf_marshal_copy_bits(uint32_t surface_id, const struct sf_rect *r, int32_t src_x,
 				    int32_t src_y);
+/* DRAW_ALPHA_BLEND of the @src_x,@src_y origin of @img over @r: pixman OVER,
+ * premultiplied alpha for an RGBA image (a 32-bit one is opaque), scaled by
+ * @alpha overall. A blend is never GLZ (it would tie the dictionary to
+ * drawables occlusion may drop), and the QUIC and LZ4 encoders have no
+ * alpha plane: those become LZ, which keeps it. JPEG of an RGBA image is
+ * JPEG_ALPHA (the alpha as LZ). */
+struct sf_buf *sf_marshal_blend_as(enum sf_codec codec, uint32_t surface_id,
+				   const struct sf_rect *r, const struct sf_image *img,
+				   int32_t src_x, int32_t src_y, uint8_t alpha);
+/* The codec sf_marshal_blend_as() really uses for @codec and @img. */
+enum sf_codec sf_marshal_blend_codec(enum sf_codec codec, const struct sf_image *img);
 
 /* video streams (MJPEG): one stream covers @r on @surface_id */
 struct sf_buf *sf_marshal_stream_create(uint32_t id, uint32_t surface_id, const struct sf_rect *r);

@@ -97,6 +97,30 @@ void sf_surface_copy(struct sf_surface *s, const struct sf_rect *r, const struct
 	pixman_image_unref(src);
 }
 
+void sf_surface_blend(struct sf_surface *s, const struct sf_rect *r, const struct sf_image *img,
+		      int32_t src_x, int32_t src_y, uint8_t alpha)
+{
+	/* the operator, formats and mask spice-gtk's canvas uses for
+	 * ALPHA_BLEND, so both sides compute the same pixels */
+	pixman_format_code_t fmt =
+		img->format == SPICE_BITMAP_FMT_RGBA ? PIXMAN_a8r8g8b8 : PIXMAN_x8r8g8b8;
+	pixman_image_t *src = pixman_image_create_bits(fmt, (int)img->width, (int)img->height,
+						       (uint32_t *)img->pixels, (int)img->stride);
+	pixman_image_t *mask = NULL;
+
+	if (!src)
+		return;
+	if (alpha != 0xff) {
+		pixman_color_t c = {0, 0, 0, (uint16_t)(alpha * 0x101)};
+		mask = pixman_image_create_solid_fill(&c);
+	}
+	pixman_image_composite32(PIXMAN_OP_OVER, src, mask, s->pix, src_x, src_y, 0, 0, r->left,
+				 r->top, sf_rect_w(r), sf_rect_h(r));
+	if (mask)
+		pixman_image_unref(mask);
+	pixman_image_unref(src);
+}
+
 void sf_surface_copy_bits(struct sf_surface *s, const struct sf_rect *r, int32_t src_x,
 			  int32_t src_y)
 {

@@ -28,6 +28,9 @@ bool sf_surface_contains(const struct sf_surface *s, const struct sf_rect *r);
 void sf_surface_fill(struct sf_surface *s, const struct sf_rect *r, uint32_t color);
 void sf_surface_copy(struct sf_surface *s, const struct sf_rect *r, const struct sf_image *img,
 		     int32_t src_x, int32_t src_y);
+/* ALPHA_BLEND: @img (premultiplied if RGBA) OVER @r, times @alpha overall. */
+void sf_surface_blend(struct sf_surface *s, const struct sf_rect *r, const struct sf_image *img,
+		      int32_t src_x, int32_t src_y, uint8_t alpha);
 void sf_surface_copy_bits(struct sf_surface *s, const struct sf_rect *r, int32_t src_x,
 			  int32_t src_y);
 

@@ -271,6 +271,49 @@ static struct sf_image *gallery_image(enum gallery_kind k, uint32_t w, uint32_t 
 	return img;
 }
 
+/* The kind under an alpha that rises left to right (random for noise),
+ * premultiplied as SPICE's RGBA bitmaps are. */
+static struct sf_image *gallery_rgba(enum gallery_kind k, uint32_t w, uint32_t h)
+{
+	struct sf_image *img = sf_image_new(w, h, SPICE_BITMAP_FMT_RGBA);
+
+	for (uint32_t y = 0; img && y < h; y++)
+		for (uint32_t x = 0; x < w; x++) {
+			uint32_t v = gallery_pixel(k, x, y), a, pm = 0;
+			a = k == G_NOISE ? hash32(x * 7 + y * 13) >> 24
+			    : w > 1	 ? x * 255 / (w - 1)
+					 : 128;
+			for (int s = 0; s < 24; s += 8)
+				pm |= (((v >> s) & 0xff) * a / 255) << s;
+			((uint32_t *)sf_image_row(img, y))[x] = a << 24 | pm;
+		}
+	return img;
+}
+
+static void blend(struct sf_guest *g, struct sf_image *img, int32_t x, int32_t y, uint8_t alpha)
+{
+	struct sf_cmd c = {.type = SF_CMD_BLEND,
+			   .rect = {x, y, x + (int32_t)img->width, y + (int32_t)img->height},
+			   .image = img,
+			   .alpha = alpha};
+	submit(g, &c);
+}
+
+/* Alpha blends over the 4096-wide bands: each kind as RGBA, at widths 1,
+ * 3 and 257, and an opaque image at half alpha overall. */
+static void gallery_blends(struct sf_guest *g)
+{
+	static const uint32_t widths[] = {1, 3, 257};
+	struct sf_image *img;
+
+	for (int k = 0; k < G_KINDS; k++)
+		for (size_t i = 0; i < SF_ARRAY_SIZE(widths); i++)
+			if ((img = gallery_rgba((enum gallery_kind)k, widths[i], 60)))
+				blend(g, img, 2200 + k * 300 + (int32_t)i * 8, 290 + k * 20, 0xff);
+	if ((img = gallery_image(G_PHOTO, 300, 50)))
+		blend(g, img, 3700, 300, 0x80);
+}
+
 int sf_guest_gallery_surface(struct sf_guest *g)
 {
 	struct sf_cmd c = {.type = SF_CMD_SURFACE_CREATE,
@@ -284,7 +327,8 @@ int sf_guest_gallery_surface(struct sf_guest *g)
 }
 
 /* One band per kind: widths 1..2049 side by side (48 rows), then the kind
- * at 4096 wide (24 rows), then areas of a 600 x 40 image. */
+ * at 4096 wide (24 rows), then areas of a 600 x 40 image, then alpha
+ * blends over the wide bands. */
 void sf_guest_gallery_images(struct sf_guest *g)
 {
 	static const uint32_t widths[] = {1, 2, 3, 7, 31, 33, 100, 257, 1023, 2049};
@@ -314,6 +358,7 @@ void sf_guest_gallery_images(struct sf_guest *g)
 	}
 	if (img)
 		sf_image_unref(img);
+	gallery_blends(g);
 }
 
 void sf_guest_tick(struct sf_guest *g)

@@ -326,6 +326,13 @@ static void print_stats(struct app *a)
 	       (unsigned long long)st.images[SF_CODEC_QUIC],
 	       (unsigned long long)st.images[SF_CODEC_GLZ],
 	       (unsigned long long)st.images[SF_CODEC_JPEG]);
+	printf("saffron-demo: blends: raw %llu lz4 %llu lz %llu quic %llu glz %llu jpeg %llu\n",
+	       (unsigned long long)st.blend_images[SF_CODEC_RAW],
+	       (unsigned long long)st.blend_images[SF_CODEC_LZ4],
+	       (unsigned long long)st.blend_images[SF_CODEC_LZ],
+	       (unsigned long long)st.blend_images[SF_CODEC_QUIC],
+	       (unsigned long long)st.blend_images[SF_CODEC_GLZ],
+	       (unsigned long long)st.blend_images[SF_CODEC_JPEG]);
 }
 
 static int serve(struct app *a, const struct opts *o)

@@ -33,7 +33,9 @@ uint8_t *sf_jpeg_encode(const struct sf_image *img, uint32_t x, uint32_t y, uint
 	unsigned char *volatile out = NULL;
 	unsigned long size = 0;
 
-	if (img->format != SPICE_BITMAP_FMT_32BIT || !w || !h || w > 65500 || h > 65500)
+	/* RGBA: the colour only (JPEG_ALPHA sends the alpha as LZ) */
+	if ((img->format != SPICE_BITMAP_FMT_32BIT && img->format != SPICE_BITMAP_FMT_RGBA) || !w ||
+	    !h || w > 65500 || h > 65500)
 		return NULL;
 	c.err = jpeg_std_error(&e.mgr);
 	e.mgr.error_exit = on_error;

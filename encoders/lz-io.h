@@ -15,6 +15,8 @@
 #define SF_LZ_MAGIC	 0x20205a4cu /* "LZ  " read as a big-endian u32 */
 #define SF_LZ_VERSION	 0x00010001u
 #define SF_LZ_TYPE_RGB32 8
+#define SF_LZ_TYPE_RGBA	 9
+#define SF_LZ_TYPE_XXXA	 10
 #define SF_LZ_MAX_COPY	 32 /* literal run; control bytes below it are runs */
 #define SF_LZ_RGB_MASK	 0xffffffu
 

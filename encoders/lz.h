@@ -17,15 +17,24 @@
 /* Worst-case encoded size of a @w x @h area. */
 size_t sf_lz_bound(uint32_t w, uint32_t h);
 
-/* Encode the @w x @h area of 32-bit @img at (@x, @y) as LZ_IMAGE_TYPE_RGB32
- * (the pad byte is not sent; the client reads it as 0). Returns the encoded
- * size, or 0 on failure. Thread: any. */
+/* Encode the @w x @h area of @img at (@x, @y): a 32-bit image as
+ * LZ_IMAGE_TYPE_RGB32 (the pad byte is not sent; the client reads it as 0),
+ * an RGBA one as LZ_IMAGE_TYPE_RGBA (the RGB pass, then an alpha pass).
+ * Returns the encoded size, or 0 on failure. Thread: any. */
 size_t sf_lz_encode(const struct sf_image *img, uint32_t x, uint32_t y, uint32_t w, uint32_t h,
 		    uint8_t *out, size_t cap);
 
-/* Decode an RGB32 LZ image of exactly @w x @h into @out (x8r8g8b8, pad 0).
- * Every length, distance and size is checked. Returns 0 or -EINVAL. For
- * tests, fuzzing and the load client. */
+/* The alpha bytes alone as LZ_IMAGE_TYPE_XXXA: the alpha part of
+ * SPICE_IMAGE_TYPE_JPEG_ALPHA. Same returns. */
+size_t sf_lz_encode_alpha(const struct sf_image *img, uint32_t x, uint32_t y, uint32_t w,
+			  uint32_t h, uint8_t *out, size_t cap);
+
+/* Decode an RGB32 or RGBA LZ image of exactly @w x @h into @out (a8r8g8b8;
+ * the pad is 0 for RGB32). Every length, distance and size is checked.
+ * Returns 0 or -EINVAL. For tests, fuzzing and the load client. */
 int sf_lz_decode(const uint8_t *in, size_t len, uint32_t w, uint32_t h, uint32_t *out);
+
+/* Decode an XXXA stream into the alpha bytes of @out, keeping the rest. */
+int sf_lz_decode_alpha(const uint8_t *in, size_t len, uint32_t w, uint32_t h, uint32_t *out);
 
 #endif

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* shim/qxl-parse.c: drawables (fill, copy, opaque, copy-bits, blackness,
- * whiteness, with rectangle clips), bitmaps in every indexed and direct
- * format, surface and cursor commands. Unsupported operations are rejected
- * with a reason; the guest keeps running. */
+ * whiteness, unscaled alpha blend, with rectangle clips), bitmaps in every
+ * indexed and direct format, surface and cursor commands. Unsupported
+ * operations are rejected with a reason; the guest keeps running. */
 #include <errno.h>
 #include <string.h>
+#include <pixman.h>
 #include <spice/enums.h>
 #include <spice/qxl_dev.h>
 #include "shim/qxl-parse.h"
@@ -121,7 +122,10 @@ static uint32_t pixel(const uint8_t *row, uint32_t x, uint8_t fmt, const uint32_
 	}
 }
 
-static int read_bitmap(struct sf_qxl_parser *p, const QXLImage *im, struct sf_image **out)
+/* @keep_alpha: an RGBA bitmap stays RGBA (blend sources); otherwise every
+ * format becomes 32-bit, whose fourth byte nobody reads. */
+static int read_bitmap(struct sf_qxl_parser *p, const QXLImage *im, bool keep_alpha,
+		       struct sf_image **out)
 {
 	const QXLBitmap *b = &im->bitmap;
 	unsigned bpp = bits_per_pixel(b->format);
@@ -155,7 +159,10 @@ static int read_bitmap(struct sf_qxl_parser *p, const QXLImage *im, struct sf_im
 		}
 		src = tmp;
 	}
-	img = sf_image_new(b->x, b->y, SPICE_BITMAP_FMT_32BIT);
+	img = sf_image_new(b->x, b->y,
+			   keep_alpha && b->format == SPICE_BITMAP_FMT_RGBA
+				   ? SPICE_BITMAP_FMT_RGBA
+				   : SPICE_BITMAP_FMT_32BIT);
 	if (!img) {
 		free(tmp);
 		return fail(p, -ENOMEM, "out of memory");
@@ -172,7 +179,8 @@ static int read_bitmap(struct sf_qxl_parser *p, const QXLImage *im, struct sf_im
 	return 0;
 }
 
-static int read_image(struct sf_qxl_parser *p, uint64_t addr, struct sf_image **out)
+static int read_image(struct sf_qxl_parser *p, uint64_t addr, bool keep_alpha,
+		      struct sf_image **out)
 {
 	QXLImage im;
 
@@ -180,7 +188,7 @@ static int read_image(struct sf_qxl_parser *p, uint64_t addr, struct sf_image **
 		return fail(p, -EINVAL, "image outside guest memory");
 	if (im.descriptor.type != SPICE_IMAGE_TYPE_BITMAP)
 		return fail(p, -ENOTSUP, "image type other than bitmap");
-	return read_bitmap(p, &im, out);
+	return read_bitmap(p, &im, keep_alpha, out);
 }
 
 static bool rect_ok(const QXLRect *r)
@@ -268,8 +276,21 @@ static int drawable_cmd(struct sf_qxl_parser *p, const QXLDrawable *d, struct sf
 			t->type = SF_CMD_COPY;
 			t->src_x = sa->left;
 			t->src_y = sa->top;
-			return read_image(p, c ? c->src_bitmap : d->u.opaque.src_bitmap, &t->image);
+			return read_image(p, c ? c->src_bitmap : d->u.opaque.src_bitmap, false,
+					  &t->image);
 		}
+	case QXL_DRAW_ALPHA_BLEND: {
+		const QXLAlphaBlend *ab = &d->u.alpha_blend;
+		if (!rect_ok(&ab->src_area) ||
+		    ab->src_area.right - ab->src_area.left != d->bbox.right - d->bbox.left ||
+		    ab->src_area.bottom - ab->src_area.top != d->bbox.bottom - d->bbox.top)
+			return fail(p, -ENOTSUP, "scaled or invalid alpha-blend source area");
+		t->type = SF_CMD_BLEND;
+		t->alpha = ab->alpha;
+		t->src_x = ab->src_area.left;
+		t->src_y = ab->src_area.top;
+		return read_image(p, ab->src_bitmap, true, &t->image);
+	}
 	case QXL_COPY_BITS:
 		t->type = SF_CMD_COPY_BITS;
 		t->src_x = d->u.copy_bits.src_pos.x;
@@ -278,6 +299,34 @@ static int drawable_cmd(struct sf_qxl_parser *p, const QXLDrawable *d, struct sf
 	default:
 		return fail(p, -ENOTSUP, "unsupported drawing type");
 	}
+}
+
+/* The clip as non-overlapping rectangles, as spice-server takes it (a
+ * region): a blend over two overlapping rectangles would apply twice. */
+static int clip_union(struct sf_qxl_parser *p, QXLRect *rects, int n)
+{
+	pixman_box32_t boxes[SF_QXL_MAX_SPLIT];
+	pixman_region32_t reg;
+	const pixman_box32_t *out;
+	int count;
+
+	for (int i = 0; i < n; i++)
+		boxes[i] = (pixman_box32_t){rects[i].left, rects[i].top, rects[i].right,
+					    rects[i].bottom};
+	if (!pixman_region32_init_rects(&reg, boxes, n))
+		return fail(p, -ENOMEM, "out of memory");
+	out = pixman_region32_rectangles(&reg, &count);
+	if (count > SF_QXL_MAX_SPLIT) {
+		pixman_region32_fini(&reg);
+		return fail(p, -ENOTSUP, "too many clip rects");
+	}
+	for (int i = 0; i < count; i++)
+		rects[i] = (QXLRect){.top = out[i].y1,
+				     .left = out[i].x1,
+				     .bottom = out[i].y2,
+				     .right = out[i].x2};
+	pixman_region32_fini(&reg);
+	return count;
 }
 
 int sf_qxl_parse_drawable(struct sf_qxl_parser *p, uint64_t addr, struct sf_cmd *out)
@@ -300,6 +349,10 @@ int sf_qxl_parse_drawable(struct sf_qxl_parser *p, uint64_t addr, struct sf_cmd 
 	r = drawable_cmd(p, &d, &t);
 	if (r < 0)
 		return r;
+	if (t.type == SF_CMD_BLEND && n > 1 && (n = clip_union(p, clips, n)) < 0) {
+		sf_image_unref(t.image);
+		return n;
+	}
 	for (int i = 0; i < n; i++) {
 		struct sf_cmd *o = &out[count];
 		if (!intersect(&d.bbox, &clips[i], &t.rect))

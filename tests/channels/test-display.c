@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <pixman.h>
 #include <spice/enums.h>
 #include "channels/display.h"
 #include "channels/wire.h"
@@ -88,6 +89,7 @@ struct model {
 	uint32_t fb[H][W];
 	bool created;
 	unsigned msgs, since_ack, copies, fills, monitors, lz, quic, glz, jpeg, bad_images;
+	unsigned blends, rgba_blends, jpeg_alpha;
 	struct sf_glz_window *glz_win; /* as spice-gtk's: one per session */
 	unsigned stream_creates, stream_frames, stream_destroys;
 	uint32_t stream_id;
@@ -105,6 +107,78 @@ static void send_msg(int fd, uint16_t type, uint32_t v, uint32_t size)
 	sf_put_le32(m + 2, size);
 	sf_put_le32(m + 6, v);
 	SF_BUG_ON(write(fd, m, 6 + size) != (ssize_t)(6 + size));
+}
+
+/* Decode the Image at @img (@w x @h) into @px as the stock client would
+ * (the AUTO default: (G)LZ, or QUIC for photos); *@rgba: it has alpha. */
+static bool decode_image(struct model *m, const uint8_t *img, uint32_t w, uint32_t h, uint32_t *px,
+			 bool *rgba)
+{
+	uint32_t len = sf_get_le32(img + 18);
+
+	*rgba = false;
+	switch (img[8]) {
+	case SPICE_IMAGE_TYPE_BITMAP:
+		*rgba = img[18] == SPICE_BITMAP_FMT_RGBA;
+		for (uint32_t y = 0; y < h; y++)
+			memcpy(px + (size_t)y * w, img + 36 + (size_t)y * sf_get_le32(img + 28),
+			       (size_t)w * 4);
+		return true;
+	case SPICE_IMAGE_TYPE_LZ_RGB:
+		m->lz++;
+		*rgba = len > 12 && img[22 + 11] == 9; /* LZ_IMAGE_TYPE_RGBA */
+		return sf_lz_decode(img + 22, len, w, h, px) == 0;
+	case SPICE_IMAGE_TYPE_QUIC:
+		m->quic++;
+		return sf_quic_decode(img + 22, len, w, h, px) == 0;
+	case SPICE_IMAGE_TYPE_JPEG:
+		m->jpeg++;
+		return sf_jpeg_decode(img + 22, len, w, h, px) == 0;
+	case SPICE_IMAGE_TYPE_JPEG_ALPHA: { /* flags, jpeg_size, data_size, data */
+		uint32_t jlen = sf_get_le32(img + 19), total = sf_get_le32(img + 23);
+		m->jpeg_alpha++;
+		*rgba = true;
+		return img[18] == SPICE_JPEG_ALPHA_FLAGS_TOP_DOWN && jlen < total &&
+		       sf_jpeg_decode(img + 27, jlen, w, h, px) == 0 &&
+		       sf_lz_decode_alpha(img + 27 + jlen, total - jlen, w, h, px) == 0;
+	}
+	case SPICE_IMAGE_TYPE_GLZ_RGB:
+		m->glz++;
+		if (!m->glz_win)
+			m->glz_win = sf_glz_window_new();
+		return sf_glz_decode(m->glz_win, img + 22, len, w, h, px) == 0;
+	default:
+		return false;
+	}
+}
+
+/* DRAW_ALPHA_BLEND as spice-gtk's software canvas does it: pixman OVER,
+ * with a solid mask for an overall alpha below 255. */
+static void blend(struct model *m, const uint8_t *p, int32_t left, int32_t top, uint32_t w,
+		  uint32_t h)
+{
+	static uint32_t px[W * H];
+	uint8_t alpha = p[22];
+	bool rgba;
+	pixman_image_t *dst, *src, *mask = NULL;
+
+	m->blends++;
+	if (!decode_image(m, p + sf_get_le32(p + 23), w, h, px, &rgba)) {
+		m->bad_images++;
+		return;
+	}
+	m->rgba_blends += rgba;
+	dst = pixman_image_create_bits(PIXMAN_x8r8g8b8, W, H, &m->fb[0][0], W * 4);
+	src = pixman_image_create_bits(rgba ? PIXMAN_a8r8g8b8 : PIXMAN_x8r8g8b8, (int)w, (int)h, px,
+				       (int)w * 4);
+	if (alpha != 0xff)
+		mask = pixman_image_create_solid_fill(&(pixman_color_t){0, 0, 0, alpha * 0x101});
+	pixman_image_composite32(PIXMAN_OP_OVER, src, mask, dst, 0, 0, 0, 0, left, top, (int)w,
+				 (int)h);
+	if (mask)
+		pixman_image_unref(mask);
+	pixman_image_unref(src);
+	pixman_image_unref(dst);
 }
 
 static void apply(struct model *m, uint16_t type, const uint8_t *p, uint32_t size)
@@ -172,47 +246,18 @@ static void apply(struct model *m, uint16_t type, const uint8_t *p, uint32_t siz
 				m->fb[y][x] = tmp[y][x];
 	}
 	if (type == SPICE_MSG_DISPLAY_DRAW_COPY) {
-		const uint8_t *img = p + sf_get_le32(p + 21);
-		uint32_t stride = sf_get_le32(img + 28), w = (uint32_t)(right - left);
 		static uint32_t px[W * H];
+		uint32_t w = (uint32_t)(right - left), h = (uint32_t)(bottom - top);
+		bool rgba;
 		m->copies++;
-		/* the AUTO default: (G)LZ, or QUIC for photos */
-		if (img[8] != SPICE_IMAGE_TYPE_BITMAP) {
-			uint32_t h = (uint32_t)(bottom - top), len = sf_get_le32(img + 18);
-			int err = -EINVAL;
-			switch (img[8]) {
-			case SPICE_IMAGE_TYPE_LZ_RGB:
-				m->lz++;
-				err = sf_lz_decode(img + 22, len, w, h, px);
-				break;
-			case SPICE_IMAGE_TYPE_QUIC:
-				m->quic++;
-				err = sf_quic_decode(img + 22, len, w, h, px);
-				break;
-			case SPICE_IMAGE_TYPE_JPEG:
-				m->jpeg++;
-				err = sf_jpeg_decode(img + 22, len, w, h, px);
-				break;
-			case SPICE_IMAGE_TYPE_GLZ_RGB:
-				m->glz++;
-				if (!m->glz_win)
-					m->glz_win = sf_glz_window_new();
-				err = sf_glz_decode(m->glz_win, img + 22, len, w, h, px);
-				break;
-			}
-			if (err < 0)
-				m->bad_images++;
-			for (int y = top; y < bottom; y++)
-				for (int x = left; x < right; x++)
-					m->fb[y][x] =
-						px[(size_t)(y - top) * w + (size_t)(x - left)];
-			return;
-		}
+		if (!decode_image(m, p + sf_get_le32(p + 21), w, h, px, &rgba))
+			m->bad_images++;
 		for (int y = top; y < bottom; y++)
 			for (int x = left; x < right; x++)
-				m->fb[y][x] = sf_get_le32(img + 36 + (size_t)(y - top) * stride +
-							  (size_t)(x - left) * 4);
+				m->fb[y][x] = px[(size_t)(y - top) * w + (size_t)(x - left)];
 	}
+	if (type == SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND)
+		blend(m, p, left, top, (uint32_t)(right - left), (uint32_t)(bottom - top));
 }
 
 /* Read until the socket stays quiet for @quiet_ms. */
@@ -784,5 +829,88 @@ SF_TEST(display_resync_after_jpeg_is_lossless)
 	pump(r.m, 500);
 	SF_TEST_ASSERT(sf_display_get_stats(r.d, &st) == 0 && st.resyncs >= 1);
 	SF_TEST_ASSERT(r.m->bad_images == 0 && model_matches(r.m, r.d));
+	rig_down(&r);
+}
+
+/* A @w x @h RGBA image, premultiplied: photo-like colour (or flat) under
+ * an alpha that rises from 0 on the left to 255 on the right. */
+static struct sf_image *rgba_image(uint32_t w, uint32_t h, bool photo)
+{
+	struct sf_image *img = sf_image_new(w, h, SPICE_BITMAP_FMT_RGBA);
+
+	for (uint32_t y = 0; img && y < h; y++)
+		for (uint32_t x = 0; x < w; x++) {
+			uint32_t a = x * 255 / (w - 1), v = 0;
+			for (int k = 0; k < 24; k += 8) {
+				uint32_t c = photo ? (uint32_t)(127 + 120 * sin((x + y * (k + 1)) /
+										(17.0 + k)))
+						   : 0xc0;
+				v |= (c * a / 255) << k;
+			}
+			((uint32_t *)sf_image_row(img, y))[x] = a << 24 | v;
+		}
+	return img;
+}
+
+static void blend_cmd(struct rig *r, struct sf_rect rect, struct sf_image *img, uint8_t alpha)
+{
+	submit(&r->src, r->d,
+	       (struct sf_cmd){.type = SF_CMD_BLEND, .rect = rect, .image = img, .alpha = alpha});
+}
+
+SF_TEST(display_alpha_blends_reach_the_client_as_the_server_draws_them)
+{
+	struct rig r = {0};
+	struct sf_image *opaque = sf_image_new(32, 32, SPICE_BITMAP_FMT_32BIT);
+
+	SF_TEST_ASSERT(rig_up(&r, 16 << 20) && opaque);
+	pump(r.m, 200);
+	for (int i = 0; i < 300; i++) /* fill the ack window so later draws queue */
+		fill(&r.src, r.d, 150, 100, 151, 101, (uint32_t)i);
+	/* a blend reads what is under it: it must not obsolete this fill */
+	fill(&r.src, r.d, 20, 20, 60, 50, 0xff0000);
+	blend_cmd(&r, (struct sf_rect){10, 10, 74, 58}, rgba_image(64, 48, false), 0xff);
+	for (uint32_t i = 0; i < 32 * 32; i++)
+		((uint32_t *)opaque->pixels)[i] = 0xff00ff00u | i;
+	blend_cmd(&r, (struct sf_rect){80, 10, 112, 42}, opaque, 0x80);
+	blend_cmd(&r, (struct sf_rect){0, 60, 64, 108}, rgba_image(64, 48, false), 0);
+	sf_display_flush(r.d);
+	pump(r.m, 500);
+	/* the zero-alpha blend draws nothing and is not sent */
+	SF_TEST_ASSERT(r.m->blends == 2 && r.m->rgba_blends == 1 && r.m->bad_images == 0);
+	SF_TEST_ASSERT(model_matches(r.m, r.d));
+	/* alpha 0 on the left shows the background, the fill shows through */
+	SF_TEST_ASSERT((r.m->fb[12][10] & 0xffffff) == 0x102030);
+	SF_TEST_ASSERT((r.m->fb[30][21] & 0xff0000) > 0x800000);
+	/* half of opaque green over the background */
+	SF_TEST_ASSERT(((r.m->fb[20][90] >> 8) & 0xff) >= 0x7f + 0x10);
+	rig_down(&r);
+}
+
+SF_TEST(display_wan_blends_photos_as_jpeg_alpha_and_lossless_as_lz_rgba)
+{
+	struct rig r = {0};
+	const struct sf_rect a = {10, 10, 138, 106};
+	struct sf_display_stats st;
+
+	SF_TEST_ASSERT(rig_up(&r, 16 << 20));
+	pump(r.m, 100);
+	sf_display_set_jpeg(r.d, SF_WAN_ALWAYS);
+	blend_cmd(&r, a, rgba_image(128, 96, true), 0xff);
+	sf_display_flush(r.d);
+	pump(r.m, 200);
+	SF_TEST_ASSERT(r.m->jpeg_alpha == 1 && r.m->rgba_blends == 1 && r.m->bad_images == 0);
+	SF_TEST_ASSERT(area_psnr(r.m, r.d, &a) >= 35.0 && area_psnr(r.m, r.d, &a) < 90.0);
+	/* without JPEG the photo would be QUIC, which has no alpha plane here:
+	 * LZ keeps it, exactly (over an exact fill: it blends with what is
+	 * under it, and the JPEG left that inexact) */
+	sf_display_set_jpeg(r.d, SF_WAN_NEVER);
+	fill(&r.src, r.d, a.left, a.top, a.right, a.bottom, 0x204060);
+	blend_cmd(&r, a, rgba_image(128, 96, true), 0xff);
+	sf_display_flush(r.d);
+	pump(r.m, 200);
+	SF_TEST_ASSERT(r.m->jpeg_alpha == 1 && r.m->rgba_blends == 2 && r.m->quic == 0);
+	SF_TEST_ASSERT(model_matches(r.m, r.d));
+	SF_TEST_ASSERT(sf_display_get_stats(r.d, &st) == 0 && st.images[SF_CODEC_JPEG] == 1);
 	rig_down(&r);
 }

@@ -1,14 +1,17 @@
 #!/bin/sh
 # tests/e2e/codecs.sh: every image codec setting, decoded by the stock
 # spice-client-glib, must give the demo's gallery (text, UI, photo, gradient
-# and noise images, widths 1..4096, areas of a larger image) pixel for pixel;
+# and noise images, widths 1..4096, areas of a larger image, RGBA alpha
+# blends over them) pixel for pixel;
 # the demo's own counters must show each image went out in the codec the
 # setting asks for (AUTO: photos as QUIC, drawn content as GLZ or LZ; with
 # jpeg-compression always, photos as JPEG within a stated PSNR).
 . "$(dirname "$0")/lib.sh"
 
-# images_sent NAME CODEC: how many copies the demo encoded with CODEC
+# images_sent NAME CODEC: how many images the demo encoded with CODEC;
+# blends_sent: how many of them were alpha blends
 images_sent() { sed -n "s/.*images:.* $2 \([0-9]*\).*/\1/p" "$TMP/$1.out"; }
+blends_sent() { sed -n "s/.*blends:.* $2 \([0-9]*\).*/\1/p" "$TMP/$1.out"; }
 at_least() { [ "${1:-0}" -ge "$2" ]; }
 
 check "dump-frame writes the gallery" "$BUILD/saffron-demo" --gallery --dump-frame "$TMP/ref.ppm"
@@ -37,4 +40,13 @@ check "auto_glz: text, UI and noise as GLZ" at_least "$(images_sent g_auto_glz g
 check "jpeg always: photos and gradients as JPEG" at_least "$(images_sent g_jpeg jpeg)" 10
 check "jpeg auto on loopback (not low bandwidth): no JPEG" [ "$(images_sent g_auto_glz jpeg)" = 0 ]
 check "auto_lz: the same split" at_least "$(images_sent g_auto_lz quic)" 10
+# 16 blends (15 RGBA, one opaque at half alpha): QUIC, LZ4 and GLZ have no
+# alpha plane or must not tie the dictionary to them, so LZ (RGBA)
+check "blends: raw when off" at_least "$(blends_sent g_off raw)" 16
+for m in lz lz4 quic glz auto_glz; do
+	check "blends in $m: LZ, with the alpha" \
+		sh -c "[ $(blends_sent "g_$m" lz) -ge 15 ] && [ $(blends_sent "g_$m" glz) = 0 ]"
+done
+check "jpeg always: RGBA photo and gradient blends as JPEG_ALPHA" \
+	at_least "$(blends_sent g_jpeg jpeg)" 2
 finish

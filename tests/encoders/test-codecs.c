@@ -60,17 +60,36 @@ static struct sf_image *make(enum kind k, uint32_t w, uint32_t h)
 	return img;
 }
 
+/* The same with alpha that has runs, steps and (NOISE) no structure. */
+static struct sf_image *make_rgba(enum kind k, uint32_t w, uint32_t h)
+{
+	struct sf_image *img = make(k, w, h);
+
+	for (uint32_t y = 0; img && y < h; y++) {
+		uint32_t *row = (uint32_t *)sf_image_row(img, y);
+		for (uint32_t x = 0; x < w; x++)
+			if (k != NOISE)
+				row[x] = (row[x] & 0xffffff) |
+					 (k == FLAT ? 0x80u : (x / 3 + y * 16) & 0xff) << 24;
+	}
+	if (img)
+		img->format = SPICE_BITMAP_FMT_RGBA;
+	return img;
+}
+
 struct codec {
 	size_t (*bound)(uint32_t w, uint32_t h);
 	size_t (*encode)(const struct sf_image *img, uint32_t x, uint32_t y, uint32_t w, uint32_t h,
 			 uint8_t *out, size_t cap);
 	int (*decode)(const uint8_t *in, size_t len, uint32_t w, uint32_t h, uint32_t *out);
 	bool may_decline; /* returns 0 when it cannot beat raw (QUIC) */
+	bool alpha;	  /* the alpha byte round-trips too (RGBA images) */
 };
 
-static const struct codec lz = {sf_lz_bound, sf_lz_encode, sf_lz_decode, false};
-static const struct codec lz4 = {sf_lz4_bound, sf_lz4_encode, sf_lz4_decode, false};
-static const struct codec quic = {sf_quic_bound, sf_quic_encode, sf_quic_decode, true};
+static const struct codec lz = {sf_lz_bound, sf_lz_encode, sf_lz_decode, false, false};
+static const struct codec lz4 = {sf_lz4_bound, sf_lz4_encode, sf_lz4_decode, false, false};
+static const struct codec quic = {sf_quic_bound, sf_quic_encode, sf_quic_decode, true, false};
+static const struct codec lz_rgba = {sf_lz_bound, sf_lz_encode, sf_lz_decode, false, true};
 
 /* Encode the @w x @h area at (@x, @y) and decode it back; 0 in @encoded
  * when an encoder that may decline did. */
@@ -90,7 +109,7 @@ static bool round_trip(const struct codec *k, const struct sf_image *img, uint32
 	for (uint32_t r = 0; ok && r < h; r++) {
 		const uint32_t *src = (const uint32_t *)sf_image_row(img, y + r) + x;
 		for (uint32_t i = 0; ok && i < w; i++)
-			ok = ((out[(size_t)r * w + i] ^ src[i]) & 0xffffff) == 0; /* pad: any */
+			ok = ((out[(size_t)r * w + i] ^ src[i]) & (k->alpha ? ~0u : 0xffffff)) == 0;
 	}
 	/* any truncation is an error, never a crash or an overrun */
 	for (size_t cut = 0; ok && cut < n; cut += 1 + n / 17)
@@ -112,7 +131,8 @@ static bool every_kind_and_width(const struct codec *k)
 	for (int kind = 0; ok && kind < KINDS; kind++)
 		for (size_t i = 0; ok && i < SF_ARRAY_SIZE(widths); i++) {
 			uint32_t h = widths[i] > 1000 ? 9 : 23;
-			struct sf_image *img = make((enum kind)kind, widths[i], h);
+			struct sf_image *img = k->alpha ? make_rgba((enum kind)kind, widths[i], h)
+							: make((enum kind)kind, widths[i], h);
 			ok = img && round_trip(k, img, 0, 0, widths[i], h, &n) &&
 			     (n > 0 || kind == NOISE || widths[i] < 8);
 			if (img)
@@ -175,6 +195,49 @@ SF_TEST(lz_decoder_rejects_hostile_streams)
 	buf[SF_LZ_HEADER_SIZE] = 2 << 5;
 	buf[SF_LZ_HEADER_SIZE + 1] = 5;
 	SF_TEST_ASSERT(sf_lz_decode(buf, n, 4, 4, out) < 0);
+	sf_image_unref(img);
+}
+
+SF_TEST(lz_rgba_round_trips_every_kind_and_width)
+{
+	SF_TEST_ASSERT(every_kind_and_width(&lz_rgba));
+}
+
+SF_TEST(lz_rgba_alpha_pass_compresses_and_xxxa_carries_alpha_alone)
+{
+	struct sf_image *img = make_rgba(UI, 640, 480);
+	size_t cap = sf_lz_bound(301, 203), n_rgb, n_rgba, n_a;
+	uint8_t *buf = malloc(cap);
+	uint32_t *out = malloc(301 * 203 * 4);
+	bool ok = true;
+
+	SF_TEST_ASSERT(img && buf && out);
+	n_rgba = sf_lz_encode(img, 13, 7, 301, 203, buf, cap);
+	SF_TEST_ASSERT(round_trip(&lz_rgba, img, 13, 7, 301, 203, &n_rgba));
+	img->format = SPICE_BITMAP_FMT_32BIT;
+	n_rgb = sf_lz_encode(img, 13, 7, 301, 203, buf, cap);
+	img->format = SPICE_BITMAP_FMT_RGBA;
+	/* the alpha steps every 3 pixels: a small part of the image */
+	SF_TEST_ASSERT(n_rgba > n_rgb && n_rgba - n_rgb < 301 * 203 / 4);
+	n_a = sf_lz_encode_alpha(img, 13, 7, 301, 203, buf, cap);
+	SF_TEST_ASSERT(n_a > SF_LZ_HEADER_SIZE && n_a < 301 * 203 / 4);
+	for (size_t i = 0; i < 301 * 203; i++)
+		out[i] = 0x123456;
+	SF_TEST_ASSERT(sf_lz_decode_alpha(buf, n_a, 301, 203, out) == 0);
+	for (uint32_t y = 0; ok && y < 203; y++)
+		for (uint32_t x = 0; ok && x < 301; x++)
+			ok = out[y * 301 + x] ==
+			     ((((const uint32_t *)sf_image_row(img, 7 + y))[13 + x] & 0xff000000) |
+			      0x123456);
+	SF_TEST_ASSERT(ok);
+	/* each decoder takes only its own types */
+	SF_TEST_ASSERT(sf_lz_decode(buf, n_a, 301, 203, out) < 0);
+	n_rgba = sf_lz_encode(img, 13, 7, 301, 203, buf, cap);
+	SF_TEST_ASSERT(sf_lz_decode_alpha(buf, n_rgba, 301, 203, out) < 0);
+	for (size_t cut = 0; cut < n_a; cut += 1 + n_a / 13)
+		SF_TEST_ASSERT(sf_lz_decode_alpha(buf, cut, 301, 203, out) < 0);
+	free(buf);
+	free(out);
 	sf_image_unref(img);
 }
 

@@ -150,6 +150,70 @@ SF_TEST(qxl_copy_8bit_palette_and_clip_split)
 	sf_image_unref(out[1].image);
 }
 
+SF_TEST(qxl_alpha_blend_keeps_rgba_and_unions_overlapping_clips)
+{
+	struct guestmem g;
+	struct sf_qxl_parser p;
+	struct sf_cmd out[SF_QXL_MAX_SPLIT];
+	size_t data, d, clip;
+	QXLDrawable *dr;
+	QXLClipRects *cr;
+	QXLRect *rects;
+	int64_t area = 0;
+	int n;
+
+	gm_init(&g, ram, sizeof(ram));
+	p = parser(&g);
+	data = gm_alloc(&g, 16 * 16 * 4);
+	for (int i = 0; i < 16 * 16; i++)
+		((uint32_t *)(ram + data))[i] = 0x80402010u + (uint32_t)i;
+	/* a copy drawable turned into a blend of its 12x12 area at (2, 3) */
+	d = copy_drawable(&g, 50, 60, 12, 12, SPICE_BITMAP_FMT_RGBA,
+			  QXL_BITMAP_DIRECT | QXL_BITMAP_TOP_DOWN, 64, data, 0);
+	dr = (QXLDrawable *)(ram + d);
+	{
+		QXLPHYSICAL img = dr->u.copy.src_bitmap;
+		dr->type = QXL_DRAW_ALPHA_BLEND;
+		memset(&dr->u, 0, sizeof(dr->u));
+		dr->u.alpha_blend.alpha = 0xc0;
+		dr->u.alpha_blend.src_bitmap = img;
+		dr->u.alpha_blend.src_area =
+			(QXLRect){.left = 2, .top = 3, .right = 14, .bottom = 15};
+	}
+	/* two overlapping clip rects: each pixel must be blended once */
+	clip = gm_alloc(&g, sizeof(QXLClipRects) + 2 * sizeof(QXLRect));
+	cr = (QXLClipRects *)(ram + clip);
+	cr->num_rects = 2;
+	cr->chunk.data_size = 2 * sizeof(QXLRect);
+	rects = (QXLRect *)cr->chunk.data;
+	rects[0] = (QXLRect){.left = 50, .top = 60, .right = 58, .bottom = 68};
+	rects[1] = (QXLRect){.left = 54, .top = 64, .right = 62, .bottom = 72};
+	dr->clip.type = SPICE_CLIP_TYPE_RECTS;
+	dr->clip.data = gm_phys(clip);
+	n = sf_qxl_parse_drawable(&p, gm_phys(d), out);
+	SF_TEST_ASSERT(n >= 2);
+	for (int i = 0; i < n; i++) {
+		SF_TEST_ASSERT(out[i].type == SF_CMD_BLEND && out[i].alpha == 0xc0);
+		SF_TEST_ASSERT(out[i].image->format == SPICE_BITMAP_FMT_RGBA);
+		SF_TEST_ASSERT(out[i].src_x == 2 + out[i].rect.left - 50 &&
+			       out[i].src_y == 3 + out[i].rect.top - 60);
+		for (int j = 0; j < i; j++) /* disjoint */
+			SF_TEST_ASSERT(out[i].rect.left >= out[j].rect.right ||
+				       out[j].rect.left >= out[i].rect.right ||
+				       out[i].rect.top >= out[j].rect.bottom ||
+				       out[j].rect.top >= out[i].rect.bottom);
+		area += (int64_t)sf_rect_w(&out[i].rect) * sf_rect_h(&out[i].rect);
+	}
+	SF_TEST_ASSERT(area == 64 + 64 - 16); /* the union, nothing twice */
+	/* the alpha byte is kept for a blend source */
+	SF_TEST_ASSERT(((const uint32_t *)sf_image_row(out[0].image, 0))[0] == 0x80402010u);
+	for (int i = 0; i < n; i++)
+		sf_image_unref(out[i].image);
+	/* scaled blends are not supported: rejected with a reason */
+	dr->u.alpha_blend.src_area.right = 13;
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -ENOTSUP && p.error);
+}
+
 SF_TEST(qxl_hostile_drawables_are_rejected)
 {
 	struct guestmem g;
