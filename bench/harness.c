@@ -203,17 +203,14 @@ static void fill(int x, int y, int w, int h, uint32_t color)
 	push(u);
 }
 
-/* Queue a DRAW_COPY of the whole direct bitmap @u->bitmap (@w x @h, @fmt,
- * @stride bytes a row, QXL_BITMAP_* @flags besides DIRECT). */
-static void push_copy(struct update *u, int w, int h, uint8_t fmt, uint8_t flags, uint32_t stride,
-		      uint64_t palette)
+/* Describe the direct bitmap @u->bitmap (@w x @h, @fmt, @stride bytes a
+ * row, QXL_BITMAP_* @flags besides DIRECT) in @u->image; its address. */
+static QXLPHYSICAL set_image(struct update *u, int w, int h, uint8_t fmt, uint8_t flags,
+			     uint32_t stride, uint64_t palette)
 {
 	static uint32_t unique = 1;
 	QXLImage *im = &u->image;
 
-	u->drawable.u.copy.src_bitmap = (uintptr_t)im;
-	u->drawable.u.copy.src_area = (QXLRect){.right = w, .bottom = h};
-	u->drawable.u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
 	QXL_SET_IMAGE_ID(im, QXL_IMAGE_GROUP_DEVICE, unique++);
 	im->descriptor.type = SPICE_IMAGE_TYPE_BITMAP;
 	im->descriptor.width = im->bitmap.x = (uint32_t)w;
@@ -223,6 +220,16 @@ static void push_copy(struct update *u, int w, int h, uint8_t fmt, uint8_t flags
 	im->bitmap.stride = stride;
 	im->bitmap.data = (uintptr_t)u->bitmap;
 	im->bitmap.palette = palette;
+	return (uintptr_t)im;
+}
+
+/* Queue a DRAW_COPY of the whole image set_image() describes. */
+static void push_copy(struct update *u, int w, int h, uint8_t fmt, uint8_t flags, uint32_t stride,
+		      uint64_t palette)
+{
+	u->drawable.u.copy.src_bitmap = set_image(u, w, h, fmt, flags, stride, palette);
+	u->drawable.u.copy.src_area = (QXLRect){.right = w, .bottom = h};
+	u->drawable.u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
 	push(u);
 }
 
@@ -295,7 +302,35 @@ static void copy_fmt(int x, int y, int w, int h, uint8_t fmt, bool top_down,
 		  fmt == SPICE_BITMAP_FMT_8BIT ? (uintptr_t)formats_palette() : 0);
 }
 
-/* The "formats" workload: every guest format and kind at odd widths. */
+/* An ALPHA_BLEND over what earlier steps drew, as drivers send for
+ * translucent windows: a premultiplied RGBA bitmap whose alpha rises left to
+ * right, or (@rgba false) an opaque 32-bit one at 60% overall. */
+static void blend(int x, int y, int w, int h, uint32_t (*px)(int, int, uint32_t), uint32_t seed,
+		  bool rgba)
+{
+	struct update *u = draw(x, y, w, h, QXL_DRAW_ALPHA_BLEND);
+	QXLAlphaBlend *ab = &u->drawable.u.alpha_blend;
+
+	u->drawable.effect = QXL_EFFECT_BLEND; /* not opaque: it shows what is under it */
+	u->bitmap = malloc((size_t)w * h * 4);
+	for (int j = 0; j < h; j++)
+		for (int i = 0; i < w; i++) {
+			uint32_t v = px(i, j, seed),
+				 a = rgba ? (uint32_t)(i * 255 / (w > 1 ? w - 1 : 1)) : 0xff,
+				 pm = 0;
+			for (int k = 0; k < 24; k += 8)
+				pm |= ((v >> k & 0xff) * a / 255) << k;
+			((uint32_t *)u->bitmap)[j * w + i] = a << 24 | pm;
+		}
+	ab->alpha = rgba ? 0xff : 0x99;
+	ab->src_area = (QXLRect){.right = w, .bottom = h};
+	ab->src_bitmap = set_image(u, w, h, rgba ? SPICE_BITMAP_FMT_RGBA : SPICE_BITMAP_FMT_32BIT,
+				   QXL_BITMAP_TOP_DOWN, (uint32_t)w * 4, 0);
+	push(u);
+}
+
+/* The "formats" workload: every guest format and kind at odd widths; one
+ * command in eight is an alpha blend across earlier copies. */
 static void formats_step(unsigned i)
 {
 	static const uint8_t fmts[] = {SPICE_BITMAP_FMT_16BIT, SPICE_BITMAP_FMT_24BIT,
@@ -305,6 +340,11 @@ static void formats_step(unsigned i)
 								bench_frame};
 	int w = widths[(i / 12) % 6], h = 5 + (int)(i % 5) * 9;
 
+	if (i % 8 == 7) {
+		blend((int)(i / 8 % 7) * 100 + 50, (int)(i / 8 % 12) * 48 + 10, 120 + (int)i % 37,
+		      40 + (int)i % 11, kinds[(i / 8) % 3], i, (i / 8) % 4 != 3);
+		return;
+	}
 	copy_fmt((int)(i % 8) * 100, (int)(i / 8 % 12) * 48, w, h, fmts[i % 4], (i / 4) % 2,
 		 kinds[(i / 4) % 3], i);
 }

@@ -7,7 +7,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const struct codec_fuzz lz4 = {sf_lz4_bound, sf_lz4_encode, sf_lz4_decode};
+static const struct codec_fuzz lz4 = {sf_lz4_bound, sf_lz4_encode, sf_lz4_decode,
+				      SPICE_BITMAP_FMT_32BIT};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -13,7 +13,8 @@ static size_t worst_case(uint32_t w, uint32_t h)
 	return (size_t)w * h * 12 + 64; /* 94 bits a pixel at worst */
 }
 
-static const struct codec_fuzz quic = {worst_case, sf_quic_encode, sf_quic_decode};
+static const struct codec_fuzz quic = {worst_case, sf_quic_encode, sf_quic_decode,
+				       SPICE_BITMAP_FMT_32BIT};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
