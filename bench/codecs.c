@@ -5,6 +5,7 @@
  * limit. The reference's encoders are not callable from outside
  * libspice-server, so bench/codecs.sh compares servers, not functions. */
 #define _GNU_SOURCE
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -33,13 +34,16 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static struct sf_image *make(const struct workload *wl, uint32_t seed)
+/* @rgba: the pixels under an alpha ramp, as translucent windows blend */
+static struct sf_image *make(const struct workload *wl, uint32_t seed, bool rgba)
 {
-	struct sf_image *img = sf_image_new(wl->w, wl->h, SPICE_BITMAP_FMT_32BIT);
+	struct sf_image *img =
+		sf_image_new(wl->w, wl->h, rgba ? SPICE_BITMAP_FMT_RGBA : SPICE_BITMAP_FMT_32BIT);
 
 	for (uint32_t y = 0; img && y < wl->h; y++)
 		for (uint32_t x = 0; x < wl->w; x++)
-			((uint32_t *)sf_image_row(img, y))[x] = wl->px((int)x, (int)y, seed);
+			((uint32_t *)sf_image_row(img, y))[x] =
+				wl->px((int)x, (int)y, seed) | (rgba ? (x * 255 / wl->w) << 24 : 0);
 	return img;
 }
 
@@ -79,7 +83,8 @@ static size_t raw_lz4(const struct sf_image *img, uint32_t x, uint32_t y, uint32
 					    (int)((size_t)w * h * 4), (int)cap);
 }
 
-static void run(const struct workload *wl, const char *codec, encode_fn enc, size_t cap_per_px)
+static void run(const struct workload *wl, const char *codec, encode_fn enc, size_t cap_per_px,
+		bool rgba)
 {
 	struct sf_image *img[IMAGES];
 	size_t cap = (size_t)wl->w * wl->h * cap_per_px + 4096, in = 0, out = 0;
@@ -87,7 +92,7 @@ static void run(const struct workload *wl, const char *codec, encode_fn enc, siz
 	double t0, t = 0;
 
 	for (int i = 0; i < IMAGES; i++)
-		img[i] = make(wl, (uint32_t)i * 7 + 1);
+		img[i] = make(wl, (uint32_t)i * 7 + 1, rgba);
 	do {
 		if (enc == glz)
 			sf_glz_reset(g_glz);
@@ -115,14 +120,18 @@ int main(void)
 		const char *name;
 		encode_fn enc;
 		size_t cap_per_px;
-	} codecs[] = {{"lz4raw", raw_lz4, 5}, {"lz4", sf_lz4_encode, 5},   {"lz", sf_lz_encode, 5},
-		      {"glz", glz, 5},	      {"quic", sf_quic_encode, 4}, {"jpeg70", jpeg70, 1}};
+		bool rgba;
+	} codecs[] = {{"lz4raw", raw_lz4, 5, false},  {"lz4", sf_lz4_encode, 5, false},
+		      {"lz", sf_lz_encode, 5, false}, {"lzrgba", sf_lz_encode, 6, true},
+		      {"glz", glz, 5, false},	      {"quic", sf_quic_encode, 4, false},
+		      {"jpeg70", jpeg70, 1, false}};
 
 	g_glz = sf_glz_new(1u << 22);
 	printf("%-7s %-6s %9s %7s\n", "images", "codec", "MB/s", "ratio");
 	for (size_t w = 0; w < sizeof(wls) / sizeof(wls[0]); w++)
 		for (size_t c = 0; c < sizeof(codecs) / sizeof(codecs[0]); c++)
-			run(&wls[w], codecs[c].name, codecs[c].enc, codecs[c].cap_per_px);
+			run(&wls[w], codecs[c].name, codecs[c].enc, codecs[c].cap_per_px,
+			    codecs[c].rgba);
 	sf_glz_free(g_glz);
 	return 0;
 }

@@ -171,6 +171,10 @@ static int read_bitmap(struct sf_qxl_parser *p, const QXLImage *im, bool keep_al
 		uint32_t sy = (b->flags & QXL_BITMAP_TOP_DOWN) ? y : b->y - 1 - y;
 		const uint8_t *row = src + (size_t)sy * b->stride;
 		uint32_t *dst = (uint32_t *)sf_image_row(img, y);
+		if (bpp == 32) { /* already the layout: the common case, one copy */
+			memcpy(dst, row, (size_t)b->x * 4);
+			continue;
+		}
 		for (uint32_t x = 0; x < b->x; x++)
 			dst[x] = pixel(row, x, b->format, pal);
 	}
