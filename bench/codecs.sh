@@ -13,8 +13,9 @@ MODES=${MODES:-off lz lz4 quic auto_glz glz jpeg}
 "$BUILD/bench/codecs"
 echo
 echo "mode workload server run cpu_s bytes_per_client verified server_MB/s"
-for w in bitmap office; do
-	case $w in bitmap) count=300 px=65536 ;; office) count=1000 px=1440 ;; esac
+for w in bitmap office blend; do
+	# blend: 256x256 RGBA photo tiles alpha-blended (LZ RGBA, JPEG_ALPHA)
+	case $w in bitmap | blend) count=300 px=65536 ;; office) count=1000 px=1440 ;; esac
 	[ $w = office ] && px=$((px / 2)) # half the office commands are fills
 	for m in $MODES; do
 		for r in $(seq 1 "$RUNS"); do

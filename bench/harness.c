@@ -364,6 +364,9 @@ static void step(const char *workload, unsigned i)
 		copy((int)(r % (W - 256)), (int)((r >> 12) % (H - 256)), 256, 256, bench_photo, i);
 	} else if (strcmp(workload, "formats") == 0) {
 		formats_step(i);
+	} else if (strcmp(workload, "blend") == 0) { /* translucent photo tiles */
+		blend((int)(r % (W - 256)), (int)((r >> 12) % (H - 256)), 256, 256, bench_photo, i,
+		      true);
 	} else {
 		copy(80, 120, 640, 360, bench_frame, i);
 	}
@@ -371,9 +374,11 @@ static void step(const char *workload, unsigned i)
 
 static int rate_of(const char *workload)
 {
-	return strcmp(workload, "office") == 0					     ? 500
-	       : strcmp(workload, "bitmap") == 0 || strcmp(workload, "formats") == 0 ? 100
-										     : 30;
+	return strcmp(workload, "office") == 0 ? 500
+	       : strcmp(workload, "bitmap") == 0 || strcmp(workload, "formats") == 0 ||
+			       strcmp(workload, "blend") == 0
+		       ? 100
+		       : 30;
 }
 
 static volatile sig_atomic_t stop;

@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <pixman.h>
 #include <spice/enums.h>
 #include <spice/protocol.h>
 #include "channels/ticket.h"
@@ -240,6 +241,83 @@ static bool in_clip(const struct clip *c, int x, int y)
 	return false;
 }
 
+/* The Image at offset @img of a draw body, decoded to @w x @h pixels
+ * (malloc'd; a8r8g8b8 when *@rgba), or NULL if not understood or bad. */
+static uint32_t *image(struct client *cl, const uint8_t *p, uint32_t size, uint32_t img,
+		       uint32_t *w, uint32_t *h, bool *rgba)
+{
+	const uint8_t *d = p + img;
+	uint32_t *out, len;
+	bool ok;
+
+	if (img > size || size - img < 22)
+		return NULL;
+	*w = sf_get_le32(d + 10), *h = sf_get_le32(d + 14), len = sf_get_le32(d + 18);
+	if (!*w || !*h || *w > FW || *h > FH || !(out = malloc((size_t)*w * *h * 4)))
+		return NULL;
+	*rgba = false;
+	if (d[8] == SPICE_IMAGE_TYPE_BITMAP) { /* format, flags, x, y, stride, palette */
+		uint32_t stride = size - img >= 36 ? sf_get_le32(d + 28) : 0;
+		*rgba = d[18] == SPICE_BITMAP_FMT_RGBA;
+		ok = stride >= *w * 4 && (d[18] == SPICE_BITMAP_FMT_32BIT || *rgba) &&
+		     (d[19] & SPICE_BITMAP_FLAGS_TOP_DOWN) &&
+		     (uint64_t)stride * (*h - 1) + *w * 4 <= size - img - 36;
+		for (uint32_t y = 0; ok && y < *h; y++)
+			memcpy(out + (size_t)y * *w, d + 36 + (size_t)y * stride, (size_t)*w * 4);
+	} else if (d[8] == SPICE_IMAGE_TYPE_JPEG_ALPHA) { /* flags, jpeg_size, size, data */
+		uint32_t jlen = size - img >= 27 ? sf_get_le32(d + 19) : 0;
+		len = size - img >= 27 ? sf_get_le32(d + 23) : 0;
+		*rgba = true;
+		cl->jpeg_images++;
+		ok = jlen < len && len <= size - img - 27 &&
+		     sf_jpeg_decode(d + 27, jlen, *w, *h, out) == 0 &&
+		     sf_lz_decode_alpha(d + 27 + jlen, len - jlen, *w, *h, out) == 0;
+	} else {
+		*rgba = d[8] == SPICE_IMAGE_TYPE_LZ_RGB && len > 12 && d[22 + 11] == 9; /* RGBA */
+		ok = encoded(d[8]) && len <= size - img - 22 &&
+		     decode(cl, d[8], d + 22, len, *w, *h, out) == 0;
+		cl->images[d[8] == SPICE_IMAGE_TYPE_QUIC] += ok;
+	}
+	if (!ok) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* ALPHA_BLEND as spice-gtk's software canvas draws it: pixman OVER, the
+ * overall alpha as a solid mask, the clip as a region. */
+static void blend_into(struct client *cl, const struct clip *clip, uint32_t *px, uint32_t w,
+		       uint32_t h, bool rgba, uint8_t alpha, int32_t sx, int32_t sy, int32_t dx,
+		       int32_t dy, int32_t dw, int32_t dh)
+{
+	pixman_image_t *dst = pixman_image_create_bits(PIXMAN_x8r8g8b8, FW, FH, cl->fb, FW * 4);
+	pixman_image_t *src = pixman_image_create_bits(rgba ? PIXMAN_a8r8g8b8 : PIXMAN_x8r8g8b8,
+						       (int)w, (int)h, px, (int)w * 4);
+	pixman_image_t *mask = NULL;
+	pixman_region32_t reg;
+
+	if (clip->n >= 0) {
+		pixman_box32_t boxes[64];
+		for (int i = 0; i < clip->n; i++)
+			boxes[i] = (pixman_box32_t){clip->r[i][1], clip->r[i][0], clip->r[i][3],
+						    clip->r[i][2]};
+		pixman_region32_init_rects(&reg, boxes, clip->n);
+		pixman_image_set_clip_region32(dst, &reg);
+		pixman_region32_fini(&reg);
+	}
+	if (alpha != 0xff)
+		mask = pixman_image_create_solid_fill(&(pixman_color_t){0, 0, 0, alpha * 0x101});
+	pixman_image_composite32(PIXMAN_OP_OVER, src, mask, dst, sx, sy, 0, 0, dx, dy, dw, dh);
+	if (mask)
+		pixman_image_unref(mask);
+	pixman_image_unref(src);
+	pixman_image_unref(dst);
+	for (int y = SF_MAX(dy, 0); y < SF_MIN(dy + dh, FH); y++) /* the fb keeps no pad */
+		for (int x = SF_MAX(dx, 0); x < SF_MIN(dx + dw, FW); x++)
+			cl->fb[y * FW + x] &= 0xffffff;
+}
+
 static void draw(struct client *cl, uint16_t type, const uint8_t *p, uint32_t size)
 {
 	struct sf_rbuf r;
@@ -274,48 +352,35 @@ static void draw(struct client *cl, uint16_t type, const uint8_t *p, uint32_t si
 			for (int x = SF_MAX(left, 0); x < SF_MIN(right, FW); x++)
 				if (in_clip(&clip, x, y))
 					cl->fb[y * FW + x] = color & 0xffffff;
-	} else if (type == SPICE_MSG_DISPLAY_DRAW_COPY) {
-		uint32_t img = sf_rbuf_u32(&r), sx = sf_rbuf_u32(&r) /* src top */, stride;
-		int32_t src_top = (int32_t)sx, src_left = (int32_t)sf_rbuf_u32(&r);
-		const uint8_t *d;
-		if (!r.err && img + 22 <= size && encoded(p[img + 8])) {
-			uint32_t w = sf_get_le32(p + img + 10), h = sf_get_le32(p + img + 14);
-			uint32_t len = sf_get_le32(p + img + 18);
-			uint32_t *tmp =
-				w && h && w <= FW && h <= FH ? malloc((size_t)w * h * 4) : NULL;
-			if (!tmp || len > size - img - 22 ||
-			    decode(cl, p[img + 8], p + img + 22, len, w, h, tmp) < 0) {
-				free(tmp);
-				cl->undecodable = true;
-				return;
-			}
-			cl->images[p[img + 8] == SPICE_IMAGE_TYPE_QUIC]++;
+	} else if (type == SPICE_MSG_DISPLAY_DRAW_COPY ||
+		   type == SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND) {
+		bool blend = type == SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND, rgba = false;
+		uint8_t alpha = 0xff;
+		uint32_t img, w = 0, h = 0;
+		if (blend) {
+			(void)sf_rbuf_u8(&r); /* alpha_flags */
+			alpha = sf_rbuf_u8(&r);
+		}
+		img = sf_rbuf_u32(&r);
+		int32_t src_top = (int32_t)sf_rbuf_u32(&r), src_left = (int32_t)sf_rbuf_u32(&r);
+		uint32_t *px = r.err ? NULL : image(cl, p, size, img, &w, &h, &rgba);
+		if (!px) {
+			cl->undecodable = true;
+			return;
+		}
+		if (blend)
+			blend_into(cl, &clip, px, w, h, rgba, alpha, src_left, src_top, left, top,
+				   right - left, bottom - top);
+		else
 			for (int y = SF_MAX(top, 0); y < SF_MIN(bottom, FH); y++)
 				for (int x = SF_MAX(left, 0); x < SF_MIN(right, FW); x++) {
 					int iy = y - top + src_top, ix = x - left + src_left;
 					if (in_clip(&clip, x, y) && iy >= 0 && ix >= 0 &&
 					    (uint32_t)iy < h && (uint32_t)ix < w)
 						cl->fb[y * FW + x] =
-							tmp[(size_t)iy * w + (size_t)ix] & 0xffffff;
+							px[(size_t)iy * w + (size_t)ix] & 0xffffff;
 				}
-			free(tmp);
-			return;
-		}
-		if (r.err || img + 36 > size || p[img + 8] != SPICE_IMAGE_TYPE_BITMAP ||
-		    p[img + 18] != SPICE_BITMAP_FMT_32BIT ||
-		    !(p[img + 19] & SPICE_BITMAP_FLAGS_TOP_DOWN)) {
-			cl->undecodable = true;
-			return;
-		}
-		stride = sf_get_le32(p + img + 28);
-		d = p + img + 36;
-		for (int y = SF_MAX(top, 0); y < SF_MIN(bottom, FH); y++)
-			for (int x = SF_MAX(left, 0); x < SF_MIN(right, FW); x++) {
-				size_t off = (size_t)(y - top + src_top) * stride +
-					     (size_t)(x - left + src_left) * 4;
-				if (in_clip(&clip, x, y) && img + 36 + off + 4 <= size)
-					cl->fb[y * FW + x] = sf_get_le32(d + off) & 0xffffff;
-			}
+		free(px);
 	} else if (type == SPICE_MSG_DISPLAY_COPY_BITS) {
 		int32_t sxp = (int32_t)sf_rbuf_u32(&r), syp = (int32_t)sf_rbuf_u32(&r);
 		int w = right - left, h = bottom - top;
