@@ -2,7 +2,7 @@
 # bench/codecs.sh: encoder figures. First each Saffron encoder alone
 # (bench/codecs.c: MB/s, ratio; liblz4 over raw bytes as the limit). Then
 # the servers: the same spice.h harness and load client, one client, each
-# image-compression setting, Saffron's shim and the reference side by side
+# workload (bitmap, office, blend: WORKLOADS=) and image-compression setting, Saffron's shim and the reference side by side
 # (RUNS times each, alternating); the load client decodes and verifies the
 # final frame. Server MB/s = guest pixels drawn / server CPU seconds.
 # Usage: sh bench/codecs.sh   (RUNS=3 MODES="off lz lz4 quic auto_glz glz jpeg";
@@ -10,10 +10,11 @@
 BUILD=${BUILD:-build}
 RUNS=${RUNS:-3}
 MODES=${MODES:-off lz lz4 quic auto_glz glz jpeg}
+WORKLOADS=${WORKLOADS:-bitmap office blend}
 "$BUILD/bench/codecs"
 echo
 echo "mode workload server run cpu_s bytes_per_client verified server_MB/s"
-for w in bitmap office blend; do
+for w in $WORKLOADS; do
 	# blend: 256x256 RGBA photo tiles alpha-blended (LZ RGBA, JPEG_ALPHA)
 	case $w in bitmap | blend) count=300 px=65536 ;; office) count=1000 px=1440 ;; esac
 	[ $w = office ] && px=$((px / 2)) # half the office commands are fills
