@@ -273,7 +273,9 @@ static uint32_t *image(struct client *cl, const uint8_t *p, uint32_t size, uint3
 		     sf_jpeg_decode(d + 27, jlen, *w, *h, out) == 0 &&
 		     sf_lz_decode_alpha(d + 27 + jlen, len - jlen, *w, *h, out) == 0;
 	} else {
-		*rgba = d[8] == SPICE_IMAGE_TYPE_LZ_RGB && len > 12 && d[22 + 11] == 9; /* RGBA */
+		/* the header's type: LZ_IMAGE_TYPE_RGBA (big-endian), QUIC_IMAGE_TYPE_RGBA */
+		*rgba = len > 12 && ((d[8] == SPICE_IMAGE_TYPE_LZ_RGB && d[22 + 11] == 9) ||
+				     (d[8] == SPICE_IMAGE_TYPE_QUIC && sf_get_le32(d + 30) == 5));
 		ok = encoded(d[8]) && len <= size - img - 22 &&
 		     decode(cl, d[8], d + 22, len, *w, *h, out) == 0;
 		cl->images[d[8] == SPICE_IMAGE_TYPE_QUIC] += ok;

@@ -368,8 +368,7 @@ enum sf_codec sf_marshal_blend_codec(enum sf_codec codec, const struct sf_image 
 {
 	if (codec == SF_CODEC_GLZ)
 		return SF_CODEC_LZ;
-	if (img->format == SPICE_BITMAP_FMT_RGBA &&
-	    (codec == SF_CODEC_QUIC || codec == SF_CODEC_LZ4))
+	if (img->format == SPICE_BITMAP_FMT_RGBA && codec == SF_CODEC_LZ4)
 		return SF_CODEC_LZ;
 	return codec < SF_CODECS ? codec : SF_CODEC_RAW;
 }

@@ -46,9 +46,9 @@ struct sf_buf *sf_marshal_copy_bits(uint32_t surface_id, const struct sf_rect *r
 /* DRAW_ALPHA_BLEND of the @src_x,@src_y origin of @img over @r: pixman OVER,
  * premultiplied alpha for an RGBA image (a 32-bit one is opaque), scaled by
  * @alpha overall. A blend is never GLZ (it would tie the dictionary to
- * drawables occlusion may drop), and the QUIC and LZ4 encoders have no
- * alpha plane: those become LZ, which keeps it. JPEG of an RGBA image is
- * JPEG_ALPHA (the alpha as LZ). */
+ * drawables occlusion may drop), and our LZ4 encoder has no alpha plane:
+ * both become LZ, which keeps it (LZ and QUIC RGBA). JPEG of an RGBA image
+ * is JPEG_ALPHA (the alpha as LZ). */
 struct sf_buf *sf_marshal_blend_as(enum sf_codec codec, uint32_t surface_id,
 				   const struct sf_rect *r, const struct sf_image *img,
 				   int32_t src_x, int32_t src_y, uint8_t alpha);

@@ -10,11 +10,13 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spice/enums.h>
 #include "encoders/quic.h"
 
 #define QUIC_MAGIC	0x43495551u /* "QUIC" */
 #define QUIC_VERSION	0u
 #define QUIC_TYPE_RGB32 4u
+#define QUIC_TYPE_RGBA	5u /* RGB32's row, then the alpha row, each with its own state */
 #define HEADER_BYTES	20
 #define CODES		8    /* Golomb parameters for 8-bit samples */
 #define BUCKETS		8    /* context buckets: 1, 2, 4, ... 128 values */
@@ -58,12 +60,19 @@ struct chan {
 	uint8_t best[BUCKETS];
 };
 
-struct quic {
-	struct chan ch[3]; /* r, g, b: the order of the stream */
+/* Model update pacing and run-length coding: one for the RGB channels
+ * together, one for alpha (the format's per-channel state). */
+struct state {
 	unsigned waitcnt, seed, wm_trigger, wmidx, wmileft;
 	unsigned melcstate, melclen, melcorder;
-	uint8_t *wp;	   /* encoding: next output byte */
-	const uint8_t *rp; /* decoding: next input byte */
+};
+
+struct quic {
+	struct chan ch[4];  /* r, g, b: the order of the stream; then alpha */
+	struct state st[2]; /* RGB, alpha */
+	struct state *s;    /* the plane being coded */
+	uint8_t *wp;	    /* encoding: next output byte */
+	const uint8_t *rp;  /* decoding: next input byte */
 	const uint8_t *end;
 	uint64_t acc;
 	unsigned nbits;
@@ -206,34 +215,47 @@ static SF_ALWAYS_INLINE unsigned code_sample(struct quic *q, struct chan *c, int
 }
 
 /* Predictions: nothing for the first pixel, the left pixel on row 0, the
- * upper pixel at column 0, the mean of left and upper elsewhere. */
+ * upper pixel at column 0, the mean of left and upper elsewhere; of the
+ * channel at bit @s. */
+static SF_ALWAYS_INLINE unsigned predict(const uint32_t *prev, const uint32_t *cur, int i,
+					 unsigned s)
+{
+	if (!prev)
+		return i ? cur[i - 1] >> s & 255 : 0;
+	if (!i)
+		return prev[0] >> s & 255;
+	return ((cur[i - 1] >> s & 255) + (prev[i] >> s & 255)) >> 1;
+}
+
+/* One pixel of the plane: the RGB channels or (@a) alpha. */
 static SF_ALWAYS_INLINE void code_pixel(struct quic *q, const uint32_t *prev, uint32_t *cur, int i,
-					bool dec)
+					bool dec, bool a)
 {
 	uint32_t px = 0;
 	uint64_t bits = 0; /* encoding: the pixel's codes, emitted together */
 	unsigned nbits = 0;
 
+	if (a) {
+		px = code_sample(q, &q->ch[3], i, predict(prev, cur, i, 24), cur[i] >> 24, dec,
+				 &bits, &nbits)
+		     << 24;
+	} else {
 #pragma GCC unroll 3
-	for (unsigned c = 0; c < 3; c++) {
-		unsigned s = 16 - 8 * c, pred;
-		if (!prev)
-			pred = i ? cur[i - 1] >> s & 255 : 0;
-		else if (!i)
-			pred = prev[0] >> s & 255;
-		else
-			pred = ((cur[i - 1] >> s & 255) + (prev[i] >> s & 255)) >> 1;
-		/* codes are at most 26 bits: keep the three within 64 */
-		if (!dec && c == 2 && nbits > 64 - 26) {
-			put_long(q, bits, nbits);
-			bits = 0;
-			nbits = 0;
+		for (unsigned c = 0; c < 3; c++) {
+			unsigned s = 16 - 8 * c;
+			/* codes are at most 26 bits: keep the three within 64 */
+			if (!dec && c == 2 && nbits > 64 - 26) {
+				put_long(q, bits, nbits);
+				bits = 0;
+				nbits = 0;
+			}
+			px |= code_sample(q, &q->ch[c], i, predict(prev, cur, i, s),
+					  cur[i] >> s & 255, dec, &bits, &nbits)
+			      << s;
 		}
-		px |= code_sample(q, &q->ch[c], i, pred, cur[i] >> s & 255, dec, &bits, &nbits)
-		      << s;
 	}
 	if (dec)
-		cur[i] = px;
+		cur[i] = a ? (cur[i] & 0xffffff) | px : px;
 	else
 		put_long(q, bits, nbits);
 }
@@ -255,47 +277,47 @@ static void update_bucket(struct quic *q, struct chan *c, unsigned b, unsigned v
 		}
 	}
 	c->best[b] = (uint8_t)best;
-	if (bestlen > q->wm_trigger)
+	if (bestlen > q->s->wm_trigger)
 		for (unsigned l = 0; l < CODES; l++)
 			cnt[l] >>= 1;
 }
 
-static void update_model(struct quic *q, int i)
+static void update_model(struct quic *q, int i, bool a)
 {
-	for (unsigned c = 0; c < 3; c++)
+	for (unsigned c = a ? 3 : 0; c < (a ? 4u : 3u); c++)
 		update_bucket(q, &q->ch[c], bucket_of(q->ch[c].corr[i - 1]), q->ch[c].corr[i]);
 }
 
 static inline unsigned next_wait(struct quic *q, unsigned mask)
 {
-	return wait_rand[++q->seed & 255] & mask;
+	return wait_rand[++q->s->seed & 255] & mask;
 }
 
 static void melc_step(struct quic *q, int dir)
 {
-	if (dir > 0 && q->melcstate < MELC_STATES - 1)
-		q->melcstate++;
-	else if (dir < 0 && q->melcstate)
-		q->melcstate--;
+	if (dir > 0 && q->s->melcstate < MELC_STATES - 1)
+		q->s->melcstate++;
+	else if (dir < 0 && q->s->melcstate)
+		q->s->melcstate--;
 	else
 		return;
-	q->melclen = melc_len[q->melcstate];
-	q->melcorder = 1u << q->melclen;
+	q->s->melclen = melc_len[q->s->melcstate];
+	q->s->melcorder = 1u << q->s->melclen;
 }
 
 static void run_put(struct quic *q, unsigned len)
 {
 	unsigned hits = 0;
 
-	for (; len >= q->melcorder; hits++) {
-		len -= q->melcorder;
+	for (; len >= q->s->melcorder; hits++) {
+		len -= q->s->melcorder;
 		melc_step(q, 1);
 	}
 	for (; hits >= 32; hits -= 32)
 		put(q, UINT32_MAX, 32);
 	if (hits)
 		put(q, (1u << hits) - 1, hits);
-	put(q, len, q->melclen + 1);
+	put(q, len, q->s->melclen + 1);
 	melc_step(q, -1);
 }
 
@@ -304,46 +326,49 @@ static unsigned run_get(struct quic *q, unsigned limit)
 	unsigned len = 0;
 
 	while (get(q, 1)) {
-		len += q->melcorder;
+		len += q->s->melcorder;
 		melc_step(q, 1);
 		if (len > limit) {
 			q->err = true;
 			return 0;
 		}
 	}
-	if (q->melclen)
-		len += get(q, q->melclen);
+	if (q->s->melclen)
+		len += get(q, q->s->melclen);
 	melc_step(q, -1);
 	if (len > limit)
 		q->err = true;
 	return len > limit ? 0 : len;
 }
 
-static inline bool same_rgb(uint32_t a, uint32_t b)
+/* Equal in the plane's channels: RGB, or (@a) alpha. */
+static inline bool same(uint32_t x, uint32_t y, bool a)
 {
-	return ((a ^ b) & 0xffffff) == 0;
+	return ((x ^ y) & (a ? 0xff000000u : 0xffffffu)) == 0;
 }
 
 /* A run may start where the row above repeats and this row just did. */
-static inline bool run_here(const uint32_t *prev, const uint32_t *cur, int i, int run_index)
+static inline bool run_here(const uint32_t *prev, const uint32_t *cur, int i, int run_index, bool a)
 {
-	return same_rgb(prev[i - 1], prev[i]) && run_index != i && i > 2 &&
-	       same_rgb(cur[i - 1], cur[i - 2]);
+	return same(prev[i - 1], prev[i], a) && run_index != i && i > 2 &&
+	       same(cur[i - 1], cur[i - 2], a);
 }
 
 /* Codes a run of repeats of cur[*i - 1] from *i. Returns false when the run
  * reached @end (the segment is done). */
-static SF_ALWAYS_INLINE bool code_run(struct quic *q, uint32_t *cur, int *i, int end, bool dec)
+static SF_ALWAYS_INLINE bool code_run(struct quic *q, uint32_t *cur, int *i, int end, bool dec,
+				      bool a)
 {
 	unsigned len = 0;
 
 	if (dec) {
 		len = run_get(q, (unsigned)(end - *i));
 		for (unsigned k = 0; k < len; k++, (*i)++)
-			cur[*i] = cur[*i - 1] & 0xffffff;
+			cur[*i] = a ? (cur[*i] & 0xffffff) | (cur[*i - 1] & 0xff000000u)
+				    : cur[*i - 1] & 0xffffff;
 		return *i != end;
 	}
-	while (same_rgb(cur[*i], cur[*i - 1])) {
+	while (same(cur[*i], cur[*i - 1], a)) {
 		len++;
 		if (++*i == end) {
 			run_put(q, len);
@@ -357,83 +382,97 @@ static SF_ALWAYS_INLINE bool code_run(struct quic *q, uint32_t *cur, int *i, int
 /* Pixels [i, end) of a row under one wait mask. The model is updated at
  * every `stop` pixel; the gap to the next one is drawn from the table. */
 static SF_ALWAYS_INLINE void code_seg(struct quic *q, const uint32_t *prev, uint32_t *cur, int i,
-				      int end, unsigned mask, bool dec)
+				      int end, unsigned mask, bool dec, bool a)
 {
 	int stop, run_index = 0;
 
 	if (i == 0) {
-		code_pixel(q, prev, cur, 0, dec);
-		if (q->waitcnt) {
-			q->waitcnt--;
+		code_pixel(q, prev, cur, 0, dec, a);
+		if (q->s->waitcnt) {
+			q->s->waitcnt--;
 		} else {
-			q->waitcnt = next_wait(q, mask);
-			update_model(q, 0);
+			q->s->waitcnt = next_wait(q, mask);
+			update_model(q, 0, a);
 		}
-		stop = ++i + (int)q->waitcnt;
+		stop = ++i + (int)q->s->waitcnt;
 	} else {
-		stop = i + (int)q->waitcnt;
+		stop = i + (int)q->s->waitcnt;
 	}
 	while (i < end) {
-		if (prev && run_here(prev, cur, i, run_index)) {
-			q->waitcnt = (unsigned)(stop - i);
+		if (prev && run_here(prev, cur, i, run_index, a)) {
+			q->s->waitcnt = (unsigned)(stop - i);
 			run_index = i;
-			if (!code_run(q, cur, &i, end, dec))
+			if (!code_run(q, cur, &i, end, dec, a))
 				return;
-			stop = i + (int)q->waitcnt;
+			stop = i + (int)q->s->waitcnt;
 			continue;
 		}
-		code_pixel(q, prev, cur, i, dec);
+		code_pixel(q, prev, cur, i, dec, a);
 		if (i == stop) {
-			update_model(q, stop);
+			update_model(q, stop, a);
 			stop = i + 1 + (int)next_wait(q, mask);
 		}
 		i++;
 	}
-	q->waitcnt = (unsigned)(stop - end);
+	q->s->waitcnt = (unsigned)(stop - end);
 }
 
 /* A row, split where the wait mask grows (every WM_NEXT pixels). */
 static SF_ALWAYS_INLINE void code_row(struct quic *q, const uint32_t *prev, uint32_t *cur,
-				      unsigned width, bool dec)
+				      unsigned width, bool dec, bool a)
 {
 	unsigned pos = 0;
 
-	for (unsigned c = 0; c < 3; c++)
+	q->s = &q->st[a];
+	for (unsigned c = a ? 3 : 0; c < (a ? 4u : 3u); c++)
 		q->ch[c].corr[-1] = prev ? q->ch[c].corr[0] : 0;
-	while (q->wmidx < WM_MAX && q->wmileft <= width) {
-		if (q->wmileft) {
-			code_seg(q, prev, cur, (int)pos, (int)(pos + q->wmileft),
-				 (1u << q->wmidx) - 1, dec);
-			width -= q->wmileft;
-			pos += q->wmileft;
+	while (q->s->wmidx < WM_MAX && q->s->wmileft <= width) {
+		if (q->s->wmileft) {
+			code_seg(q, prev, cur, (int)pos, (int)(pos + q->s->wmileft),
+				 (1u << q->s->wmidx) - 1, dec, a);
+			width -= q->s->wmileft;
+			pos += q->s->wmileft;
 		}
-		q->wmidx++;
-		q->wm_trigger = wm_trigger_tab[q->wmidx];
-		q->wmileft = WM_NEXT;
+		q->s->wmidx++;
+		q->s->wm_trigger = wm_trigger_tab[q->s->wmidx];
+		q->s->wmileft = WM_NEXT;
 	}
 	if (width) {
-		code_seg(q, prev, cur, (int)pos, (int)(pos + width), (1u << q->wmidx) - 1, dec);
-		if (q->wmidx < WM_MAX)
-			q->wmileft -= width;
+		code_seg(q, prev, cur, (int)pos, (int)(pos + width), (1u << q->s->wmidx) - 1, dec,
+			 a);
+		if (q->s->wmidx < WM_MAX)
+			q->s->wmileft -= width;
 	}
 }
 
 static __attribute__((noinline)) void encode_row(struct quic *q, const uint32_t *prev,
 						 uint32_t *cur, unsigned width)
 {
-	code_row(q, prev, cur, width, false);
+	code_row(q, prev, cur, width, false, false);
 }
 
 static __attribute__((noinline)) void decode_row(struct quic *q, const uint32_t *prev,
 						 uint32_t *cur, unsigned width)
 {
-	code_row(q, prev, cur, width, true);
+	code_row(q, prev, cur, width, true, false);
+}
+
+static __attribute__((noinline)) void encode_alpha_row(struct quic *q, const uint32_t *prev,
+						       uint32_t *cur, unsigned width)
+{
+	code_row(q, prev, cur, width, false, true);
+}
+
+static __attribute__((noinline)) void decode_alpha_row(struct quic *q, const uint32_t *prev,
+						       uint32_t *cur, unsigned width)
+{
+	code_row(q, prev, cur, width, true, true);
 }
 
 static struct quic *quic_new(uint32_t w)
 {
 	struct quic *q = calloc(1, sizeof(*q));
-	uint8_t *rows = malloc(3 * ((size_t)w + 1));
+	uint8_t *rows = malloc(4 * ((size_t)w + 1));
 
 	if (!q || !rows) {
 		free(q);
@@ -441,14 +480,17 @@ static struct quic *quic_new(uint32_t w)
 		return NULL;
 	}
 	pthread_once(&golomb_once, golomb_init);
-	for (unsigned c = 0; c < 3; c++) {
+	for (unsigned c = 0; c < 4; c++) {
 		q->ch[c].corr = rows + c * ((size_t)w + 1) + 1;
 		memset(q->ch[c].best, CODES - 1, BUCKETS);
 	}
-	q->seed = 255;
-	q->wmileft = WM_NEXT;
-	q->wm_trigger = wm_trigger_tab[0];
-	q->melcorder = 1;
+	for (unsigned k = 0; k < 2; k++) {
+		q->st[k].seed = 255;
+		q->st[k].wmileft = WM_NEXT;
+		q->st[k].wm_trigger = wm_trigger_tab[0];
+		q->st[k].melcorder = 1;
+	}
+	q->s = &q->st[0];
 	return q;
 }
 
@@ -468,6 +510,7 @@ size_t sf_quic_encode(const struct sf_image *img, uint32_t x, uint32_t y, uint32
 {
 	uint32_t *rows = malloc((size_t)w * 8), *prev = rows, *cur = rows + w, *t;
 	struct quic *q = w && h ? quic_new(w) : NULL;
+	bool rgba = img->format == SPICE_BITMAP_FMT_RGBA;
 	size_t n = 0;
 
 	if (!q || !rows)
@@ -476,12 +519,14 @@ size_t sf_quic_encode(const struct sf_image *img, uint32_t x, uint32_t y, uint32
 	q->end = out + cap;
 	put(q, QUIC_MAGIC, 32);
 	put(q, QUIC_VERSION, 32);
-	put(q, QUIC_TYPE_RGB32, 32);
+	put(q, rgba ? QUIC_TYPE_RGBA : QUIC_TYPE_RGB32, 32);
 	put(q, w, 32);
 	put(q, h, 32);
 	for (uint32_t r = 0; r < h && !q->err; r++) {
 		memcpy(cur, sf_image_row(img, y + r) + (size_t)x * 4, (size_t)w * 4);
 		encode_row(q, r ? prev : NULL, cur, w);
+		if (rgba)
+			encode_alpha_row(q, r ? prev : NULL, cur, w);
 		t = prev;
 		prev = cur;
 		cur = t;
@@ -499,17 +544,25 @@ done:
 int sf_quic_decode(const uint8_t *in, size_t len, uint32_t w, uint32_t h, uint32_t *out)
 {
 	struct quic *q = w && h ? quic_new(w) : NULL;
+	uint32_t type;
 	int r = -EINVAL;
 
 	if (!q)
 		return w && h ? -ENOMEM : -EINVAL;
 	q->rp = in;
 	q->end = in + len;
-	if (get(q, 32) != QUIC_MAGIC || get(q, 32) != QUIC_VERSION ||
-	    get(q, 32) != QUIC_TYPE_RGB32 || get(q, 32) != w || get(q, 32) != h || q->err)
+	if (get(q, 32) != QUIC_MAGIC || get(q, 32) != QUIC_VERSION)
 		goto done;
-	for (uint32_t row = 0; row < h && !q->err; row++)
-		decode_row(q, row ? out + (size_t)(row - 1) * w : NULL, out + (size_t)row * w, w);
+	type = get(q, 32);
+	if ((type != QUIC_TYPE_RGB32 && type != QUIC_TYPE_RGBA) || get(q, 32) != w ||
+	    get(q, 32) != h || q->err)
+		goto done;
+	for (uint32_t row = 0; row < h && !q->err; row++) {
+		const uint32_t *prev = row ? out + (size_t)(row - 1) * w : NULL;
+		decode_row(q, prev, out + (size_t)row * w, w);
+		if (type == QUIC_TYPE_RGBA)
+			decode_alpha_row(q, prev, out + (size_t)row * w, w);
+	}
 	/* the stock decoder reads a word ahead: the closing word must be there */
 	r = q->err || q->end - q->rp < 4 ? -EINVAL : 0;
 done:

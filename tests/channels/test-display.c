@@ -130,6 +130,7 @@ static bool decode_image(struct model *m, const uint8_t *img, uint32_t w, uint32
 		return sf_lz_decode(img + 22, len, w, h, px) == 0;
 	case SPICE_IMAGE_TYPE_QUIC:
 		m->quic++;
+		*rgba = len > 12 && sf_get_le32(img + 22 + 8) == 5; /* QUIC_IMAGE_TYPE_RGBA */
 		return sf_quic_decode(img + 22, len, w, h, px) == 0;
 	case SPICE_IMAGE_TYPE_JPEG:
 		m->jpeg++;
@@ -887,7 +888,7 @@ SF_TEST(display_alpha_blends_reach_the_client_as_the_server_draws_them)
 	rig_down(&r);
 }
 
-SF_TEST(display_wan_blends_photos_as_jpeg_alpha_and_lossless_as_lz_rgba)
+SF_TEST(display_wan_blends_photos_as_jpeg_alpha_and_lossless_as_quic_rgba)
 {
 	struct rig r = {0};
 	const struct sf_rect a = {10, 10, 138, 106};
@@ -901,15 +902,14 @@ SF_TEST(display_wan_blends_photos_as_jpeg_alpha_and_lossless_as_lz_rgba)
 	pump(r.m, 200);
 	SF_TEST_ASSERT(r.m->jpeg_alpha == 1 && r.m->rgba_blends == 1 && r.m->bad_images == 0);
 	SF_TEST_ASSERT(area_psnr(r.m, r.d, &a) >= 35.0 && area_psnr(r.m, r.d, &a) < 90.0);
-	/* without JPEG the photo would be QUIC, which has no alpha plane here:
-	 * LZ keeps it, exactly (over an exact fill: it blends with what is
-	 * under it, and the JPEG left that inexact) */
+	/* without JPEG the photo is QUIC RGBA, exact (over an exact fill: it
+	 * blends with what is under it, and the JPEG left that inexact) */
 	sf_display_set_jpeg(r.d, SF_WAN_NEVER);
 	fill(&r.src, r.d, a.left, a.top, a.right, a.bottom, 0x204060);
 	blend_cmd(&r, a, rgba_image(128, 96, true), 0xff);
 	sf_display_flush(r.d);
 	pump(r.m, 200);
-	SF_TEST_ASSERT(r.m->jpeg_alpha == 1 && r.m->rgba_blends == 2 && r.m->quic == 0);
+	SF_TEST_ASSERT(r.m->jpeg_alpha == 1 && r.m->rgba_blends == 2 && r.m->quic == 1);
 	SF_TEST_ASSERT(model_matches(r.m, r.d));
 	SF_TEST_ASSERT(sf_display_get_stats(r.d, &st) == 0 && st.images[SF_CODEC_JPEG] == 1);
 	rig_down(&r);

@@ -40,13 +40,17 @@ check "auto_glz: text, UI and noise as GLZ" at_least "$(images_sent g_auto_glz g
 check "jpeg always: photos and gradients as JPEG" at_least "$(images_sent g_jpeg jpeg)" 10
 check "jpeg auto on loopback (not low bandwidth): no JPEG" [ "$(images_sent g_auto_glz jpeg)" = 0 ]
 check "auto_lz: the same split" at_least "$(images_sent g_auto_lz quic)" 10
-# 16 blends (15 RGBA, one opaque at half alpha): QUIC, LZ4 and GLZ have no
-# alpha plane or must not tie the dictionary to them, so LZ (RGBA)
+# 16 blends (15 RGBA, one opaque at half alpha): never GLZ (the dictionary
+# must not depend on drawables occlusion may drop), LZ4 has no alpha plane
+# here: LZ (RGBA) for both; QUIC RGBA where the setting says QUIC
 check "blends: raw when off" at_least "$(blends_sent g_off raw)" 16
-for m in lz lz4 quic glz auto_glz; do
+for m in lz lz4 glz; do
 	check "blends in $m: LZ, with the alpha" \
 		sh -c "[ $(blends_sent "g_$m" lz) -ge 15 ] && [ $(blends_sent "g_$m" glz) = 0 ]"
 done
+check "blends in quic: QUIC RGBA (noise may go raw)" at_least "$(blends_sent g_quic quic)" 10
+check "blends in auto_glz: photos and gradients as QUIC RGBA, the rest LZ" \
+	sh -c "[ $(blends_sent g_auto_glz quic) -ge 3 ] && [ $(blends_sent g_auto_glz lz) -ge 3 ]"
 check "jpeg always: RGBA photo and gradient blends as JPEG_ALPHA" \
 	at_least "$(blends_sent g_jpeg jpeg)" 2
 finish
