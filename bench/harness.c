@@ -304,33 +304,54 @@ static void copy_fmt(int x, int y, int w, int h, uint8_t fmt, bool top_down,
 
 /* An ALPHA_BLEND over what earlier steps drew, as drivers send for
  * translucent windows: a premultiplied RGBA bitmap whose alpha rises left to
- * right, or (@rgba false) an opaque 32-bit one at 60% overall. */
-static void blend(int x, int y, int w, int h, uint32_t (*px)(int, int, uint32_t), uint32_t seed,
-		  bool rgba)
+ * right, or (@rgba false) an opaque 32-bit one at 60% overall. A source
+ * @sw x @sh other than @w x @h is stretched (spice-gtk: nearest). */
+static void blend(int x, int y, int w, int h, int sw, int sh, uint32_t (*px)(int, int, uint32_t),
+		  uint32_t seed, bool rgba)
 {
 	struct update *u = draw(x, y, w, h, QXL_DRAW_ALPHA_BLEND);
 	QXLAlphaBlend *ab = &u->drawable.u.alpha_blend;
 
 	u->drawable.effect = QXL_EFFECT_BLEND; /* not opaque: it shows what is under it */
-	u->bitmap = malloc((size_t)w * h * 4);
-	for (int j = 0; j < h; j++)
-		for (int i = 0; i < w; i++) {
+	u->bitmap = malloc((size_t)sw * sh * 4);
+	for (int j = 0; j < sh; j++)
+		for (int i = 0; i < sw; i++) {
 			uint32_t v = px(i, j, seed),
-				 a = rgba ? (uint32_t)(i * 255 / (w > 1 ? w - 1 : 1)) : 0xff,
+				 a = rgba ? (uint32_t)(i * 255 / (sw > 1 ? sw - 1 : 1)) : 0xff,
 				 pm = 0;
 			for (int k = 0; k < 24; k += 8)
 				pm |= ((v >> k & 0xff) * a / 255) << k;
-			((uint32_t *)u->bitmap)[j * w + i] = a << 24 | pm;
+			((uint32_t *)u->bitmap)[j * sw + i] = a << 24 | pm;
 		}
 	ab->alpha = rgba ? 0xff : 0x99;
-	ab->src_area = (QXLRect){.right = w, .bottom = h};
-	ab->src_bitmap = set_image(u, w, h, rgba ? SPICE_BITMAP_FMT_RGBA : SPICE_BITMAP_FMT_32BIT,
-				   QXL_BITMAP_TOP_DOWN, (uint32_t)w * 4, 0);
+	ab->src_area = (QXLRect){.right = sw, .bottom = sh};
+	ab->src_bitmap = set_image(u, sw, sh, rgba ? SPICE_BITMAP_FMT_RGBA : SPICE_BITMAP_FMT_32BIT,
+				   QXL_BITMAP_TOP_DOWN, (uint32_t)sw * 4, 0);
+	push(u);
+}
+
+/* A 32-bit @sw x @sh bitmap stretched onto @w x @h, as StretchBlt sends
+ * it: the area (1, 1) to the bitmap's end, @mode nearest or interpolate. */
+static void copy_scaled(int x, int y, int w, int h, int sw, int sh,
+			uint32_t (*px)(int, int, uint32_t), uint32_t seed, uint8_t mode)
+{
+	struct update *u = draw(x, y, w, h, QXL_DRAW_COPY);
+
+	u->bitmap = malloc((size_t)sw * sh * 4);
+	for (int j = 0; j < sh; j++)
+		for (int i = 0; i < sw; i++)
+			((uint32_t *)u->bitmap)[j * sw + i] = px(i, j, seed);
+	u->drawable.u.copy.src_bitmap = set_image(u, sw, sh, SPICE_BITMAP_FMT_32BIT,
+						  QXL_BITMAP_TOP_DOWN, (uint32_t)sw * 4, 0);
+	u->drawable.u.copy.src_area = (QXLRect){.left = 1, .top = 1, .right = sw, .bottom = sh};
+	u->drawable.u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
+	u->drawable.u.copy.scale_mode = mode;
 	push(u);
 }
 
 /* The "formats" workload: every guest format and kind at odd widths; one
- * command in eight is an alpha blend across earlier copies. */
+ * command in eight is an alpha blend across earlier copies (one blend in
+ * four stretched), one in eight a stretched copy (nearest, interpolated). */
 static void formats_step(unsigned i)
 {
 	static const uint8_t fmts[] = {SPICE_BITMAP_FMT_16BIT, SPICE_BITMAP_FMT_24BIT,
@@ -341,8 +362,17 @@ static void formats_step(unsigned i)
 	int w = widths[(i / 12) % 6], h = 5 + (int)(i % 5) * 9;
 
 	if (i % 8 == 7) {
-		blend((int)(i / 8 % 7) * 100 + 50, (int)(i / 8 % 12) * 48 + 10, 120 + (int)i % 37,
-		      40 + (int)i % 11, kinds[(i / 8) % 3], i, (i / 8) % 4 != 3);
+		int bw = 120 + (int)i % 37, bh = 40 + (int)i % 11, s = (i / 8) % 4 == 1 ? 2 : 1;
+		blend((int)(i / 8 % 7) * 100 + 50, (int)(i / 8 % 12) * 48 + 10, bw, bh, bw / s,
+		      bh / s, kinds[(i / 8) % 3], i, (i / 8) % 4 != 3);
+		return;
+	}
+	if (i % 8 == 3) { /* up by 7/3 or down by 3/5 */
+		bool up = (i / 8) % 2;
+		copy_scaled((int)(i / 8 % 7) * 100 + 20, (int)(i / 8 % 12) * 48 + 4, up ? 70 : 60,
+			    up ? 35 : 24, up ? 31 : 101, up ? 16 : 41, kinds[(i / 8) % 3], i,
+			    (i / 16) % 2 ? SPICE_IMAGE_SCALE_MODE_INTERPOLATE
+					 : SPICE_IMAGE_SCALE_MODE_NEAREST);
 		return;
 	}
 	copy_fmt((int)(i % 8) * 100, (int)(i / 8 % 12) * 48, w, h, fmts[i % 4], (i / 4) % 2,
@@ -365,8 +395,8 @@ static void step(const char *workload, unsigned i)
 	} else if (strcmp(workload, "formats") == 0) {
 		formats_step(i);
 	} else if (strcmp(workload, "blend") == 0) { /* translucent photo tiles */
-		blend((int)(r % (W - 256)), (int)((r >> 12) % (H - 256)), 256, 256, bench_photo, i,
-		      true);
+		blend((int)(r % (W - 256)), (int)((r >> 12) % (H - 256)), 256, 256, 256, 256,
+		      bench_photo, i, true);
 	} else {
 		copy(80, 120, 640, 360, bench_frame, i);
 	}

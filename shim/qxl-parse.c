@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* shim/qxl-parse.c: drawables (fill, copy, opaque, copy-bits, blackness,
- * whiteness, unscaled alpha blend, with rectangle clips), bitmaps in every
- * indexed and direct format, surface and cursor commands. Unsupported
- * operations are rejected with a reason; the guest keeps running. */
+ * whiteness, alpha blend; copies and blends scaled too; rectangle clips),
+ * bitmaps in every indexed and direct format, surface and cursor commands.
+ * Unsupported operations are rejected with a reason; the guest keeps
+ * running. */
 #include <errno.h>
 #include <string.h>
 #include <pixman.h>
@@ -233,6 +234,84 @@ static bool intersect(const QXLRect *a, const QXLRect *b, struct sf_rect *out)
 	return out->left < out->right && out->top < out->bottom;
 }
 
+#define MAX_SCALED_PIXELS (16u << 20) /* 64 MiB: a scaled source is made at full size */
+
+/* @img's @sa scaled to @w x @h exactly as spice-gtk's software canvas
+ * scales a COPY or ALPHA_BLEND source (pixman, 16.16 scale factors, the
+ * transform over the whole bitmap, REPEAT_NONE, nearest or "good"), so the
+ * scaled pixels can be sent as an unscaled draw and the client's picture
+ * is the one spice-server's clients see. */
+static struct sf_image *scale(const struct sf_image *img, const QXLRect *sa, uint32_t w, uint32_t h,
+			      bool nearest)
+{
+	bool rgba = img->format == SPICE_BITMAP_FMT_RGBA;
+	pixman_format_code_t fmt = rgba ? PIXMAN_a8r8g8b8 : PIXMAN_x8r8g8b8;
+	struct sf_image *out = sf_image_new(w, h, img->format);
+	pixman_image_t *src, *dst;
+	pixman_transform_t tr;
+
+	if (!out)
+		return NULL;
+	src = pixman_image_create_bits(fmt, (int)img->width, (int)img->height,
+				       (uint32_t *)img->pixels, img->stride);
+	dst = pixman_image_create_bits(fmt, (int)w, (int)h, (uint32_t *)out->pixels, out->stride);
+	if (src && dst) {
+		pixman_transform_init_scale(
+			&tr, (pixman_fixed_t)(((int64_t)(sa->right - sa->left) << 16) / w),
+			(pixman_fixed_t)(((int64_t)(sa->bottom - sa->top) << 16) / h));
+		pixman_transform_translate(&tr, NULL, pixman_int_to_fixed(sa->left),
+					   pixman_int_to_fixed(sa->top));
+		pixman_image_set_transform(src, &tr);
+		pixman_image_set_repeat(src, PIXMAN_REPEAT_NONE);
+		pixman_image_set_filter(src, nearest ? PIXMAN_FILTER_NEAREST : PIXMAN_FILTER_GOOD,
+					NULL, 0);
+		pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, dst, 0, 0, 0, 0, 0, 0, (int)w,
+					 (int)h);
+	}
+	if (src)
+		pixman_image_unref(src);
+	if (dst)
+		pixman_image_unref(dst);
+	if (!src || !dst) {
+		sf_image_unref(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* A COPY or BLEND source: the bitmap at @addr, its area @sa drawn into
+ * @bbox; scaled here when the sizes differ (see scale()). */
+static int source(struct sf_qxl_parser *p, uint64_t addr, const QXLRect *sa, const QXLRect *bbox,
+		  bool keep_alpha, bool nearest, struct sf_cmd *t)
+{
+	uint32_t w = (uint32_t)(bbox->right - bbox->left), h = (uint32_t)(bbox->bottom - bbox->top);
+	struct sf_image *img, *scaled;
+	int r;
+
+	if (!rect_ok(sa))
+		return fail(p, -EINVAL, "invalid source area");
+	t->src_x = sa->left;
+	t->src_y = sa->top;
+	if ((uint32_t)(sa->right - sa->left) == w && (uint32_t)(sa->bottom - sa->top) == h)
+		return read_image(p, addr, keep_alpha, &t->image);
+	if ((uint64_t)w * h > MAX_SCALED_PIXELS)
+		return fail(p, -ENOTSUP, "scaled draw too large");
+	r = read_image(p, addr, keep_alpha, &img);
+	if (r < 0)
+		return r;
+	if ((uint32_t)sa->right > img->width || (uint32_t)sa->bottom > img->height) {
+		sf_image_unref(img);
+		return fail(p, -EINVAL, "scaled source area outside the bitmap");
+	}
+	scaled = scale(img, sa, w, h, nearest);
+	sf_image_unref(img);
+	if (!scaled)
+		return fail(p, -ENOMEM, "out of memory");
+	t->image = scaled;
+	t->src_x = t->src_y = 0;
+	return 0;
+}
+
 /* The template command for one drawable; the clip splits it. */
 static int drawable_cmd(struct sf_qxl_parser *p, const QXLDrawable *d, struct sf_cmd *t)
 {
@@ -272,29 +351,17 @@ static int drawable_cmd(struct sf_qxl_parser *p, const QXLDrawable *d, struct sf
 			return fail(p, -ENOTSUP, "copy with a raster op other than put");
 		if ((c ? c->mask.bitmap : d->u.opaque.mask.bitmap) != 0)
 			return fail(p, -ENOTSUP, "copy with a mask");
-		{
-			const QXLRect *sa = c ? &c->src_area : &d->u.opaque.src_area;
-			if (!rect_ok(sa) || sa->right - sa->left != d->bbox.right - d->bbox.left ||
-			    sa->bottom - sa->top != d->bbox.bottom - d->bbox.top)
-				return fail(p, -ENOTSUP, "scaled or invalid copy source area");
-			t->type = SF_CMD_COPY;
-			t->src_x = sa->left;
-			t->src_y = sa->top;
-			return read_image(p, c ? c->src_bitmap : d->u.opaque.src_bitmap, false,
-					  &t->image);
-		}
-	case QXL_DRAW_ALPHA_BLEND: {
-		const QXLAlphaBlend *ab = &d->u.alpha_blend;
-		if (!rect_ok(&ab->src_area) ||
-		    ab->src_area.right - ab->src_area.left != d->bbox.right - d->bbox.left ||
-		    ab->src_area.bottom - ab->src_area.top != d->bbox.bottom - d->bbox.top)
-			return fail(p, -ENOTSUP, "scaled or invalid alpha-blend source area");
+		t->type = SF_CMD_COPY;
+		return source(p, c ? c->src_bitmap : d->u.opaque.src_bitmap,
+			      c ? &c->src_area : &d->u.opaque.src_area, &d->bbox, false,
+			      (c ? c->scale_mode : d->u.opaque.scale_mode) !=
+				      SPICE_IMAGE_SCALE_MODE_INTERPOLATE,
+			      t);
+	case QXL_DRAW_ALPHA_BLEND: /* spice-gtk scales blends with nearest */
 		t->type = SF_CMD_BLEND;
-		t->alpha = ab->alpha;
-		t->src_x = ab->src_area.left;
-		t->src_y = ab->src_area.top;
-		return read_image(p, ab->src_bitmap, true, &t->image);
-	}
+		t->alpha = d->u.alpha_blend.alpha;
+		return source(p, d->u.alpha_blend.src_bitmap, &d->u.alpha_blend.src_area, &d->bbox,
+			      true, true, t);
 	case QXL_COPY_BITS:
 		t->type = SF_CMD_COPY_BITS;
 		t->src_x = d->u.copy_bits.src_pos.x;

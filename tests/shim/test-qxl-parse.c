@@ -173,6 +173,9 @@ SF_TEST(qxl_alpha_blend_keeps_rgba_and_unions_overlapping_clips)
 	dr = (QXLDrawable *)(ram + d);
 	{
 		QXLPHYSICAL img = dr->u.copy.src_bitmap;
+		QXLImage *im = sf_memslot_get(&g.ms, 0, img, sizeof(QXLImage));
+		im->bitmap.x = im->descriptor.width = 16; /* the whole 16x16 bitmap */
+		im->bitmap.y = im->descriptor.height = 16;
 		dr->type = QXL_DRAW_ALPHA_BLEND;
 		memset(&dr->u, 0, sizeof(dr->u));
 		dr->u.alpha_blend.alpha = 0xc0;
@@ -209,9 +212,61 @@ SF_TEST(qxl_alpha_blend_keeps_rgba_and_unions_overlapping_clips)
 	SF_TEST_ASSERT(((const uint32_t *)sf_image_row(out[0].image, 0))[0] == 0x80402010u);
 	for (int i = 0; i < n; i++)
 		sf_image_unref(out[i].image);
-	/* scaled blends are not supported: rejected with a reason */
+	/* a scaled blend (11 columns onto 12) becomes an unscaled one of the
+	 * scaled pixels, RGBA kept */
 	dr->u.alpha_blend.src_area.right = 13;
-	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -ENOTSUP && p.error);
+	dr->clip.type = SPICE_CLIP_TYPE_NONE;
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
+	SF_TEST_ASSERT(out[0].type == SF_CMD_BLEND && out[0].src_x == 0 && out[0].src_y == 0);
+	SF_TEST_ASSERT(out[0].image->width == 12 && out[0].image->height == 12 &&
+		       out[0].image->format == SPICE_BITMAP_FMT_RGBA);
+	sf_image_unref(out[0].image);
+	/* ... but not from outside its bitmap */
+	dr->u.alpha_blend.src_area.right = 17;
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -EINVAL && p.error);
+}
+
+SF_TEST(qxl_scaled_copy_is_made_at_destination_size_as_the_client_scales)
+{
+	struct guestmem g;
+	struct sf_qxl_parser p;
+	struct sf_cmd out[SF_QXL_MAX_SPLIT];
+	size_t data, d;
+	QXLDrawable *dr;
+	static const uint32_t src[4] = {0x000000, 0xff0000, 0x00ff00, 0x0000ff};
+
+	gm_init(&g, ram, sizeof(ram));
+	p = parser(&g);
+	data = gm_alloc(&g, sizeof(src));
+	memcpy(ram + data, src, sizeof(src));
+	/* 2x2 onto 4x4 at (10, 20), nearest: each pixel a 2x2 block */
+	d = copy_drawable(&g, 10, 20, 4, 4, SPICE_BITMAP_FMT_32BIT,
+			  QXL_BITMAP_DIRECT | QXL_BITMAP_TOP_DOWN, 8, data, 0);
+	dr = (QXLDrawable *)(ram + d);
+	{
+		QXLImage *im = sf_memslot_get(&g.ms, 0, dr->u.copy.src_bitmap, sizeof(QXLImage));
+		im->bitmap.x = im->descriptor.width = 2; /* a 2x2 bitmap */
+		im->bitmap.y = im->descriptor.height = 2;
+	}
+	dr->u.copy.src_area = (QXLRect){.right = 2, .bottom = 2};
+	dr->u.copy.scale_mode = SPICE_IMAGE_SCALE_MODE_NEAREST;
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
+	SF_TEST_ASSERT(out[0].type == SF_CMD_COPY && out[0].rect.left == 10 &&
+		       out[0].rect.right == 14 && out[0].src_x == 0 && out[0].src_y == 0);
+	SF_TEST_ASSERT(out[0].image->width == 4 && out[0].image->height == 4);
+	for (uint32_t y = 0; y < 4; y++)
+		for (uint32_t x = 0; x < 4; x++)
+			SF_TEST_ASSERT(px(out[0].image, x, y) == src[(y / 2) * 2 + x / 2]);
+	sf_image_unref(out[0].image);
+	/* interpolated: inner pixels mix their neighbours */
+	dr->u.copy.scale_mode = SPICE_IMAGE_SCALE_MODE_INTERPOLATE;
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
+	SF_TEST_ASSERT(px(out[0].image, 1, 0) != 0 &&
+		       (px(out[0].image, 1, 0) & 0xff0000) != 0xff0000);
+	sf_image_unref(out[0].image);
+	/* a destination too large to make is refused, not allocated */
+	dr->bbox = (QXLRect){.left = 0, .top = 0, .right = 16000, .bottom = 16000};
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -ENOTSUP);
 }
 
 SF_TEST(qxl_hostile_drawables_are_rejected)
@@ -245,7 +300,8 @@ SF_TEST(qxl_hostile_drawables_are_rejected)
 	/* indexed bitmap without palette */
 	d = copy_drawable(&g, 0, 0, 4, 4, SPICE_BITMAP_FMT_8BIT, QXL_BITMAP_DIRECT, 4, data, 0);
 	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -EINVAL);
-	/* surface id out of range, bad bbox, unknown type, scaled copy */
+	/* surface id out of range, bad bbox, unknown type, a scaled copy's
+	 * source area outside its bitmap */
 	d = copy_drawable(&g, 0, 0, 4, 4, SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT, 16, data, 0);
 	dr = (QXLDrawable *)(ram + d);
 	dr->surface_id = 16;
@@ -255,7 +311,7 @@ SF_TEST(qxl_hostile_drawables_are_rejected)
 	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -EINVAL);
 	dr->bbox.right = 4;
 	dr->u.copy.src_area.right = 8;
-	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -ENOTSUP);
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -EINVAL);
 	dr->type = 200;
 	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -ENOTSUP);
 	/* the drawable itself outside guest memory */
