@@ -42,9 +42,10 @@ static void channel_event(int event, SpiceChannelEventInfo *info)
 /* ---- the QXL device ---- */
 struct update {
 	QXLDrawable drawable;
+	QXLSurfaceCmd surface; /* QXL_CMD_SURFACE instead of the drawable */
 	QXLImage image;
 	QXLCommandExt ext;
-	uint8_t *bitmap;
+	uint8_t *bitmap; /* a bitmap's pixels, or a surface's memory */
 };
 
 static QXLInstance qxl;
@@ -75,7 +76,7 @@ static void get_init_info(QXLInstance *qin, QXLDevInitInfo *info)
 	info->num_memslots = 1;
 	info->memslot_gen_bits = 8;
 	info->memslot_id_bits = 8;
-	info->n_surfaces = 1;
+	info->n_surfaces = 2; /* the primary, one off-screen surface */
 }
 static int get_command(QXLInstance *qin, QXLCommandExt *ext)
 {
@@ -167,12 +168,12 @@ static QXLInterface qxl_if = {
 	.client_monitors_config = client_monitors_config,
 };
 
-static void push(struct update *u)
+static void enqueue(struct update *u, uint8_t type, QXLReleaseInfo *info, void *cmd)
 {
 	bool kick;
-	u->drawable.release_info.id = (uintptr_t)u;
-	u->ext.cmd.type = QXL_CMD_DRAW;
-	u->ext.cmd.data = (uintptr_t)&u->drawable;
+	info->id = (uintptr_t)u;
+	u->ext.cmd.type = type;
+	u->ext.cmd.data = (uintptr_t)cmd;
 	u->ext.group_id = 0;
 	pthread_mutex_lock(&qlock);
 	queue[qtail++ % 65536] = u;
@@ -181,6 +182,11 @@ static void push(struct update *u)
 	pthread_mutex_unlock(&qlock);
 	if (kick)
 		spice_qxl_wakeup(&qxl);
+}
+
+static void push(struct update *u)
+{
+	enqueue(u, QXL_CMD_DRAW, &u->drawable.release_info, &u->drawable);
 }
 
 static struct update *draw(int x, int y, int w, int h, uint8_t type)
@@ -349,9 +355,58 @@ static void copy_scaled(int x, int y, int w, int h, int sw, int sh,
 	push(u);
 }
 
+/* Create off-screen surface @id, @w x @h xRGB, in memory the create
+ * command owns (freed when the server releases it, at destroy). */
+static void surface_create(uint32_t id, int w, int h)
+{
+	struct update *u = calloc(1, sizeof(*u));
+	QXLSurfaceCmd *sc = &u->surface;
+
+	u->bitmap = calloc((size_t)w * h, 4);
+	sc->surface_id = id;
+	sc->type = QXL_SURFACE_CMD_CREATE;
+	sc->u.surface_create = (QXLSurface){.format = SPICE_SURFACE_FMT_32_xRGB,
+					    .width = (uint32_t)w,
+					    .height = (uint32_t)h,
+					    .stride = w * 4,
+					    .data = (uintptr_t)u->bitmap};
+	enqueue(u, QXL_CMD_SURFACE, &sc->release_info, sc);
+}
+
+static void fill_on(uint32_t sid, int x, int y, int w, int h, uint32_t color)
+{
+	struct update *u = draw(x, y, w, h, QXL_DRAW_FILL);
+	u->drawable.surface_id = sid;
+	u->drawable.u.fill.brush.type = SPICE_BRUSH_TYPE_SOLID;
+	u->drawable.u.fill.brush.u.color = color;
+	u->drawable.u.fill.rop_descriptor = SPICE_ROPD_OP_PUT;
+	push(u);
+}
+
+/* A COPY from surface @sid's area at (@sx, @sy), as X's qxl driver puts
+ * pixmaps on screen; the drawable names the surface it depends on. */
+static void copy_from_surface(uint32_t sid, int sx, int sy, int x, int y, int w, int h)
+{
+	struct update *u = draw(x, y, w, h, QXL_DRAW_COPY);
+	QXLImage *im = &u->image;
+
+	im->descriptor.type = SPICE_IMAGE_TYPE_SURFACE;
+	im->descriptor.width = (uint32_t)w;
+	im->descriptor.height = (uint32_t)h;
+	im->surface_image.surface_id = sid;
+	u->drawable.surfaces_dest[0] = (int32_t)sid;
+	u->drawable.surfaces_rects[0] =
+		(QXLRect){.left = sx, .top = sy, .right = sx + w, .bottom = sy + h};
+	u->drawable.u.copy.src_bitmap = (uintptr_t)im;
+	u->drawable.u.copy.src_area = u->drawable.surfaces_rects[0];
+	u->drawable.u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
+	push(u);
+}
+
 /* The "formats" workload: every guest format and kind at odd widths; one
  * command in eight is an alpha blend across earlier copies (one blend in
- * four stretched), one in eight a stretched copy (nearest, interpolated). */
+ * four stretched), one in eight a stretched copy (nearest, interpolated),
+ * one in eight a copy from an off-screen surface drawn on just before. */
 static void formats_step(unsigned i)
 {
 	static const uint8_t fmts[] = {SPICE_BITMAP_FMT_16BIT, SPICE_BITMAP_FMT_24BIT,
@@ -365,6 +420,17 @@ static void formats_step(unsigned i)
 		int bw = 120 + (int)i % 37, bh = 40 + (int)i % 11, s = (i / 8) % 4 == 1 ? 2 : 1;
 		blend((int)(i / 8 % 7) * 100 + 50, (int)(i / 8 % 12) * 48 + 10, bw, bh, bw / s,
 		      bh / s, kinds[(i / 8) % 3], i, (i / 8) % 4 != 3);
+		return;
+	}
+	if (i == 0) { /* an off-screen surface, drawn on, copied from below */
+		surface_create(1, 128, 96);
+		fill_on(1, 0, 0, 128, 96, 0x336699);
+	}
+	if (i % 8 == 5) { /* surface 1 changes, then part of it goes on screen */
+		fill_on(1, (int)(i % 5) * 20, (int)(i % 3) * 24, 40, 30,
+			bench_hash32(i) & 0xffffff);
+		copy_from_surface(1, (int)(i % 4) * 16, (int)(i % 3) * 12,
+				  (int)(i / 8 % 7) * 100 + 30, (int)(i / 8 % 12) * 48 + 6, 64, 48);
 		return;
 	}
 	if (i % 8 == 3) { /* up by 7/3 or down by 3/5 */

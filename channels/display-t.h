@@ -96,7 +96,9 @@ struct sf_cmd {
 	int16_t x, y;		/* CURSOR_*: position */
 	uint16_t hot_x, hot_y;	/* CURSOR_SET */
 	struct sf_image *image; /* COPY, BLEND, CURSOR_SET; the command owns one reference */
-	uint64_t cookie;	/* front-end's own, returned on release */
+	bool from_surface;	/* COPY, BLEND: the source is surface @src_surface, not @image */
+	uint32_t src_surface;
+	uint64_t cookie; /* front-end's own, returned on release */
 };
 
 #endif

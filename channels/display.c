@@ -540,6 +540,28 @@ static bool do_surface_destroy(struct sf_display *d, const struct sf_cmd *cmd)
 	return true;
 }
 
+/* The area a COPY or BLEND reads from its source surface, copied now, in
+ * command order (the source may be the target, overlapping), or NULL. */
+static struct sf_image *surface_source(struct sf_display *d, const struct sf_cmd *cmd)
+{
+	uint32_t w = (uint32_t)sf_rect_w(&cmd->rect), h = (uint32_t)sf_rect_h(&cmd->rect);
+	struct sf_rect src = {cmd->src_x, cmd->src_y, cmd->src_x + (int32_t)w,
+			      cmd->src_y + (int32_t)h};
+	const struct sf_image *si;
+	struct sf_image *img;
+
+	if (cmd->src_surface >= SF_DISPLAY_MAX_SURFACES || !d->surfaces[cmd->src_surface] ||
+	    !sf_surface_contains(d->surfaces[cmd->src_surface], &src))
+		return NULL;
+	si = sf_surface_image(d->surfaces[cmd->src_surface]);
+	img = sf_image_new(w, h, SPICE_BITMAP_FMT_32BIT);
+	for (uint32_t y = 0; img && y < h; y++)
+		memcpy(sf_image_row(img, y),
+		       sf_image_row(si, (uint32_t)cmd->src_y + y) + (size_t)cmd->src_x * 4,
+		       (size_t)w * 4);
+	return img;
+}
+
 static bool do_draw(struct sf_display *d, const struct sf_cmd *cmd)
 {
 	struct sf_surface *s = target(d, cmd);
@@ -549,6 +571,20 @@ static bool do_draw(struct sf_display *d, const struct sf_cmd *cmd)
 
 	if (!s)
 		return bad(d, cmd, "no such surface or rectangle outside it");
+	if (cmd->from_surface && (cmd->type == SF_CMD_COPY || cmd->type == SF_CMD_BLEND)) {
+		/* clients get the pixels, as for a bitmap: always exact, and no
+		 * draw on the source surface is pinned in their pipes */
+		struct sf_cmd c = *cmd;
+		bool ok;
+		c.image = surface_source(d, cmd);
+		if (!c.image)
+			return bad(d, cmd, "no such source surface or area outside it");
+		c.from_surface = false;
+		c.src_x = c.src_y = 0;
+		ok = do_draw(d, &c);
+		sf_image_unref(c.image);
+		return ok;
+	}
 	sf_stream_before_draw(d, cmd);
 	switch (cmd->type) {
 	case SF_CMD_FILL:

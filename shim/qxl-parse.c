@@ -184,15 +184,27 @@ static int read_bitmap(struct sf_qxl_parser *p, const QXLImage *im, bool keep_al
 	return 0;
 }
 
+/* A bitmap into *@out, or a surface image (off-screen pixmaps: X's qxl
+ * driver and Windows' draw through them) as @t's source surface, left for
+ * the producer to read when the command runs, in order. */
 static int read_image(struct sf_qxl_parser *p, uint64_t addr, bool keep_alpha,
-		      struct sf_image **out)
+		      struct sf_image **out, struct sf_cmd *t)
 {
 	QXLImage im;
 
 	if (!rd(p, addr, &im, sizeof(im.descriptor) + sizeof(im.bitmap)))
 		return fail(p, -EINVAL, "image outside guest memory");
+	if (im.descriptor.type == SPICE_IMAGE_TYPE_SURFACE && !t)
+		return fail(p, -ENOTSUP, "scaled draw from a surface");
+	if (im.descriptor.type == SPICE_IMAGE_TYPE_SURFACE) {
+		if (im.surface_image.surface_id >= p->n_surfaces)
+			return fail(p, -EINVAL, "source surface id out of range");
+		t->from_surface = true;
+		t->src_surface = im.surface_image.surface_id;
+		return 0;
+	}
 	if (im.descriptor.type != SPICE_IMAGE_TYPE_BITMAP)
-		return fail(p, -ENOTSUP, "image type other than bitmap");
+		return fail(p, -ENOTSUP, "image type other than bitmap or surface");
 	return read_bitmap(p, &im, keep_alpha, out);
 }
 
@@ -293,10 +305,10 @@ static int source(struct sf_qxl_parser *p, uint64_t addr, const QXLRect *sa, con
 	t->src_x = sa->left;
 	t->src_y = sa->top;
 	if ((uint32_t)(sa->right - sa->left) == w && (uint32_t)(sa->bottom - sa->top) == h)
-		return read_image(p, addr, keep_alpha, &t->image);
+		return read_image(p, addr, keep_alpha, &t->image, t);
 	if ((uint64_t)w * h > MAX_SCALED_PIXELS)
 		return fail(p, -ENOTSUP, "scaled draw too large");
-	r = read_image(p, addr, keep_alpha, &img);
+	r = read_image(p, addr, keep_alpha, &img, NULL); /* a surface: -ENOTSUP */
 	if (r < 0)
 		return r;
 	if ((uint32_t)sa->right > img->width || (uint32_t)sa->bottom > img->height) {

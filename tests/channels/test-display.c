@@ -199,6 +199,9 @@ static void apply(struct model *m, uint16_t type, const uint8_t *p, uint32_t siz
 	}
 	if (type == SPICE_MSG_DISPLAY_SURFACE_CREATE)
 		m->created = true;
+	if (type >= SPICE_MSG_DISPLAY_COPY_BITS && type <= SPICE_MSG_DISPLAY_DRAW_COMPOSITE &&
+	    sf_get_le32(p) != 0)
+		return; /* the model is surface 0 */
 	if (type == SPICE_MSG_DISPLAY_DRAW_FILL)
 		m->fills++;
 	if (type == SPICE_MSG_DISPLAY_STREAM_CREATE && size >= 8) {
@@ -912,5 +915,67 @@ SF_TEST(display_wan_blends_photos_as_jpeg_alpha_and_lossless_as_quic_rgba)
 	SF_TEST_ASSERT(r.m->jpeg_alpha == 1 && r.m->rgba_blends == 2 && r.m->quic == 1);
 	SF_TEST_ASSERT(model_matches(r.m, r.d));
 	SF_TEST_ASSERT(sf_display_get_stats(r.d, &st) == 0 && st.images[SF_CODEC_JPEG] == 1);
+	rig_down(&r);
+}
+
+SF_TEST(display_copies_from_surfaces_read_them_in_command_order)
+{
+	struct rig r = {0};
+
+	SF_TEST_ASSERT(rig_up(&r, 16 << 20));
+	pump(r.m, 100);
+	submit(&r.src, r.d,
+	       (struct sf_cmd){
+		       .type = SF_CMD_SURFACE_CREATE, .surface_id = 1, .width = 64, .height = 32});
+	submit(&r.src, r.d,
+	       (struct sf_cmd){.type = SF_CMD_FILL,
+			       .surface_id = 1,
+			       .rect = {0, 0, 64, 32},
+			       .color = 0x00ff00});
+	submit(&r.src, r.d,
+	       (struct sf_cmd){.type = SF_CMD_FILL,
+			       .surface_id = 1,
+			       .rect = {8, 8, 16, 16},
+			       .color = 0xff0000});
+	/* surface 1's (4, 4)-(36, 28) onto surface 0 at (100, 50) */
+	submit(&r.src, r.d,
+	       (struct sf_cmd){.type = SF_CMD_COPY,
+			       .rect = {100, 50, 132, 74},
+			       .from_surface = true,
+			       .src_surface = 1,
+			       .src_x = 4,
+			       .src_y = 4});
+	/* later draws on the source do not reach the copy */
+	submit(&r.src, r.d,
+	       (struct sf_cmd){.type = SF_CMD_FILL,
+			       .surface_id = 1,
+			       .rect = {0, 0, 64, 32},
+			       .color = 0x0000ff});
+	/* a blend from surface 0 onto itself, overlapping: reads before writing */
+	submit(&r.src, r.d,
+	       (struct sf_cmd){.type = SF_CMD_BLEND,
+			       .rect = {110, 60, 140, 80},
+			       .alpha = 0x80,
+			       .from_surface = true,
+			       .src_surface = 0,
+			       .src_x = 100,
+			       .src_y = 50});
+	/* a source area outside its surface, and a missing surface: refused */
+	submit(&r.src, r.d,
+	       (struct sf_cmd){.type = SF_CMD_COPY,
+			       .rect = {0, 0, 64, 64},
+			       .from_surface = true,
+			       .src_surface = 1});
+	submit(&r.src, r.d,
+	       (struct sf_cmd){.type = SF_CMD_COPY,
+			       .rect = {0, 0, 8, 8},
+			       .from_surface = true,
+			       .src_surface = 7});
+	sf_display_flush(r.d);
+	pump(r.m, 300);
+	SF_TEST_ASSERT(r.m->bad_images == 0 && model_matches(r.m, r.d));
+	SF_TEST_ASSERT((r.m->fb[50][100] & 0xffffff) == 0x00ff00);
+	SF_TEST_ASSERT((r.m->fb[55][105] & 0xffffff) == 0xff0000);
+	SF_TEST_ASSERT((r.m->fb[0][0] & 0xffffff) == 0x102030);
 	rig_down(&r);
 }

@@ -269,6 +269,35 @@ SF_TEST(qxl_scaled_copy_is_made_at_destination_size_as_the_client_scales)
 	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -ENOTSUP);
 }
 
+SF_TEST(qxl_copy_from_a_surface_names_it_for_the_producer)
+{
+	struct guestmem g;
+	struct sf_qxl_parser p;
+	struct sf_cmd out[SF_QXL_MAX_SPLIT];
+	size_t d;
+	QXLDrawable *dr;
+	QXLImage *im;
+
+	gm_init(&g, ram, sizeof(ram));
+	p = parser(&g);
+	d = copy_drawable(&g, 10, 20, 8, 8, SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT, 32,
+			  gm_alloc(&g, 8 * 32), 0);
+	dr = (QXLDrawable *)(ram + d);
+	im = sf_memslot_get(&g.ms, 0, dr->u.copy.src_bitmap, sizeof(QXLImage));
+	im->descriptor.type = SPICE_IMAGE_TYPE_SURFACE;
+	im->surface_image.surface_id = 3;
+	dr->u.copy.src_area = (QXLRect){.left = 5, .top = 6, .right = 13, .bottom = 14};
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
+	SF_TEST_ASSERT(out[0].type == SF_CMD_COPY && out[0].from_surface &&
+		       out[0].src_surface == 3 && !out[0].image && out[0].src_x == 5 &&
+		       out[0].src_y == 6);
+	im->surface_image.surface_id = 16; /* the parser's n_surfaces */
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -EINVAL);
+	im->surface_image.surface_id = 3;
+	dr->u.copy.src_area.right = 12; /* scaled: not from a surface */
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -ENOTSUP);
+}
+
 SF_TEST(qxl_hostile_drawables_are_rejected)
 {
 	struct guestmem g;
