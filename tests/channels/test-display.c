@@ -199,7 +199,8 @@ static void apply(struct model *m, uint16_t type, const uint8_t *p, uint32_t siz
 	}
 	if (type == SPICE_MSG_DISPLAY_SURFACE_CREATE)
 		m->created = true;
-	if (type >= SPICE_MSG_DISPLAY_COPY_BITS && type <= SPICE_MSG_DISPLAY_DRAW_COMPOSITE &&
+	if ((type == SPICE_MSG_DISPLAY_COPY_BITS ||
+	     (type >= SPICE_MSG_DISPLAY_DRAW_FILL && type <= SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND)) &&
 	    sf_get_le32(p) != 0)
 		return; /* the model is surface 0 */
 	if (type == SPICE_MSG_DISPLAY_DRAW_FILL)
