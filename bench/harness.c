@@ -355,6 +355,21 @@ static void copy_scaled(int x, int y, int w, int h, int sw, int sh,
 	push(u);
 }
 
+/* A solid fill through SPICE_ROPD_* @ropd (XOR carets, inverted
+ * selections, as Windows drivers send them), or QXL_DRAW_INVERS for 0. */
+static void fill_rop(int x, int y, int w, int h, uint32_t color, uint16_t ropd)
+{
+	struct update *u = draw(x, y, w, h, ropd ? QXL_DRAW_FILL : QXL_DRAW_INVERS);
+
+	u->drawable.effect = QXL_EFFECT_BLEND; /* reads the destination */
+	if (ropd) {
+		u->drawable.u.fill.brush.type = SPICE_BRUSH_TYPE_SOLID;
+		u->drawable.u.fill.brush.u.color = color;
+		u->drawable.u.fill.rop_descriptor = ropd;
+	}
+	push(u);
+}
+
 /* Create off-screen surface @id, @w x @h xRGB, in memory the create
  * command owns (freed when the server releases it, at destroy). */
 static void surface_create(uint32_t id, int w, int h)
@@ -406,7 +421,8 @@ static void copy_from_surface(uint32_t sid, int sx, int sy, int x, int y, int w,
 /* The "formats" workload: every guest format and kind at odd widths; one
  * command in eight is an alpha blend across earlier copies (one blend in
  * four stretched), one in eight a stretched copy (nearest, interpolated),
- * one in eight a copy from an off-screen surface drawn on just before. */
+ * one in eight a copy from an off-screen surface drawn on just before, and
+ * one in eight adds a raster-op fill over what is there. */
 static void formats_step(unsigned i)
 {
 	static const uint8_t fmts[] = {SPICE_BITMAP_FMT_16BIT, SPICE_BITMAP_FMT_24BIT,
@@ -432,6 +448,18 @@ static void formats_step(unsigned i)
 		copy_from_surface(1, (int)(i % 4) * 16, (int)(i % 3) * 12,
 				  (int)(i / 8 % 7) * 100 + 30, (int)(i / 8 % 12) * 48 + 6, 64, 48);
 		return;
+	}
+	if (i % 8 == 1) { /* raster-op fills across what is there */
+		static const uint16_t ropds[] = {
+			SPICE_ROPD_OP_XOR,
+			SPICE_ROPD_OP_OR | SPICE_ROPD_INVERS_RES,
+			SPICE_ROPD_OP_AND | SPICE_ROPD_INVERS_BRUSH,
+			0, /* invert */
+			SPICE_ROPD_OP_XOR | SPICE_ROPD_INVERS_RES,
+			SPICE_ROPD_OP_PUT | SPICE_ROPD_INVERS_BRUSH,
+		};
+		fill_rop((int)(i / 8 % 7) * 100 + 10, (int)(i / 8 % 12) * 48 + 2, 90, 30,
+			 bench_hash32(i) & 0xffffff, ropds[(i / 8) % 6]);
 	}
 	if (i % 8 == 3) { /* up by 7/3 or down by 3/5 */
 		bool up = (i / 8) % 2;

@@ -58,7 +58,8 @@ enum sf_cmd_type {
 	SF_CMD_FILL,
 	SF_CMD_COPY,
 	SF_CMD_COPY_BITS,
-	SF_CMD_BLEND, /* ALPHA_BLEND: @image OVER @rect, times @alpha */
+	SF_CMD_BLEND,	 /* ALPHA_BLEND: @image OVER @rect, times @alpha */
+	SF_CMD_FILL_ROP, /* a solid fill through a raster op: @rop, sent as @ropd */
 	SF_CMD_CURSOR_SET,
 	SF_CMD_CURSOR_MOVE,
 	SF_CMD_CURSOR_HIDE,
@@ -78,6 +79,27 @@ enum sf_codec {
 	SF_CODECS
 };
 
+/* spice-gtk's SpiceROP: what a ROP descriptor does to brush (s) and
+ * destination (d), in its order (sf_rop_from_ropd makes one). */
+enum sf_rop {
+	SF_ROP_CLEAR,	      /* 0 */
+	SF_ROP_AND,	      /* s & d */
+	SF_ROP_AND_REVERSE,   /* s & ~d */
+	SF_ROP_COPY,	      /* s */
+	SF_ROP_AND_INVERTED,  /* ~s & d */
+	SF_ROP_NOOP,	      /* d */
+	SF_ROP_XOR,	      /* s ^ d */
+	SF_ROP_OR,	      /* s | d */
+	SF_ROP_NOR,	      /* ~s & ~d */
+	SF_ROP_EQUIV,	      /* ~s ^ d */
+	SF_ROP_INVERT,	      /* ~d */
+	SF_ROP_OR_REVERSE,    /* s | ~d */
+	SF_ROP_COPY_INVERTED, /* ~s */
+	SF_ROP_OR_INVERTED,   /* ~s | d */
+	SF_ROP_NAND,	      /* ~s | ~d */
+	SF_ROP_SET,	      /* all ones */
+};
+
 /* One monitor output (SPICE_MSG_DISPLAY_MONITORS_CONFIG's Head). */
 struct sf_head {
 	uint32_t id, surface_id, width, height, x, y, flags;
@@ -93,6 +115,8 @@ struct sf_cmd {
 	int32_t stride;		/* SURFACE_CREATE with @mem */
 	int32_t src_x, src_y;	/* COPY, BLEND: origin in image; COPY_BITS: source point */
 	uint8_t alpha;		/* BLEND: overall alpha (0 is never sent: a no-op) */
+	uint8_t rop;		/* FILL_ROP: enum sf_rop */
+	uint16_t ropd;		/* FILL_ROP: the guest's SPICE_ROPD_* descriptor, for the wire */
 	int16_t x, y;		/* CURSOR_*: position */
 	uint16_t hot_x, hot_y;	/* CURSOR_SET */
 	struct sf_image *image; /* COPY, BLEND, CURSOR_SET; the command owns one reference */

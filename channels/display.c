@@ -614,6 +614,11 @@ static bool do_draw(struct sf_display *d, const struct sf_cmd *cmd)
 		sf_surface_blend(s, &cmd->rect, cmd->image, cmd->src_x, cmd->src_y, cmd->alpha);
 		fanout_blend(d, cmd);
 		break;
+	case SF_CMD_FILL_ROP: /* reads what is under it: obsoletes nothing (see fanout_blend) */
+		sf_surface_fill_rop(s, &cmd->rect, cmd->color, (enum sf_rop)cmd->rop);
+		b = sf_marshal_fill_rop(cmd->surface_id, &cmd->rect, cmd->color, cmd->ropd);
+		occlusion_add(d, cmd->surface_id, &cmd->rect, (struct sf_buf *[SF_CODECS]){b});
+		break;
 	case SF_CMD_COPY_BITS:
 		src = (struct sf_rect){cmd->src_x, cmd->src_y, cmd->src_x + sf_rect_w(&cmd->rect),
 				       cmd->src_y + sf_rect_h(&cmd->rect)};
@@ -679,6 +684,7 @@ static void handle(struct sf_display *d, const struct sf_cmd *cmd)
 	case SF_CMD_COPY:
 	case SF_CMD_COPY_BITS:
 	case SF_CMD_BLEND:
+	case SF_CMD_FILL_ROP:
 		do_draw(d, cmd);
 		break;
 	case SF_CMD_CURSOR_SET:

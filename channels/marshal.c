@@ -152,7 +152,8 @@ struct sf_buf *sf_marshal_mark(void)
 	return sf_marshal_empty(SPICE_MSG_DISPLAY_MARK);
 }
 
-struct sf_buf *sf_marshal_fill(uint32_t surface_id, const struct sf_rect *r, uint32_t color)
+struct sf_buf *sf_marshal_fill_rop(uint32_t surface_id, const struct sf_rect *r, uint32_t color,
+				   uint16_t ropd)
 {
 	struct sf_wbuf w;
 
@@ -160,9 +161,14 @@ struct sf_buf *sf_marshal_fill(uint32_t surface_id, const struct sf_rect *r, uin
 	put_base(&w, surface_id, r);
 	sf_wbuf_u8(&w, SPICE_BRUSH_TYPE_SOLID);
 	sf_wbuf_u32(&w, color);
-	sf_wbuf_u16(&w, SPICE_ROPD_OP_PUT);
+	sf_wbuf_u16(&w, ropd);
 	put_no_mask(&w);
 	return sf_wbuf_finish(&w);
+}
+
+struct sf_buf *sf_marshal_fill(uint32_t surface_id, const struct sf_rect *r, uint32_t color)
+{
+	return sf_marshal_fill_rop(surface_id, r, color, SPICE_ROPD_OP_PUT);
 }
 
 /* A draw that carries an image: COPY (ROP put) or ALPHA_BLEND. */

@@ -29,6 +29,10 @@ struct sf_buf *sf_marshal_mark(void);
 struct sf_buf *sf_marshal_monitors_config(const struct sf_head *heads, uint16_t count,
 					  uint16_t max_allowed);
 struct sf_buf *sf_marshal_fill(uint32_t surface_id, const struct sf_rect *r, uint32_t color);
+/* A solid fill through the raster op SPICE_ROPD_* @ropd: the client applies
+ * it to its own pixels, as the producer did to the surface. */
+struct sf_buf *sf_marshal_fill_rop(uint32_t surface_id, const struct sf_rect *r, uint32_t color,
+				   uint16_t ropd);
 /* Copy the @src_x,@src_y origin of @img into @r (a raw BITMAP image). */
 struct sf_buf *sf_marshal_copy(uint32_t surface_id, const struct sf_rect *r,
 			       const struct sf_image *img, int32_t src_x, int32_t src_y);

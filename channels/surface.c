@@ -121,6 +121,80 @@ void sf_surface_blend(struct sf_surface *s, const struct sf_rect *r, const struc
 	pixman_image_unref(src);
 }
 
+enum sf_rop sf_rop_for_brush(uint16_t ropd)
+{
+	unsigned table = 0;
+
+	if (!(ropd &
+	      (SPICE_ROPD_OP_PUT | SPICE_ROPD_OP_OR | SPICE_ROPD_OP_AND | SPICE_ROPD_OP_XOR)))
+		return ropd & SPICE_ROPD_OP_BLACKNESS	? SF_ROP_CLEAR
+		       : ropd & SPICE_ROPD_OP_WHITENESS ? SF_ROP_SET
+		       : ropd & SPICE_ROPD_OP_INVERS	? SF_ROP_INVERT
+							: SF_ROP_COPY;
+	/* the function's truth table over one bit of brush and destination;
+	 * X11's GX codes (SpiceROP's order) put (1, 1) in bit 0, (0, 0) in 3 */
+	for (unsigned b = 0; b < 2; b++)
+		for (unsigned d = 0; d < 2; d++) {
+			unsigned s1 = b ^ !!(ropd & SPICE_ROPD_INVERS_BRUSH);
+			unsigned d1 = d ^ !!(ropd & SPICE_ROPD_INVERS_DEST), v;
+			v = ropd & SPICE_ROPD_OP_PUT   ? s1
+			    : ropd & SPICE_ROPD_OP_OR  ? s1 | d1
+			    : ropd & SPICE_ROPD_OP_AND ? s1 & d1
+						       : s1 ^ d1;
+			v ^= !!(ropd & SPICE_ROPD_INVERS_RES);
+			table |= v << (3 - (2 * b + d));
+		}
+	return (enum sf_rop)table;
+}
+
+static uint32_t rop(enum sf_rop op, uint32_t s, uint32_t d)
+{
+	switch (op) {
+	case SF_ROP_CLEAR:
+		return 0;
+	case SF_ROP_AND:
+		return s & d;
+	case SF_ROP_AND_REVERSE:
+		return s & ~d;
+	case SF_ROP_COPY:
+		return s;
+	case SF_ROP_AND_INVERTED:
+		return ~s & d;
+	case SF_ROP_NOOP:
+		return d;
+	case SF_ROP_XOR:
+		return s ^ d;
+	case SF_ROP_OR:
+		return s | d;
+	case SF_ROP_NOR:
+		return ~s & ~d;
+	case SF_ROP_EQUIV:
+		return ~s ^ d;
+	case SF_ROP_INVERT:
+		return ~d;
+	case SF_ROP_OR_REVERSE:
+		return s | ~d;
+	case SF_ROP_COPY_INVERTED:
+		return ~s;
+	case SF_ROP_OR_INVERTED:
+		return ~s | d;
+	case SF_ROP_NAND:
+		return ~s | ~d;
+	default:
+		return 0xffffffffu;
+	}
+}
+
+void sf_surface_fill_rop(struct sf_surface *s, const struct sf_rect *r, uint32_t color,
+			 enum sf_rop op)
+{
+	for (int32_t y = r->top; y < r->bottom; y++) {
+		uint32_t *row = (uint32_t *)sf_image_row(s->img, (uint32_t)y);
+		for (int32_t x = r->left; x < r->right; x++)
+			row[x] = rop(op, color, row[x]);
+	}
+}
+
 void sf_surface_copy_bits(struct sf_surface *s, const struct sf_rect *r, int32_t src_x,
 			  int32_t src_y)
 {

@@ -31,6 +31,13 @@ void sf_surface_copy(struct sf_surface *s, const struct sf_rect *r, const struct
 /* ALPHA_BLEND: @img (premultiplied if RGBA) OVER @r, times @alpha overall. */
 void sf_surface_blend(struct sf_surface *s, const struct sf_rect *r, const struct sf_image *img,
 		      int32_t src_x, int32_t src_y, uint8_t alpha);
+/* A solid fill through raster op @op, on all 32 bits of each pixel as
+ * spice-gtk's canvas applies it. */
+void sf_surface_fill_rop(struct sf_surface *s, const struct sf_rect *r, uint32_t color,
+			 enum sf_rop op);
+/* What a fill's SPICE_ROPD_* descriptor does (brush and destination), as
+ * spice-gtk maps it. Thread: any. */
+enum sf_rop sf_rop_for_brush(uint16_t ropd);
 void sf_surface_copy_bits(struct sf_surface *s, const struct sf_rect *r, int32_t src_x,
 			  int32_t src_y);
 

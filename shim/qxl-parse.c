@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* shim/qxl-parse.c: drawables (fill, copy, opaque, copy-bits, blackness,
- * whiteness, alpha blend; copies and blends scaled too; rectangle clips),
- * bitmaps in every indexed and direct format, surface and cursor commands.
- * Unsupported operations are rejected with a reason; the guest keeps
- * running. */
+ * whiteness, invert, fills through raster ops, alpha blend; copies and
+ * blends scaled too; rectangle clips), bitmaps in every indexed and direct
+ * format, surface and cursor commands. Unsupported operations are rejected
+ * with a reason; the guest keeps running. */
 #include <errno.h>
 #include <string.h>
 #include <pixman.h>
 #include <spice/enums.h>
 #include <spice/qxl_dev.h>
+#include "channels/surface.h"
 #include "shim/qxl-parse.h"
 
 #define MAX_IMAGE_DIM	16384
@@ -324,6 +325,43 @@ static int source(struct sf_qxl_parser *p, uint64_t addr, const QXLRect *sa, con
 	return 0;
 }
 
+/* A fill through descriptor @ropd: the ops that ignore the destination
+ * become plain fills; NOOP becomes nothing (type 0 and no image: the
+ * caller drops it); the others read the destination (SF_CMD_FILL_ROP). */
+static int fill(struct sf_qxl_parser *p, uint16_t ropd, uint32_t brush, uint32_t color,
+		struct sf_cmd *t)
+{
+	enum sf_rop op = sf_rop_for_brush(ropd & SPICE_ROPD_MASK);
+	bool reads_brush =
+		op != SF_ROP_CLEAR && op != SF_ROP_SET && op != SF_ROP_INVERT && op != SF_ROP_NOOP;
+
+	if (reads_brush && brush != SPICE_BRUSH_TYPE_SOLID)
+		return fail(p, -ENOTSUP, "fill with a pattern brush");
+	t->type = SF_CMD_FILL;
+	switch (op) {
+	case SF_ROP_COPY:
+		t->color = color & 0xffffff;
+		return 0;
+	case SF_ROP_COPY_INVERTED:
+		t->color = ~color & 0xffffff;
+		return 0;
+	case SF_ROP_CLEAR:
+		t->color = 0;
+		return 0;
+	case SF_ROP_SET:
+		t->color = 0xffffff;
+		return 0;
+	case SF_ROP_NOOP:
+		return 1; /* nothing to draw */
+	default:
+		t->type = SF_CMD_FILL_ROP;
+		t->rop = (uint8_t)op;
+		t->ropd = (uint16_t)(ropd & SPICE_ROPD_MASK);
+		t->color = color;
+		return 0;
+	}
+}
+
 /* The template command for one drawable; the clip splits it. */
 static int drawable_cmd(struct sf_qxl_parser *p, const QXLDrawable *d, struct sf_cmd *t)
 {
@@ -334,19 +372,14 @@ static int drawable_cmd(struct sf_qxl_parser *p, const QXLDrawable *d, struct sf
 	t->surface_id = d->surface_id;
 	switch (d->type) {
 	case QXL_DRAW_FILL:
-		rop = d->u.fill.rop_descriptor;
 		if (d->u.fill.mask.bitmap)
 			return fail(p, -ENOTSUP, "fill with a mask");
-		t->type = SF_CMD_FILL;
-		if (rop == SPICE_ROPD_OP_BLACKNESS)
-			t->color = 0;
-		else if (rop == SPICE_ROPD_OP_WHITENESS)
-			t->color = 0xffffff;
-		else if (rop == SPICE_ROPD_OP_PUT && d->u.fill.brush.type == SPICE_BRUSH_TYPE_SOLID)
-			t->color = d->u.fill.brush.u.color & 0xffffff;
-		else
-			return fail(p, -ENOTSUP, "fill with a pattern brush or raster op");
-		return 0;
+		return fill(p, d->u.fill.rop_descriptor, d->u.fill.brush.type,
+			    d->u.fill.brush.u.color, t);
+	case QXL_DRAW_INVERS:
+		if (d->u.invers.mask.bitmap)
+			return fail(p, -ENOTSUP, "invert with a mask");
+		return fill(p, SPICE_ROPD_OP_INVERS, SPICE_BRUSH_TYPE_SOLID, 0, t);
 	case QXL_DRAW_BLACKNESS:
 	case QXL_DRAW_WHITENESS:
 		if (d->u.blackness.mask.bitmap)
@@ -430,8 +463,8 @@ int sf_qxl_parse_drawable(struct sf_qxl_parser *p, uint64_t addr, struct sf_cmd 
 	if (n < 0)
 		return n;
 	r = drawable_cmd(p, &d, &t);
-	if (r < 0)
-		return r;
+	if (r != 0)
+		return r < 0 ? r : 0; /* 1: a drawable that draws nothing */
 	if (t.type == SF_CMD_BLEND && n > 1 && (n = clip_union(p, clips, n)) < 0) {
 		sf_image_unref(t.image);
 		return n;

@@ -14,6 +14,7 @@
 #include <pixman.h>
 #include <spice/enums.h>
 #include "channels/display.h"
+#include "channels/surface.h"
 #include "channels/wire.h"
 #include "encoders/glz.h"
 #include "encoders/jpeg.h"
@@ -236,10 +237,14 @@ static void apply(struct model *m, uint16_t type, const uint8_t *p, uint32_t siz
 		m->head_w = sf_get_le32(p + 4 + 8);
 		m->head_h = sf_get_le32(p + 4 + 12);
 	}
-	if (type == SPICE_MSG_DISPLAY_DRAW_FILL)
+	if (type == SPICE_MSG_DISPLAY_DRAW_FILL) /* the model knows PUT, XOR and INVERS */
 		for (int y = top; y < bottom; y++)
 			for (int x = left; x < right; x++)
-				m->fb[y][x] = sf_get_le32(p + 22);
+				m->fb[y][x] = sf_get_le16(p + 26) == SPICE_ROPD_OP_XOR
+						      ? m->fb[y][x] ^ sf_get_le32(p + 22)
+					      : sf_get_le16(p + 26) == SPICE_ROPD_OP_INVERS
+						      ? ~m->fb[y][x]
+						      : sf_get_le32(p + 22);
 	if (type == SPICE_MSG_DISPLAY_COPY_BITS) {
 		static uint32_t tmp[H][W];
 		int32_t sx = (int32_t)sf_get_le32(p + 21), sy = (int32_t)sf_get_le32(p + 25);
@@ -978,5 +983,36 @@ SF_TEST(display_copies_from_surfaces_read_them_in_command_order)
 	SF_TEST_ASSERT((r.m->fb[50][100] & 0xffffff) == 0x00ff00);
 	SF_TEST_ASSERT((r.m->fb[55][105] & 0xffffff) == 0xff0000);
 	SF_TEST_ASSERT((r.m->fb[0][0] & 0xffffff) == 0x102030);
+	rig_down(&r);
+}
+
+SF_TEST(display_raster_op_fills_read_the_destination_on_both_sides)
+{
+	struct rig r = {0};
+
+	SF_TEST_ASSERT(rig_up(&r, 16 << 20));
+	pump(r.m, 100);
+	for (int i = 0; i < 300; i++) /* fill the ack window so later draws queue */
+		fill(&r.src, r.d, 150, 100, 151, 101, (uint32_t)i);
+	fill(&r.src, r.d, 10, 10, 30, 30, 0x808080);
+	/* a caret drawn and erased with XOR, an inverted selection */
+	for (int k = 0; k < 2; k++)
+		submit(&r.src, r.d,
+		       (struct sf_cmd){.type = SF_CMD_FILL_ROP,
+				       .rect = {12, 12, 14, 28},
+				       .color = 0xffffff,
+				       .rop = SF_ROP_XOR,
+				       .ropd = SPICE_ROPD_OP_XOR});
+	submit(&r.src, r.d,
+	       (struct sf_cmd){.type = SF_CMD_FILL_ROP,
+			       .rect = {20, 5, 40, 25},
+			       .rop = SF_ROP_INVERT,
+			       .ropd = SPICE_ROPD_OP_INVERS});
+	sf_display_flush(r.d);
+	pump(r.m, 400);
+	SF_TEST_ASSERT(model_matches(r.m, r.d));
+	SF_TEST_ASSERT((r.m->fb[15][12] & 0xffffff) == 0x808080);		 /* XOR twice */
+	SF_TEST_ASSERT((r.m->fb[22][22] & 0xffffff) == (~0x808080u & 0xffffff)); /* inverted */
+	SF_TEST_ASSERT((r.m->fb[6][22] & 0xffffff) == (~0x102030u & 0xffffff));
 	rig_down(&r);
 }

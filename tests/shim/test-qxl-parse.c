@@ -7,6 +7,7 @@
 #include <string.h>
 #include <spice/enums.h>
 #include <spice/qxl_dev.h>
+#include "channels/surface.h"
 #include "shim/qxl-parse.h"
 #include "tests/shim/guestmem.h"
 #include "tests/unit.h"
@@ -346,6 +347,71 @@ SF_TEST(qxl_hostile_drawables_are_rejected)
 	/* the drawable itself outside guest memory */
 	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(sizeof(ram) - 8), out) == -EINVAL);
 	SF_TEST_ASSERT(!sf_qxl_release_ptr(&p, gm_phys(sizeof(ram) - 4)));
+}
+
+SF_TEST(qxl_fills_through_raster_ops_map_as_spice_gtk_does)
+{
+	struct guestmem g;
+	struct sf_qxl_parser p;
+	struct sf_cmd out[SF_QXL_MAX_SPLIT];
+	size_t d;
+	QXLDrawable *dr;
+
+	/* descriptors against spice-gtk's ropd_descriptor_to_rop for a brush */
+	SF_TEST_ASSERT(sf_rop_for_brush(SPICE_ROPD_OP_XOR) == SF_ROP_XOR);
+	SF_TEST_ASSERT(sf_rop_for_brush(SPICE_ROPD_OP_OR | SPICE_ROPD_INVERS_RES) == SF_ROP_NOR);
+	SF_TEST_ASSERT(sf_rop_for_brush(SPICE_ROPD_OP_AND | SPICE_ROPD_INVERS_BRUSH) ==
+		       SF_ROP_AND_INVERTED);
+	SF_TEST_ASSERT(sf_rop_for_brush(SPICE_ROPD_OP_AND | SPICE_ROPD_INVERS_DEST) ==
+		       SF_ROP_AND_REVERSE);
+	SF_TEST_ASSERT(sf_rop_for_brush(SPICE_ROPD_OP_OR | SPICE_ROPD_INVERS_BRUSH |
+					SPICE_ROPD_INVERS_DEST) == SF_ROP_NAND);
+	SF_TEST_ASSERT(sf_rop_for_brush(SPICE_ROPD_OP_XOR | SPICE_ROPD_INVERS_RES |
+					SPICE_ROPD_INVERS_BRUSH) == SF_ROP_XOR);
+	SF_TEST_ASSERT(sf_rop_for_brush(SPICE_ROPD_OP_XOR | SPICE_ROPD_INVERS_RES) == SF_ROP_EQUIV);
+	SF_TEST_ASSERT(sf_rop_for_brush(SPICE_ROPD_OP_PUT | SPICE_ROPD_INVERS_BRUSH) ==
+		       SF_ROP_COPY_INVERTED);
+	/* the source-invert bit means nothing to a fill */
+	SF_TEST_ASSERT(sf_rop_for_brush(SPICE_ROPD_OP_PUT | SPICE_ROPD_INVERS_SRC) == SF_ROP_COPY);
+	SF_TEST_ASSERT(sf_rop_for_brush(SPICE_ROPD_OP_INVERS) == SF_ROP_INVERT);
+	SF_TEST_ASSERT(sf_rop_for_brush(0) == SF_ROP_COPY);
+
+	gm_init(&g, ram, sizeof(ram));
+	p = parser(&g);
+	d = gm_alloc(&g, sizeof(QXLDrawable));
+	dr = (QXLDrawable *)(ram + d);
+	memset(dr, 0, sizeof(*dr));
+	dr->type = QXL_DRAW_FILL;
+	dr->bbox = (QXLRect){.left = 1, .top = 2, .right = 3, .bottom = 4};
+	dr->u.fill.brush.type = SPICE_BRUSH_TYPE_SOLID;
+	dr->u.fill.brush.u.color = 0x00ff00;
+	dr->u.fill.rop_descriptor = SPICE_ROPD_OP_XOR;
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
+	SF_TEST_ASSERT(out[0].type == SF_CMD_FILL_ROP && out[0].rop == SF_ROP_XOR &&
+		       out[0].ropd == SPICE_ROPD_OP_XOR && out[0].color == 0x00ff00);
+	/* what ignores the destination is a plain fill; a no-op draws nothing */
+	dr->u.fill.rop_descriptor = SPICE_ROPD_OP_PUT | SPICE_ROPD_INVERS_BRUSH;
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
+	SF_TEST_ASSERT(out[0].type == SF_CMD_FILL && out[0].color == 0xff00ff);
+	/* !(!s & !d) == s | d; !(!s & d) == s | !d */
+	SF_TEST_ASSERT(sf_rop_for_brush(SPICE_ROPD_OP_AND | SPICE_ROPD_INVERS_BRUSH |
+					SPICE_ROPD_INVERS_RES | SPICE_ROPD_INVERS_DEST) ==
+		       SF_ROP_OR);
+	SF_TEST_ASSERT(sf_rop_for_brush(SPICE_ROPD_OP_AND | SPICE_ROPD_INVERS_BRUSH |
+					SPICE_ROPD_INVERS_RES) == SF_ROP_OR_REVERSE);
+	dr->u.fill.rop_descriptor = SPICE_ROPD_OP_OR | SPICE_ROPD_INVERS_BRUSH;
+	dr->u.fill.brush.u.color = 0xffffff; /* ~s | d with s all ones: d */
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
+	SF_TEST_ASSERT(out[0].type == SF_CMD_FILL_ROP && out[0].rop == SF_ROP_OR_INVERTED);
+	/* a pattern brush through a raster op is not drawn */
+	dr->u.fill.brush.type = SPICE_BRUSH_TYPE_PATTERN;
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -ENOTSUP && p.error);
+	/* ... but an invert does not read its brush */
+	dr->type = QXL_DRAW_INVERS;
+	memset(&dr->u, 0, sizeof(dr->u));
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
+	SF_TEST_ASSERT(out[0].type == SF_CMD_FILL_ROP && out[0].rop == SF_ROP_INVERT &&
+		       out[0].ropd == SPICE_ROPD_OP_INVERS);
 }
 
 SF_TEST(qxl_fill_copy_bits_surface_and_cursor)
