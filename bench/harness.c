@@ -370,6 +370,25 @@ static void fill_rop(int x, int y, int w, int h, uint32_t color, uint16_t ropd)
 	push(u);
 }
 
+/* A colour-keyed copy (QXL_DRAW_TRANSPARENT): glyphs whose background,
+ * @key, lets what is under them show, stretched when @sw differs from @w. */
+static void transparent(int x, int y, int w, int h, int sw, uint32_t key, uint32_t seed)
+{
+	struct update *u = draw(x, y, w, h, QXL_DRAW_TRANSPARENT);
+	QXLTransparent *tr = &u->drawable.u.transparent;
+
+	u->drawable.effect = QXL_EFFECT_BLEND;
+	u->bitmap = malloc((size_t)sw * h * 4);
+	for (int j = 0; j < h; j++)
+		for (int i = 0; i < sw; i++)
+			((uint32_t *)u->bitmap)[j * sw + i] = bench_glyphs(i, j % 12, seed);
+	tr->src_bitmap = set_image(u, sw, h, SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_TOP_DOWN,
+				   (uint32_t)sw * 4, 0);
+	tr->src_area = (QXLRect){.right = sw, .bottom = h};
+	tr->src_color = tr->true_color = key;
+	push(u);
+}
+
 /* Create off-screen surface @id, @w x @h xRGB, in memory the create
  * command owns (freed when the server releases it, at destroy). */
 static void surface_create(uint32_t id, int w, int h)
@@ -422,7 +441,8 @@ static void copy_from_surface(uint32_t sid, int sx, int sy, int x, int y, int w,
  * command in eight is an alpha blend across earlier copies (one blend in
  * four stretched), one in eight a stretched copy (nearest, interpolated),
  * one in eight a copy from an off-screen surface drawn on just before, and
- * one in eight adds a raster-op fill over what is there. */
+ * one in eight adds a raster-op fill and one a colour-keyed copy over what
+ * is there. */
 static void formats_step(unsigned i)
 {
 	static const uint8_t fmts[] = {SPICE_BITMAP_FMT_16BIT, SPICE_BITMAP_FMT_24BIT,
@@ -461,6 +481,9 @@ static void formats_step(unsigned i)
 		fill_rop((int)(i / 8 % 7) * 100 + 10, (int)(i / 8 % 12) * 48 + 2, 90, 30,
 			 bench_hash32(i) & 0xffffff, ropds[(i / 8) % 6]);
 	}
+	if (i % 8 == 6) /* glyphs over what is there, one in four stretched */
+		transparent((int)(i / 8 % 7) * 100 + 15, (int)(i / 8 % 12) * 48 + 20, 80, 24,
+			    (i / 8) % 4 ? 80 : 53, 0xf0f0f0, i);
 	if (i % 8 == 3) { /* up by 7/3 or down by 3/5 */
 		bool up = (i / 8) % 2;
 		copy_scaled((int)(i / 8 % 7) * 100 + 20, (int)(i / 8 % 12) * 48 + 4, up ? 70 : 60,

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* shim/qxl-parse.c: drawables (fill, copy, opaque, copy-bits, blackness,
- * whiteness, invert, fills through raster ops, alpha blend; copies and
- * blends scaled too; rectangle clips), bitmaps in every indexed and direct
- * format, surface and cursor commands. Unsupported operations are rejected
- * with a reason; the guest keeps running. */
+ * whiteness, invert, fills through raster ops, alpha blend, transparent;
+ * copies and blends scaled too; rectangle clips), bitmaps in every indexed
+ * and direct format, surface and cursor commands. Unsupported operations
+ * are rejected with a reason; the guest keeps running. */
 #include <errno.h>
 #include <string.h>
 #include <pixman.h>
@@ -362,6 +362,35 @@ static int fill(struct sf_qxl_parser *p, uint16_t ropd, uint32_t brush, uint32_t
 	}
 }
 
+/* QXL_DRAW_TRANSPARENT: the source's pixels of the key colour (true_color,
+ * as spice-gtk compares it, on RGB) become transparent, the others opaque,
+ * and the draw a blend: OVER with alpha 0 or 255 leaves or replaces each
+ * pixel exactly, and every codec with alpha carries it. Scaled sources are
+ * scaled nearest first, as spice-gtk's colour-key scaling does. */
+static int transparent(struct sf_qxl_parser *p, const QXLTransparent *tr, const QXLRect *bbox,
+		       struct sf_cmd *t)
+{
+	uint32_t key = tr->true_color & 0xffffff;
+	struct sf_image *src, *img;
+	int r = source(p, tr->src_bitmap, &tr->src_area, bbox, false, true, t);
+
+	if (r < 0)
+		return r;
+	if (t->from_surface)
+		return fail(p, -ENOTSUP, "transparent copy from a surface");
+	src = t->image;
+	img = sf_image_new(src->width, src->height, SPICE_BITMAP_FMT_RGBA);
+	for (uint32_t y = 0; img && y < src->height; y++) {
+		const uint32_t *in = (const uint32_t *)sf_image_row(src, y);
+		uint32_t *out = (uint32_t *)sf_image_row(img, y);
+		for (uint32_t x = 0; x < src->width; x++)
+			out[x] = (in[x] & 0xffffff) == key ? 0 : in[x] | 0xff000000u;
+	}
+	sf_image_unref(src);
+	t->image = img;
+	return img ? 0 : fail(p, -ENOMEM, "out of memory");
+}
+
 /* The template command for one drawable; the clip splits it. */
 static int drawable_cmd(struct sf_qxl_parser *p, const QXLDrawable *d, struct sf_cmd *t)
 {
@@ -407,6 +436,10 @@ static int drawable_cmd(struct sf_qxl_parser *p, const QXLDrawable *d, struct sf
 		t->alpha = d->u.alpha_blend.alpha;
 		return source(p, d->u.alpha_blend.src_bitmap, &d->u.alpha_blend.src_area, &d->bbox,
 			      true, true, t);
+	case QXL_DRAW_TRANSPARENT: /* a colour-keyed copy is a blend of 0 and 255 */
+		t->type = SF_CMD_BLEND;
+		t->alpha = 0xff;
+		return transparent(p, &d->u.transparent, &d->bbox, t);
 	case QXL_COPY_BITS:
 		t->type = SF_CMD_COPY_BITS;
 		t->src_x = d->u.copy_bits.src_pos.x;

@@ -414,6 +414,45 @@ SF_TEST(qxl_fills_through_raster_ops_map_as_spice_gtk_does)
 		       out[0].ropd == SPICE_ROPD_OP_INVERS);
 }
 
+SF_TEST(qxl_transparent_copy_becomes_a_blend_of_0_and_255)
+{
+	struct guestmem g;
+	struct sf_qxl_parser p;
+	struct sf_cmd out[SF_QXL_MAX_SPLIT];
+	static const uint32_t src[4] = {0xff00ff, 0x123456, 0xabff00ff, 0x000000};
+	size_t data = 0, d;
+	QXLDrawable *dr;
+	QXLImage *im;
+
+	gm_init(&g, ram, sizeof(ram));
+	p = parser(&g);
+	data = gm_alloc(&g, sizeof(src));
+	memcpy(ram + data, src, sizeof(src));
+	d = copy_drawable(&g, 0, 0, 2, 2, SPICE_BITMAP_FMT_32BIT,
+			  QXL_BITMAP_DIRECT | QXL_BITMAP_TOP_DOWN, 8, data, 0);
+	dr = (QXLDrawable *)(ram + d);
+	{
+		QXLPHYSICAL img = dr->u.copy.src_bitmap;
+		dr->type = QXL_DRAW_TRANSPARENT;
+		memset(&dr->u, 0, sizeof(dr->u));
+		dr->u.transparent.src_bitmap = img;
+		dr->u.transparent.src_area = (QXLRect){.right = 2, .bottom = 2};
+		dr->u.transparent.true_color = 0xff00ff; /* the key, on RGB only */
+	}
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
+	SF_TEST_ASSERT(out[0].type == SF_CMD_BLEND && out[0].alpha == 0xff &&
+		       out[0].image->format == SPICE_BITMAP_FMT_RGBA);
+	SF_TEST_ASSERT(((uint32_t *)sf_image_row(out[0].image, 0))[0] == 0);
+	SF_TEST_ASSERT(((uint32_t *)sf_image_row(out[0].image, 0))[1] == 0xff123456u);
+	SF_TEST_ASSERT(((uint32_t *)sf_image_row(out[0].image, 1))[0] == 0);
+	SF_TEST_ASSERT(((uint32_t *)sf_image_row(out[0].image, 1))[1] == 0xff000000u);
+	sf_image_unref(out[0].image);
+	im = sf_memslot_get(&g.ms, 0, dr->u.transparent.src_bitmap, sizeof(QXLImage));
+	im->descriptor.type = SPICE_IMAGE_TYPE_SURFACE;
+	im->surface_image.surface_id = 1;
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -ENOTSUP && p.error);
+}
+
 SF_TEST(qxl_fill_copy_bits_surface_and_cursor)
 {
 	struct guestmem g;
