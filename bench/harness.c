@@ -389,6 +389,30 @@ static void transparent(int x, int y, int w, int h, int sw, uint32_t key, uint32
 	push(u);
 }
 
+/* An icon as Windows draws one: a mask through SRCAND (QXL_DRAW_BLEND,
+ * OP_AND), then the picture through SRCPAINT (OP_OR). */
+static void icon(int x, int y, int n, uint32_t seed)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		struct update *u = draw(x, y, n, n, QXL_DRAW_BLEND);
+		u->drawable.effect = QXL_EFFECT_BLEND;
+		u->bitmap = malloc((size_t)n * n * 4);
+		for (int j = 0; j < n; j++)
+			for (int i = 0; i < n; i++) {
+				int dx = 2 * i - n, dy = 2 * j - n;
+				bool in = dx * dx + dy * dy < n * n;
+				((uint32_t *)u->bitmap)[j * n + i] =
+					pass ? (in ? bench_photo(i, j, seed) : 0)
+					     : (in ? 0 : 0xffffff);
+			}
+		u->drawable.u.blend.src_bitmap = set_image(u, n, n, SPICE_BITMAP_FMT_32BIT,
+							   QXL_BITMAP_TOP_DOWN, (uint32_t)n * 4, 0);
+		u->drawable.u.blend.src_area = (QXLRect){.right = n, .bottom = n};
+		u->drawable.u.blend.rop_descriptor = pass ? SPICE_ROPD_OP_OR : SPICE_ROPD_OP_AND;
+		push(u);
+	}
+}
+
 /* Create off-screen surface @id, @w x @h xRGB, in memory the create
  * command owns (freed when the server releases it, at destroy). */
 static void surface_create(uint32_t id, int w, int h)
@@ -441,8 +465,8 @@ static void copy_from_surface(uint32_t sid, int sx, int sy, int x, int y, int w,
  * command in eight is an alpha blend across earlier copies (one blend in
  * four stretched), one in eight a stretched copy (nearest, interpolated),
  * one in eight a copy from an off-screen surface drawn on just before, and
- * one in eight adds a raster-op fill and one a colour-keyed copy over what
- * is there. */
+ * one in eight adds a raster-op fill, one a colour-keyed copy and one a
+ * masked icon (raster-op copies) over what is there. */
 static void formats_step(unsigned i)
 {
 	static const uint8_t fmts[] = {SPICE_BITMAP_FMT_16BIT, SPICE_BITMAP_FMT_24BIT,
@@ -481,6 +505,8 @@ static void formats_step(unsigned i)
 		fill_rop((int)(i / 8 % 7) * 100 + 10, (int)(i / 8 % 12) * 48 + 2, 90, 30,
 			 bench_hash32(i) & 0xffffff, ropds[(i / 8) % 6]);
 	}
+	if (i % 8 == 2) /* an icon masked over what is there */
+		icon((int)(i / 8 % 7) * 100 + 60, (int)(i / 8 % 12) * 48 + 8, 32, i);
 	if (i % 8 == 6) /* glyphs over what is there, one in four stretched */
 		transparent((int)(i / 8 % 7) * 100 + 15, (int)(i / 8 % 12) * 48 + 20, 80, 24,
 			    (i / 8) % 4 ? 80 : 53, 0xf0f0f0, i);

@@ -60,6 +60,7 @@ enum sf_cmd_type {
 	SF_CMD_COPY_BITS,
 	SF_CMD_BLEND,	 /* ALPHA_BLEND: @image OVER @rect, times @alpha */
 	SF_CMD_FILL_ROP, /* a solid fill through a raster op: @rop, sent as @ropd */
+	SF_CMD_COPY_ROP, /* a copy through a raster op (QXL's BLEND): @rop, sent as @ropd */
 	SF_CMD_CURSOR_SET,
 	SF_CMD_CURSOR_MOVE,
 	SF_CMD_CURSOR_HIDE,
@@ -115,12 +116,12 @@ struct sf_cmd {
 	int32_t stride;		/* SURFACE_CREATE with @mem */
 	int32_t src_x, src_y;	/* COPY, BLEND: origin in image; COPY_BITS: source point */
 	uint8_t alpha;		/* BLEND: overall alpha (0 is never sent: a no-op) */
-	uint8_t rop;		/* FILL_ROP: enum sf_rop */
-	uint16_t ropd;		/* FILL_ROP: the guest's SPICE_ROPD_* descriptor, for the wire */
+	uint8_t rop;		/* FILL_ROP, COPY_ROP: enum sf_rop */
+	uint16_t ropd;		/* FILL_ROP, COPY_ROP: the guest's SPICE_ROPD_*, for the wire */
 	int16_t x, y;		/* CURSOR_*: position */
 	uint16_t hot_x, hot_y;	/* CURSOR_SET */
 	struct sf_image *image; /* COPY, BLEND, CURSOR_SET; the command owns one reference */
-	bool from_surface;	/* COPY, BLEND: the source is surface @src_surface, not @image */
+	bool from_surface;	/* COPY, COPY_ROP, BLEND: the source is surface @src_surface */
 	uint32_t src_surface;
 	uint64_t cookie; /* front-end's own, returned on release */
 };

@@ -330,13 +330,14 @@ void sf_dpy_fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect
 		sf_buf_unref(v[k]);
 }
 
-/* A blend in the encodings its clients need, each made once. It reads what
- * is under it, so it obsoletes nothing; a later opaque draw over it may
- * obsolete it (what it wrote is then overwritten anyway). */
-static void fanout_blend(struct sf_display *d, const struct sf_cmd *cmd)
+/* A blend or a raster-op copy in the encodings its clients need, each made
+ * once. It reads what is under it, so it obsoletes nothing; a later opaque
+ * draw over it may obsolete it (what it wrote is then overwritten anyway). */
+static void fanout_reading(struct sf_display *d, const struct sf_cmd *cmd)
 {
 	struct sf_buf *v[SF_CODECS] = {NULL};
 	const struct sf_rect *r = &cmd->rect;
+	bool blend = cmd->type == SF_CMD_BLEND;
 	struct area a = {cmd->image,
 			 (uint32_t)cmd->src_x,
 			 (uint32_t)cmd->src_y,
@@ -351,9 +352,11 @@ static void fanout_blend(struct sf_display *d, const struct sf_cmd *cmd)
 		k = sf_marshal_blend_codec(codec_for(d, c, &a), cmd->image);
 		if (!v[k]) {
 			d->stats.images[k]++;
-			d->stats.blend_images[k]++;
-			v[k] = sf_marshal_blend_as(k, cmd->surface_id, r, cmd->image, cmd->src_x,
-						   cmd->src_y, cmd->alpha);
+			d->stats.blend_images[k] += blend;
+			v[k] = blend ? sf_marshal_blend_as(k, cmd->surface_id, r, cmd->image,
+							   cmd->src_x, cmd->src_y, cmd->alpha)
+				     : sf_marshal_rop_as(k, cmd->surface_id, r, cmd->image,
+							 cmd->src_x, cmd->src_y, cmd->ropd);
 		}
 		if (v[k])
 			sf_dpy_push(c, v[k]);
@@ -571,7 +574,8 @@ static bool do_draw(struct sf_display *d, const struct sf_cmd *cmd)
 
 	if (!s)
 		return bad(d, cmd, "no such surface or rectangle outside it");
-	if (cmd->from_surface && (cmd->type == SF_CMD_COPY || cmd->type == SF_CMD_BLEND)) {
+	if (cmd->from_surface && (cmd->type == SF_CMD_COPY || cmd->type == SF_CMD_BLEND ||
+				  cmd->type == SF_CMD_COPY_ROP)) {
 		/* clients get the pixels, as for a bitmap: always exact, and no
 		 * draw on the source surface is pinned in their pipes */
 		struct sf_cmd c = *cmd;
@@ -612,9 +616,16 @@ static bool do_draw(struct sf_display *d, const struct sf_cmd *cmd)
 		if (!cmd->alpha)
 			return true; /* draws nothing, as on the client */
 		sf_surface_blend(s, &cmd->rect, cmd->image, cmd->src_x, cmd->src_y, cmd->alpha);
-		fanout_blend(d, cmd);
+		fanout_reading(d, cmd);
 		break;
-	case SF_CMD_FILL_ROP: /* reads what is under it: obsoletes nothing (see fanout_blend) */
+	case SF_CMD_COPY_ROP:
+		if (!image_covers(cmd->image, &cmd->rect, cmd->src_x, cmd->src_y, false))
+			return bad(d, cmd, "source outside image");
+		sf_surface_copy_rop(s, &cmd->rect, cmd->image, cmd->src_x, cmd->src_y,
+				    (enum sf_rop)cmd->rop);
+		fanout_reading(d, cmd);
+		break;
+	case SF_CMD_FILL_ROP: /* reads what is under it: obsoletes nothing (see fanout_reading) */
 		sf_surface_fill_rop(s, &cmd->rect, cmd->color, (enum sf_rop)cmd->rop);
 		b = sf_marshal_fill_rop(cmd->surface_id, &cmd->rect, cmd->color, cmd->ropd);
 		occlusion_add(d, cmd->surface_id, &cmd->rect, (struct sf_buf *[SF_CODECS]){b});
@@ -685,6 +696,7 @@ static void handle(struct sf_display *d, const struct sf_cmd *cmd)
 	case SF_CMD_COPY_BITS:
 	case SF_CMD_BLEND:
 	case SF_CMD_FILL_ROP:
+	case SF_CMD_COPY_ROP:
 		do_draw(d, cmd);
 		break;
 	case SF_CMD_CURSOR_SET:

@@ -175,7 +175,8 @@ struct sf_buf *sf_marshal_fill(uint32_t surface_id, const struct sf_rect *r, uin
 struct head {
 	uint32_t surface_id;
 	const struct sf_rect *r;
-	int alpha; /* ALPHA_BLEND's overall alpha; -1: COPY */
+	int alpha;     /* ALPHA_BLEND's overall alpha; -1: COPY or BLEND */
+	uint16_t ropd; /* COPY (SPICE_ROPD_OP_PUT) or BLEND (a raster op) */
 };
 
 /* DisplayBase, the Copy or AlphaBlend (whole image, no mask) and the
@@ -195,7 +196,7 @@ static void put_image_head(struct sf_wbuf *w, const struct head *h, uint64_t id,
 	sf_wbuf_u32(w, 0); /* src_bitmap, patched below */
 	put_rect(w, &src);
 	if (h->alpha < 0) {
-		sf_wbuf_u16(w, SPICE_ROPD_OP_PUT);
+		sf_wbuf_u16(w, h->ropd);
 		sf_wbuf_u8(w, SPICE_IMAGE_SCALE_MODE_NEAREST);
 		put_no_mask(w);
 	}
@@ -209,9 +210,11 @@ static void put_image_head(struct sf_wbuf *w, const struct head *h, uint64_t id,
 
 static void wbuf_init_draw(struct sf_wbuf *w, const struct head *h, size_t size)
 {
-	sf_wbuf_init(
-		w, h->alpha < 0 ? SPICE_MSG_DISPLAY_DRAW_COPY : SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND,
-		(uint32_t)SF_MIN(size, (size_t)1 << 20));
+	uint16_t type = h->alpha >= 0		       ? SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND
+			: h->ropd == SPICE_ROPD_OP_PUT ? SPICE_MSG_DISPLAY_DRAW_COPY
+						       : SPICE_MSG_DISPLAY_DRAW_BLEND;
+
+	sf_wbuf_init(w, type, (uint32_t)SF_MIN(size, (size_t)1 << 20));
 }
 
 /* The visible part of @img as a tightly packed top-down bitmap in its own
@@ -244,7 +247,7 @@ static struct sf_buf *raw(const struct head *h, const struct sf_image *img, int3
 struct sf_buf *sf_marshal_copy(uint32_t surface_id, const struct sf_rect *r,
 			       const struct sf_image *img, int32_t src_x, int32_t src_y)
 {
-	return raw(&(struct head){surface_id, r, -1}, img, src_x, src_y);
+	return raw(&(struct head){surface_id, r, -1, SPICE_ROPD_OP_PUT}, img, src_x, src_y);
 }
 
 struct encoder {
@@ -357,7 +360,7 @@ static struct sf_buf *encoded(enum sf_codec k, void *ctx, const struct head *h,
 struct sf_buf *sf_marshal_copy_as(enum sf_codec codec, uint32_t surface_id, const struct sf_rect *r,
 				  const struct sf_image *img, int32_t src_x, int32_t src_y)
 {
-	struct head h = {surface_id, r, -1};
+	struct head h = {surface_id, r, -1, SPICE_ROPD_OP_PUT};
 
 	if (codec <= SF_CODEC_RAW || codec >= SF_CODECS || codec == SF_CODEC_GLZ)
 		return raw(&h, img, src_x, src_y);
@@ -367,7 +370,8 @@ struct sf_buf *sf_marshal_copy_as(enum sf_codec codec, uint32_t surface_id, cons
 struct sf_buf *sf_marshal_copy_glz(struct sf_glz *g, uint32_t surface_id, const struct sf_rect *r,
 				   const struct sf_image *img, int32_t src_x, int32_t src_y)
 {
-	return encoded(SF_CODEC_GLZ, g, &(struct head){surface_id, r, -1}, img, src_x, src_y);
+	return encoded(SF_CODEC_GLZ, g, &(struct head){surface_id, r, -1, SPICE_ROPD_OP_PUT}, img,
+		       src_x, src_y);
 }
 
 enum sf_codec sf_marshal_blend_codec(enum sf_codec codec, const struct sf_image *img)
@@ -379,16 +383,29 @@ enum sf_codec sf_marshal_blend_codec(enum sf_codec codec, const struct sf_image 
 	return codec < SF_CODECS ? codec : SF_CODEC_RAW;
 }
 
+/* A blend (@h->alpha >= 0) or a raster-op copy: codecs as for a blend. */
+static struct sf_buf *reading_draw(enum sf_codec codec, const struct head *h,
+				   const struct sf_image *img, int32_t src_x, int32_t src_y)
+{
+	codec = sf_marshal_blend_codec(codec, img);
+	if (codec == SF_CODEC_RAW)
+		return raw(h, img, src_x, src_y);
+	return encoded(codec, NULL, h, img, src_x, src_y);
+}
+
 struct sf_buf *sf_marshal_blend_as(enum sf_codec codec, uint32_t surface_id,
 				   const struct sf_rect *r, const struct sf_image *img,
 				   int32_t src_x, int32_t src_y, uint8_t alpha)
 {
-	struct head h = {surface_id, r, alpha};
+	return reading_draw(codec, &(struct head){surface_id, r, alpha, SPICE_ROPD_OP_PUT}, img,
+			    src_x, src_y);
+}
 
-	codec = sf_marshal_blend_codec(codec, img);
-	if (codec == SF_CODEC_RAW)
-		return raw(&h, img, src_x, src_y);
-	return encoded(codec, NULL, &h, img, src_x, src_y);
+struct sf_buf *sf_marshal_rop_as(enum sf_codec codec, uint32_t surface_id, const struct sf_rect *r,
+				 const struct sf_image *img, int32_t src_x, int32_t src_y,
+				 uint16_t ropd)
+{
+	return reading_draw(codec, &(struct head){surface_id, r, -1, ropd}, img, src_x, src_y);
 }
 
 struct sf_buf *sf_marshal_copy_bits(uint32_t surface_id, const struct sf_rect *r, int32_t src_x,

@@ -56,7 +56,13 @@ struct sf_buf *sf_marshal_copy_bits(uint32_t surface_id, const struct sf_rect *r
 struct sf_buf *sf_marshal_blend_as(enum sf_codec codec, uint32_t surface_id,
 				   const struct sf_rect *r, const struct sf_image *img,
 				   int32_t src_x, int32_t src_y, uint8_t alpha);
-/* The codec sf_marshal_blend_as() really uses for @codec and @img. */
+/* DRAW_BLEND: the copy through raster op SPICE_ROPD_* @ropd, each pixel
+ * op(source, destination) on the client's own pixels; its codecs as a
+ * blend's (never GLZ). */
+struct sf_buf *sf_marshal_rop_as(enum sf_codec codec, uint32_t surface_id, const struct sf_rect *r,
+				 const struct sf_image *img, int32_t src_x, int32_t src_y,
+				 uint16_t ropd);
+/* The codec sf_marshal_blend_as() and sf_marshal_rop_as() really use. */
 enum sf_codec sf_marshal_blend_codec(enum sf_codec codec, const struct sf_image *img);
 
 /* video streams (MJPEG): one stream covers @r on @surface_id */

@@ -123,6 +123,16 @@ void sf_surface_blend(struct sf_surface *s, const struct sf_rect *r, const struc
 
 enum sf_rop sf_rop_for_brush(uint16_t ropd)
 {
+	return sf_rop_for(ropd, SPICE_ROPD_INVERS_BRUSH);
+}
+
+enum sf_rop sf_rop_for_source(uint16_t ropd)
+{
+	return sf_rop_for(ropd, SPICE_ROPD_INVERS_SRC);
+}
+
+enum sf_rop sf_rop_for(uint16_t ropd, uint16_t invers_input)
+{
 	unsigned table = 0;
 
 	if (!(ropd &
@@ -135,7 +145,7 @@ enum sf_rop sf_rop_for_brush(uint16_t ropd)
 	 * X11's GX codes (SpiceROP's order) put (1, 1) in bit 0, (0, 0) in 3 */
 	for (unsigned b = 0; b < 2; b++)
 		for (unsigned d = 0; d < 2; d++) {
-			unsigned s1 = b ^ !!(ropd & SPICE_ROPD_INVERS_BRUSH);
+			unsigned s1 = b ^ !!(ropd & invers_input);
 			unsigned d1 = d ^ !!(ropd & SPICE_ROPD_INVERS_DEST), v;
 			v = ropd & SPICE_ROPD_OP_PUT   ? s1
 			    : ropd & SPICE_ROPD_OP_OR  ? s1 | d1
@@ -192,6 +202,18 @@ void sf_surface_fill_rop(struct sf_surface *s, const struct sf_rect *r, uint32_t
 		uint32_t *row = (uint32_t *)sf_image_row(s->img, (uint32_t)y);
 		for (int32_t x = r->left; x < r->right; x++)
 			row[x] = rop(op, color, row[x]);
+	}
+}
+
+void sf_surface_copy_rop(struct sf_surface *s, const struct sf_rect *r, const struct sf_image *img,
+			 int32_t src_x, int32_t src_y, enum sf_rop op)
+{
+	for (int32_t y = 0; y < sf_rect_h(r); y++) {
+		uint32_t *row = (uint32_t *)sf_image_row(s->img, (uint32_t)(r->top + y)) + r->left;
+		const uint32_t *in =
+			(const uint32_t *)sf_image_row(img, (uint32_t)(src_y + y)) + src_x;
+		for (int32_t x = 0; x < sf_rect_w(r); x++)
+			row[x] = rop(op, in[x], row[x]);
 	}
 }
 

@@ -35,9 +35,17 @@ void sf_surface_blend(struct sf_surface *s, const struct sf_rect *r, const struc
  * spice-gtk's canvas applies it. */
 void sf_surface_fill_rop(struct sf_surface *s, const struct sf_rect *r, uint32_t color,
 			 enum sf_rop op);
-/* What a fill's SPICE_ROPD_* descriptor does (brush and destination), as
- * spice-gtk maps it. Thread: any. */
+/* A copy through raster op @op: each pixel becomes op(source, pixel). */
+void sf_surface_copy_rop(struct sf_surface *s, const struct sf_rect *r, const struct sf_image *img,
+			 int32_t src_x, int32_t src_y, enum sf_rop op);
+/* What a SPICE_ROPD_* descriptor does to its input and the destination, as
+ * spice-gtk maps it: @invers_input is the flag that inverts the input
+ * (SPICE_ROPD_INVERS_BRUSH for fills, _SRC for copies); the other input
+ * flag means nothing. The two short forms are for fills and copies.
+ * Thread: any. */
+enum sf_rop sf_rop_for(uint16_t ropd, uint16_t invers_input);
 enum sf_rop sf_rop_for_brush(uint16_t ropd);
+enum sf_rop sf_rop_for_source(uint16_t ropd);
 void sf_surface_copy_bits(struct sf_surface *s, const struct sf_rect *r, int32_t src_x,
 			  int32_t src_y);
 

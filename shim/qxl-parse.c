@@ -391,11 +391,43 @@ static int transparent(struct sf_qxl_parser *p, const QXLTransparent *tr, const 
 	return img ? 0 : fail(p, -ENOMEM, "out of memory");
 }
 
+/* COPY and BLEND: the descriptor maps with the source as input (spice-gtk:
+ * ROP_INPUT_SRC). Ops that ignore the source become fills, a no-op
+ * nothing, a plain copy a COPY; the rest read both (SF_CMD_COPY_ROP). */
+static int copy_rop(struct sf_qxl_parser *p, const QXLCopy *c, const QXLRect *bbox,
+		    struct sf_cmd *t)
+{
+	uint16_t ropd = c->rop_descriptor & SPICE_ROPD_MASK;
+	enum sf_rop op = sf_rop_for_source(ropd);
+
+	switch (op) {
+	case SF_ROP_NOOP:
+		return 1; /* nothing to draw */
+	case SF_ROP_CLEAR:
+	case SF_ROP_SET:
+	case SF_ROP_INVERT:
+		return fill(p,
+			    op == SF_ROP_CLEAR ? SPICE_ROPD_OP_BLACKNESS
+			    : op == SF_ROP_SET ? SPICE_ROPD_OP_WHITENESS
+					       : SPICE_ROPD_OP_INVERS,
+			    SPICE_BRUSH_TYPE_SOLID, 0, t);
+	case SF_ROP_COPY:
+		t->type = SF_CMD_COPY;
+		break;
+	default:
+		t->type = SF_CMD_COPY_ROP;
+		t->rop = (uint8_t)op;
+		t->ropd = ropd;
+		break;
+	}
+	return source(p, c->src_bitmap, &c->src_area, bbox, false,
+		      c->scale_mode != SPICE_IMAGE_SCALE_MODE_INTERPOLATE, t);
+}
+
 /* The template command for one drawable; the clip splits it. */
 static int drawable_cmd(struct sf_qxl_parser *p, const QXLDrawable *d, struct sf_cmd *t)
 {
-	const QXLCopy *c = &d->u.copy;
-	uint16_t rop;
+	const QXLCopy *c = &d->u.copy; /* QXLBlend has the same layout */
 
 	memset(t, 0, sizeof(*t));
 	t->surface_id = d->surface_id;
@@ -416,21 +448,19 @@ static int drawable_cmd(struct sf_qxl_parser *p, const QXLDrawable *d, struct sf
 		t->type = SF_CMD_FILL;
 		t->color = d->type == QXL_DRAW_WHITENESS ? 0xffffff : 0;
 		return 0;
-	case QXL_DRAW_COPY:
-	case QXL_DRAW_OPAQUE:
-		if (d->type == QXL_DRAW_OPAQUE) /* same layout up to the brush */
-			c = NULL;
-		rop = c ? c->rop_descriptor : d->u.opaque.rop_descriptor;
-		if (rop != SPICE_ROPD_OP_PUT)
-			return fail(p, -ENOTSUP, "copy with a raster op other than put");
-		if ((c ? c->mask.bitmap : d->u.opaque.mask.bitmap) != 0)
+	case QXL_DRAW_OPAQUE: /* its brush only matters to raster ops that read it */
+		if (d->u.opaque.rop_descriptor != SPICE_ROPD_OP_PUT)
+			return fail(p, -ENOTSUP, "opaque copy with a raster op");
+		if (d->u.opaque.mask.bitmap)
 			return fail(p, -ENOTSUP, "copy with a mask");
 		t->type = SF_CMD_COPY;
-		return source(p, c ? c->src_bitmap : d->u.opaque.src_bitmap,
-			      c ? &c->src_area : &d->u.opaque.src_area, &d->bbox, false,
-			      (c ? c->scale_mode : d->u.opaque.scale_mode) !=
-				      SPICE_IMAGE_SCALE_MODE_INTERPOLATE,
-			      t);
+		return source(p, d->u.opaque.src_bitmap, &d->u.opaque.src_area, &d->bbox, false,
+			      d->u.opaque.scale_mode != SPICE_IMAGE_SCALE_MODE_INTERPOLATE, t);
+	case QXL_DRAW_COPY:
+	case QXL_DRAW_BLEND: /* the same layout: a copy through a raster op */
+		if (c->mask.bitmap)
+			return fail(p, -ENOTSUP, "copy with a mask");
+		return copy_rop(p, c, &d->bbox, t);
 	case QXL_DRAW_ALPHA_BLEND: /* spice-gtk scales blends with nearest */
 		t->type = SF_CMD_BLEND;
 		t->alpha = d->u.alpha_blend.alpha;

@@ -90,7 +90,7 @@ struct model {
 	uint32_t fb[H][W];
 	bool created;
 	unsigned msgs, since_ack, copies, fills, monitors, lz, quic, glz, jpeg, bad_images;
-	unsigned blends, rgba_blends, jpeg_alpha;
+	unsigned blends, rgba_blends, jpeg_alpha, rop_copies;
 	struct sf_glz_window *glz_win; /* as spice-gtk's: one per session */
 	unsigned stream_creates, stream_frames, stream_destroys;
 	uint32_t stream_id;
@@ -268,6 +268,22 @@ static void apply(struct model *m, uint16_t type, const uint8_t *p, uint32_t siz
 	}
 	if (type == SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND)
 		blend(m, p, left, top, (uint32_t)(right - left), (uint32_t)(bottom - top));
+	if (type == SPICE_MSG_DISPLAY_DRAW_BLEND) { /* the model knows AND and OR */
+		static uint32_t px[W * H];
+		uint32_t w = (uint32_t)(right - left), h = (uint32_t)(bottom - top);
+		uint16_t ropd = sf_get_le16(p + 41);
+		bool rgba;
+		m->rop_copies++;
+		if (!decode_image(m, p + sf_get_le32(p + 21), w, h, px, &rgba))
+			m->bad_images++;
+		for (int y = top; y < bottom; y++)
+			for (int x = left; x < right; x++) {
+				uint32_t v = px[(size_t)(y - top) * w + (size_t)(x - left)];
+				m->fb[y][x] = ropd == SPICE_ROPD_OP_AND	 ? m->fb[y][x] & v
+					      : ropd == SPICE_ROPD_OP_OR ? m->fb[y][x] | v
+									 : 0xdeadbeef;
+			}
+	}
 }
 
 /* Read until the socket stays quiet for @quiet_ms. */
@@ -1014,5 +1030,42 @@ SF_TEST(display_raster_op_fills_read_the_destination_on_both_sides)
 	SF_TEST_ASSERT((r.m->fb[15][12] & 0xffffff) == 0x808080);		 /* XOR twice */
 	SF_TEST_ASSERT((r.m->fb[22][22] & 0xffffff) == (~0x808080u & 0xffffff)); /* inverted */
 	SF_TEST_ASSERT((r.m->fb[6][22] & 0xffffff) == (~0x102030u & 0xffffff));
+	rig_down(&r);
+}
+
+SF_TEST(display_raster_op_copies_mask_an_icon_as_windows_draws_it)
+{
+	struct rig r = {0};
+	struct sf_image *mask = sf_image_new(8, 8, SPICE_BITMAP_FMT_32BIT);
+	struct sf_image *icon = sf_image_new(8, 8, SPICE_BITMAP_FMT_32BIT);
+
+	SF_TEST_ASSERT(rig_up(&r, 16 << 20) && mask && icon);
+	pump(r.m, 100);
+	fill(&r.src, r.d, 40, 40, 48, 48, 0x336699);
+	/* SRCAND with a mask (white outside the shape, black inside), then
+	 * SRCPAINT with the icon (black outside): the shape over the background */
+	for (uint32_t y = 0; y < 8; y++)
+		for (uint32_t x = 0; x < 8; x++) {
+			bool in = x >= 2 && x < 6 && y >= 2 && y < 6;
+			((uint32_t *)sf_image_row(mask, y))[x] = in ? 0 : 0xffffff;
+			((uint32_t *)sf_image_row(icon, y))[x] = in ? 0xff8000 : 0;
+		}
+	submit(&r.src, r.d,
+	       (struct sf_cmd){.type = SF_CMD_COPY_ROP,
+			       .rect = {40, 40, 48, 48},
+			       .image = mask,
+			       .rop = SF_ROP_AND,
+			       .ropd = SPICE_ROPD_OP_AND});
+	submit(&r.src, r.d,
+	       (struct sf_cmd){.type = SF_CMD_COPY_ROP,
+			       .rect = {40, 40, 48, 48},
+			       .image = icon,
+			       .rop = SF_ROP_OR,
+			       .ropd = SPICE_ROPD_OP_OR});
+	sf_display_flush(r.d);
+	pump(r.m, 300);
+	SF_TEST_ASSERT(r.m->rop_copies == 2 && r.m->bad_images == 0 && model_matches(r.m, r.d));
+	SF_TEST_ASSERT((r.m->fb[41][41] & 0xffffff) == 0x336699);
+	SF_TEST_ASSERT((r.m->fb[43][43] & 0xffffff) == 0xff8000);
 	rig_down(&r);
 }

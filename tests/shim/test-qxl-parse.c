@@ -453,6 +453,51 @@ SF_TEST(qxl_transparent_copy_becomes_a_blend_of_0_and_255)
 	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -ENOTSUP && p.error);
 }
 
+SF_TEST(qxl_copies_through_raster_ops)
+{
+	struct guestmem g;
+	struct sf_qxl_parser p;
+	struct sf_cmd out[SF_QXL_MAX_SPLIT];
+	size_t d;
+	QXLDrawable *dr;
+
+	gm_init(&g, ram, sizeof(ram));
+	p = parser(&g);
+	d = copy_drawable(&g, 0, 0, 4, 4, SPICE_BITMAP_FMT_32BIT,
+			  QXL_BITMAP_DIRECT | QXL_BITMAP_TOP_DOWN, 16, gm_alloc(&g, 64), 0);
+	dr = (QXLDrawable *)(ram + d);
+	dr->type = QXL_DRAW_BLEND; /* SRCAND */
+	dr->u.blend.rop_descriptor = SPICE_ROPD_OP_AND;
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
+	SF_TEST_ASSERT(out[0].type == SF_CMD_COPY_ROP && out[0].rop == SF_ROP_AND &&
+		       out[0].ropd == SPICE_ROPD_OP_AND && out[0].image);
+	sf_image_unref(out[0].image);
+	/* the source input is SRC here: the brush flag means nothing */
+	dr->type = QXL_DRAW_COPY;
+	dr->u.copy.rop_descriptor = SPICE_ROPD_OP_PUT | SPICE_ROPD_INVERS_BRUSH;
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
+	SF_TEST_ASSERT(out[0].type == SF_CMD_COPY);
+	sf_image_unref(out[0].image);
+	dr->u.copy.rop_descriptor = SPICE_ROPD_OP_PUT | SPICE_ROPD_INVERS_SRC;
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
+	SF_TEST_ASSERT(out[0].type == SF_CMD_COPY_ROP && out[0].rop == SF_ROP_COPY_INVERTED);
+	sf_image_unref(out[0].image);
+	/* ops that ignore the source: fills; a no-op: nothing */
+	dr->u.copy.rop_descriptor = SPICE_ROPD_OP_INVERS;
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
+	SF_TEST_ASSERT(out[0].type == SF_CMD_FILL_ROP && out[0].rop == SF_ROP_INVERT &&
+		       !out[0].image);
+	dr->u.copy.rop_descriptor = SPICE_ROPD_OP_AND | SPICE_ROPD_INVERS_SRC |
+				    SPICE_ROPD_INVERS_RES; /* !(!s & d) = s | !d */
+	SF_TEST_ASSERT(sf_rop_for_source(dr->u.copy.rop_descriptor) == SF_ROP_OR_REVERSE);
+	dr->u.copy.rop_descriptor = SPICE_ROPD_OP_BLACKNESS;
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
+	SF_TEST_ASSERT(out[0].type == SF_CMD_FILL && out[0].color == 0);
+	/* a mask is still refused */
+	dr->u.copy.mask.bitmap = gm_phys(0);
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -ENOTSUP);
+}
+
 SF_TEST(qxl_fill_copy_bits_surface_and_cursor)
 {
 	struct guestmem g;
