@@ -54,13 +54,15 @@ static void wake_client(struct client *c, struct sf_task *t)
 }
 
 /* ---- occlusion (producer) ----
- * Draw messages are opaque (ROP put, no mask): a later draw whose rectangle
- * contains an earlier one's on the same surface makes the earlier one
+ * Fills and copies with ROP put are opaque: a later one whose rectangle
+ * contains an earlier draw's on the same surface makes the earlier one
  * pointless for every client that has not sent it yet. Marking the shared
  * body obsolete drops it from all those pipes at once (chan.c prune()).
- * COPY_BITS reads pixels earlier draws wrote, so it pins everything before
- * it. GLZ bodies are never marked: every client of the dictionary must
- * decode each of them (the GLZ cohort below). */
+ * Blends and raster-op draws read what is under them: they obsolete
+ * nothing, but may be obsoleted (every pixel they wrote is overwritten).
+ * COPY_BITS reads pixels anywhere, so it pins everything before it. GLZ
+ * bodies are never marked: every client of the dictionary must decode
+ * each of them (the GLZ cohort below). */
 
 static void drawn_drop(struct drawn *w)
 {
