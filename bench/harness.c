@@ -200,13 +200,19 @@ static struct update *draw(int x, int y, int w, int h, uint8_t type)
 	return u;
 }
 
-static void fill(int x, int y, int w, int h, uint32_t color)
+static void fill_on(uint32_t sid, int x, int y, int w, int h, uint32_t color)
 {
 	struct update *u = draw(x, y, w, h, QXL_DRAW_FILL);
+	u->drawable.surface_id = sid;
 	u->drawable.u.fill.brush.type = SPICE_BRUSH_TYPE_SOLID;
 	u->drawable.u.fill.brush.u.color = color;
 	u->drawable.u.fill.rop_descriptor = SPICE_ROPD_OP_PUT;
 	push(u);
+}
+
+static void fill(int x, int y, int w, int h, uint32_t color)
+{
+	fill_on(0, x, y, w, h, color);
 }
 
 /* Describe the direct bitmap @u->bitmap (@w x @h, @fmt, @stride bytes a
@@ -429,16 +435,6 @@ static void surface_create(uint32_t id, int w, int h)
 					    .stride = w * 4,
 					    .data = (uintptr_t)u->bitmap};
 	enqueue(u, QXL_CMD_SURFACE, &sc->release_info, sc);
-}
-
-static void fill_on(uint32_t sid, int x, int y, int w, int h, uint32_t color)
-{
-	struct update *u = draw(x, y, w, h, QXL_DRAW_FILL);
-	u->drawable.surface_id = sid;
-	u->drawable.u.fill.brush.type = SPICE_BRUSH_TYPE_SOLID;
-	u->drawable.u.fill.brush.u.color = color;
-	u->drawable.u.fill.rop_descriptor = SPICE_ROPD_OP_PUT;
-	push(u);
 }
 
 /* A COPY from surface @sid's area at (@sx, @sy), as X's qxl driver puts

@@ -310,6 +310,15 @@ static int dump_frame(struct app *a, const char *path)
 	return r;
 }
 
+/* One line of per-codec counts, in enum sf_codec's order (codecs.sh reads it). */
+static void print_codecs(const char *what, const uint64_t *n)
+{
+	printf("saffron-demo: %s: raw %llu lz4 %llu lz %llu quic %llu glz %llu jpeg %llu\n", what,
+	       (unsigned long long)n[SF_CODEC_RAW], (unsigned long long)n[SF_CODEC_LZ4],
+	       (unsigned long long)n[SF_CODEC_LZ], (unsigned long long)n[SF_CODEC_QUIC],
+	       (unsigned long long)n[SF_CODEC_GLZ], (unsigned long long)n[SF_CODEC_JPEG]);
+}
+
 static void print_stats(struct app *a)
 {
 	struct sf_display_stats st;
@@ -319,20 +328,8 @@ static void print_stats(struct app *a)
 	if (a->video_frames)
 		printf("saffron-demo: video: %llu streams, %llu stream frames\n",
 		       (unsigned long long)st.streams, (unsigned long long)st.stream_frames);
-	printf("saffron-demo: images: raw %llu lz4 %llu lz %llu quic %llu glz %llu jpeg %llu\n",
-	       (unsigned long long)st.images[SF_CODEC_RAW],
-	       (unsigned long long)st.images[SF_CODEC_LZ4],
-	       (unsigned long long)st.images[SF_CODEC_LZ],
-	       (unsigned long long)st.images[SF_CODEC_QUIC],
-	       (unsigned long long)st.images[SF_CODEC_GLZ],
-	       (unsigned long long)st.images[SF_CODEC_JPEG]);
-	printf("saffron-demo: blends: raw %llu lz4 %llu lz %llu quic %llu glz %llu jpeg %llu\n",
-	       (unsigned long long)st.blend_images[SF_CODEC_RAW],
-	       (unsigned long long)st.blend_images[SF_CODEC_LZ4],
-	       (unsigned long long)st.blend_images[SF_CODEC_LZ],
-	       (unsigned long long)st.blend_images[SF_CODEC_QUIC],
-	       (unsigned long long)st.blend_images[SF_CODEC_GLZ],
-	       (unsigned long long)st.blend_images[SF_CODEC_JPEG]);
+	print_codecs("images", st.images);
+	print_codecs("blends", st.blend_images);
 }
 
 static int serve(struct app *a, const struct opts *o)

@@ -485,14 +485,21 @@ SF_TEST(display_superseded_draws_are_dropped_from_lagging_pipes)
 	rig_down(&r);
 }
 
+/* 300 one-pixel fills at (@x, @y): they fill the client's ack window, so
+ * the draws after them queue unsent in its pipe. */
+static void queue_behind(struct rig *r, int x, int y)
+{
+	for (int i = 0; i < 300; i++)
+		fill(&r->src, r->d, x, y, x + 1, y + 1, (uint32_t)i);
+}
+
 SF_TEST(display_copy_bits_pins_earlier_draws)
 {
 	struct rig r = {0};
 
 	SF_TEST_ASSERT(rig_up(&r, 16 << 20));
 	pump(r.m, 200);
-	for (int i = 0; i < 300; i++) /* fill the ack window so later ones queue */
-		fill(&r.src, r.d, 40, 40, 41, 41, (uint32_t)i);
+	queue_behind(&r, 40, 40);
 	fill(&r.src, r.d, 0, 0, 8, 8, 0x00ff00);
 	/* reads the green square, then a fill covers where it came from */
 	submit(&r.src, r.d,
@@ -891,8 +898,7 @@ SF_TEST(display_alpha_blends_reach_the_client_as_the_server_draws_them)
 
 	SF_TEST_ASSERT(rig_up(&r, 16 << 20) && opaque);
 	pump(r.m, 200);
-	for (int i = 0; i < 300; i++) /* fill the ack window so later draws queue */
-		fill(&r.src, r.d, 150, 100, 151, 101, (uint32_t)i);
+	queue_behind(&r, 150, 100);
 	/* a blend reads what is under it: it must not obsolete this fill */
 	fill(&r.src, r.d, 20, 20, 60, 50, 0xff0000);
 	blend_cmd(&r, (struct sf_rect){10, 10, 74, 58}, rgba_image(64, 48, false), 0xff);
@@ -1008,8 +1014,7 @@ SF_TEST(display_raster_op_fills_read_the_destination_on_both_sides)
 
 	SF_TEST_ASSERT(rig_up(&r, 16 << 20));
 	pump(r.m, 100);
-	for (int i = 0; i < 300; i++) /* fill the ack window so later draws queue */
-		fill(&r.src, r.d, 150, 100, 151, 101, (uint32_t)i);
+	queue_behind(&r, 150, 100);
 	fill(&r.src, r.d, 10, 10, 30, 30, 0x808080);
 	/* a caret drawn and erased with XOR, an inverted selection */
 	for (int k = 0; k < 2; k++)

@@ -68,6 +68,21 @@ static size_t copy_drawable(struct guestmem *g, int x, int y, int w, int h, uint
 	return d_off;
 }
 
+/* A solid QXL_DRAW_FILL of (1, 2)-(3, 4) through @ropd; its offset. */
+static size_t fill_drawable(struct guestmem *g, uint32_t color, uint16_t ropd)
+{
+	size_t d = gm_alloc(g, sizeof(QXLDrawable));
+	QXLDrawable *dr = (QXLDrawable *)(g->ram + d);
+
+	memset(dr, 0, sizeof(*dr));
+	dr->type = QXL_DRAW_FILL;
+	dr->bbox = (QXLRect){.left = 1, .top = 2, .right = 3, .bottom = 4};
+	dr->u.fill.brush.type = SPICE_BRUSH_TYPE_SOLID;
+	dr->u.fill.brush.u.color = color;
+	dr->u.fill.rop_descriptor = ropd;
+	return d;
+}
+
 static uint32_t px(const struct sf_image *img, uint32_t x, uint32_t y)
 {
 	return ((const uint32_t *)sf_image_row(img, y))[x] & 0xffffff;
@@ -378,14 +393,8 @@ SF_TEST(qxl_fills_through_raster_ops_map_as_spice_gtk_does)
 
 	gm_init(&g, ram, sizeof(ram));
 	p = parser(&g);
-	d = gm_alloc(&g, sizeof(QXLDrawable));
+	d = fill_drawable(&g, 0x00ff00, SPICE_ROPD_OP_XOR);
 	dr = (QXLDrawable *)(ram + d);
-	memset(dr, 0, sizeof(*dr));
-	dr->type = QXL_DRAW_FILL;
-	dr->bbox = (QXLRect){.left = 1, .top = 2, .right = 3, .bottom = 4};
-	dr->u.fill.brush.type = SPICE_BRUSH_TYPE_SOLID;
-	dr->u.fill.brush.u.color = 0x00ff00;
-	dr->u.fill.rop_descriptor = SPICE_ROPD_OP_XOR;
 	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
 	SF_TEST_ASSERT(out[0].type == SF_CMD_FILL_ROP && out[0].rop == SF_ROP_XOR &&
 		       out[0].ropd == SPICE_ROPD_OP_XOR && out[0].color == 0x00ff00);
@@ -511,14 +520,8 @@ SF_TEST(qxl_fill_copy_bits_surface_and_cursor)
 
 	gm_init(&g, ram, sizeof(ram));
 	p = parser(&g);
-	d = gm_alloc(&g, sizeof(QXLDrawable));
+	d = fill_drawable(&g, 0xff00ff, SPICE_ROPD_OP_PUT);
 	dr = (QXLDrawable *)(ram + d);
-	memset(dr, 0, sizeof(*dr));
-	dr->type = QXL_DRAW_FILL;
-	dr->bbox = (QXLRect){.left = 1, .top = 2, .right = 3, .bottom = 4};
-	dr->u.fill.brush.type = SPICE_BRUSH_TYPE_SOLID;
-	dr->u.fill.brush.u.color = 0xff00ff;
-	dr->u.fill.rop_descriptor = SPICE_ROPD_OP_PUT;
 	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
 	SF_TEST_ASSERT(out[0].type == SF_CMD_FILL && out[0].color == 0xff00ff);
 	dr->type = QXL_COPY_BITS;
