@@ -157,6 +157,17 @@ static void agent_announce(bool request)
 	agent_send(VD_AGENT_ANNOUNCE_CAPABILITIES, buf, sizeof(buf));
 }
 
+/* The release tells the client the agent has all it sent: its clipboard and,
+ * unless the library offers no agent mouse (argv[3] "nomouse"), one pointer
+ * state. The client hangs up on it, so it must come after both. */
+static bool clip_checked, mouse_seen, mouse_expected = true;
+
+static void maybe_release(void)
+{
+	if (clip_checked && (mouse_seen || !mouse_expected))
+		agent_send(VD_AGENT_CLIPBOARD_RELEASE, NULL, 0);
+}
+
 static void agent_grab(void)
 {
 	uint32_t type = VD_AGENT_CLIPBOARD_UTF8_TEXT;
@@ -183,8 +194,8 @@ static void check_client_clipboard(const uint8_t *p, uint32_t size)
 	for (size_t i = 0; i < n; i++)
 		bad += p[4 + i] != (uint8_t)(ct_clip_byte(i) ^ CT_CLIENT_CLIP_XOR);
 	printf("host: agent got client clipboard %zu bytes, %zu wrong\n", n, bad);
-	/* tell the client it arrived, so it does not hang up before */
-	agent_send(VD_AGENT_CLIPBOARD_RELEASE, NULL, 0);
+	clip_checked = true;
+	maybe_release();
 }
 
 static void agent_message(uint32_t type, const uint8_t *p, uint32_t size)
@@ -221,6 +232,10 @@ static void agent_message(uint32_t type, const uint8_t *p, uint32_t size)
 		if (size == sizeof(VDAgentMouseState)) {
 			const VDAgentMouseState *ms = (const void *)p;
 			printf("host: agent mouse %u,%u buttons 0x%x\n", ms->x, ms->y, ms->buttons);
+			if (!mouse_seen) {
+				mouse_seen = true;
+				maybe_release();
+			}
 		}
 		break;
 	default:
@@ -330,6 +345,8 @@ int main(int argc, char **argv)
 	int port = argc > 1 ? atoi(argv[1]) : 5930;
 	int seconds = argc > 2 ? atoi(argv[2]) : 60;
 	uint64_t t0 = host_now_ms();
+
+	mouse_expected = !(argc > 3 && strcmp(argv[3], "nomouse") == 0);
 
 	signal(SIGTERM, on_sig);
 	signal(SIGINT, on_sig);

@@ -16,7 +16,6 @@
 
 static GMainLoop *loop;
 static SpiceMainChannel *main_chan;
-static SpiceInputsChannel *inputs;
 static size_t port_total, port_sent, port_got, port_bad;
 static bool port_writing, clip_ok, client_clip_served, monitors_sent, agent_confirmed;
 static int failures;
@@ -122,9 +121,19 @@ static void send_monitors(SpiceMainChannel *m)
 	spice_main_channel_update_display(m, 0, 0, 0, 1024, 768, FALSE);
 	monitors_sent = spice_main_channel_send_monitor_config(m);
 	printf("client: monitors config sent: %d\n", monitors_sent);
-	/* client mouse mode through the agent (the host has no tablet) */
-	if (inputs)
-		spice_inputs_channel_position(inputs, 123, 45, 0, SPICE_MOUSE_BUTTON_MASK_LEFT);
+}
+
+/* Client mouse mode through the agent (the host has no tablet). spice-gtk
+ * drops a position given before the inputs channel is up, so it goes out on
+ * the channel's OPENED event. */
+static void inputs_event(SpiceChannel *c, SpiceChannelEvent ev, gpointer u)
+{
+	(void)u;
+	if (ev != SPICE_CHANNEL_OPENED)
+		return;
+	spice_inputs_channel_position(SPICE_INPUTS_CHANNEL(c), 123, 45, 0,
+				      SPICE_MOUSE_BUTTON_MASK_LEFT);
+	printf("client: mouse position sent\n");
 }
 
 static void on_selection(SpiceMainChannel *m, guint sel, guint type, gpointer data, guint size,
@@ -197,7 +206,7 @@ static void channel_new(SpiceSession *s, SpiceChannel *c, gpointer data)
 		g_signal_connect(c, "main-clipboard-selection-release", G_CALLBACK(on_release),
 				 NULL);
 	} else if (SPICE_IS_INPUTS_CHANNEL(c)) {
-		inputs = SPICE_INPUTS_CHANNEL(c);
+		g_signal_connect(c, "channel-event", G_CALLBACK(inputs_event), NULL);
 		spice_channel_connect(c);
 	} else if (SPICE_IS_PORT_CHANNEL(c)) {
 		g_signal_connect(c, "notify::port-opened", G_CALLBACK(port_opened), NULL);
