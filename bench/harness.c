@@ -671,6 +671,7 @@ int main(int argc, char **argv)
 	for (t0 = host_now_ms();
 	     host_now_ms() - t0 < 2000 && !stop;) /* let initial frames go out */
 		host_core_iterate(20);
+	fprintf(stderr, "harness: workload starts\n"); /* a cue for profilers */
 	cpu0 = cpu_s();
 	t0 = next = host_now_ms();
 	for (unsigned i = 0; i < (unsigned)count && !stop;) {

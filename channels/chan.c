@@ -49,7 +49,8 @@ struct sf_chan {
 	bool want_out;
 	bool paused; /* input held back: the handler's consumer is full */
 	bool started;
-	uint64_t last_flush_ns;
+	uint64_t last_flush_ns; /* when a flush last wrote something */
+	uint64_t sent_bytes;
 	uint64_t skipped; /* superseded messages never sent */
 	bool close_done;
 	uint32_t ack_window, ack_generation, ack_client_gen, unacked;
@@ -61,10 +62,15 @@ struct sf_chan {
 
 	/* cache line 2: any thread, atomics and the wfcqueue only */
 	struct sf_queue pipe __attribute__((aligned(64)));
-	atomic_size_t backlog;
+	atomic_size_t pushed; /* bytes ever queued (headers included) */
 	atomic_uint ref;
 	atomic_bool closing;
 	atomic_uint set_ack_gen;
+
+	/* cache line 3: written by the loop thread only, read by pushers; apart
+	 * from the pushers' line so a push never waits for the sender's line */
+	atomic_size_t done __attribute__((aligned(64))); /* bytes sent or dropped */
+	size_t done_local;				 /* its loop-thread copy */
 };
 
 static void start_fn(struct sf_task *t);
@@ -75,11 +81,13 @@ static void migrate_fn(struct sf_task *t);
 struct sf_chan *sf_chan_create(struct sf_loop *loop, int fd, const struct sf_link_info *info,
 			       const struct sf_chan_ops *ops, void *data)
 {
-	struct sf_chan *c = calloc(1, sizeof(*c));
+	/* its cache lines apart: calloc() would not align them */
+	struct sf_chan *c = aligned_alloc(_Alignof(struct sf_chan), sizeof(*c));
 	int one = 1;
 
 	if (!c)
 		goto err_close;
+	memset(c, 0, sizeof(*c));
 	c->hdr_size = info->mini_header ? MINI_HDR : FULL_HDR;
 	c->in_cap = SF_MAX(c->hdr_size + ops->max_msg_size, 16384u);
 	c->in = malloc(c->in_cap);
@@ -118,6 +126,16 @@ struct sf_chan *sf_chan_ref(struct sf_chan *c)
 	return c;
 }
 
+/* @it leaves the channel, sent or not. Thread: the loop. */
+static void item_done(struct sf_chan *c, struct item *it)
+{
+	c->done_local += c->hdr_size + it->buf->size;
+	/* relaxed: a statistic for pushers deciding to coalesce */
+	atomic_store_explicit(&c->done, c->done_local, memory_order_relaxed);
+	sf_buf_unref(it->buf);
+	free(it);
+}
+
 static void free_items(struct sf_chan *c)
 {
 	struct sf_queue_node *n;
@@ -125,16 +143,13 @@ static void free_items(struct sf_chan *c)
 
 	while ((n = sf_queue_pop(&c->pipe))) {
 		it = sf_container_of(n, struct item, node);
-		sf_buf_unref(it->buf);
-		free(it);
+		item_done(c, it);
 	}
 	while ((it = c->out_head)) {
 		c->out_head = it->next;
-		sf_buf_unref(it->buf);
-		free(it);
+		item_done(c, it);
 	}
 	c->out_tail = NULL;
-	atomic_store_explicit(&c->backlog, 0, memory_order_relaxed);
 }
 
 void sf_chan_unref(struct sf_chan *c)
@@ -196,7 +211,7 @@ int sf_chan_push(struct sf_chan *c, struct sf_buf *buf)
 	it->hdr_done = false;
 	it->next = NULL;
 	/* relaxed: a statistic read by producers deciding to coalesce */
-	atomic_fetch_add_explicit(&c->backlog, buf->size + c->hdr_size, memory_order_relaxed);
+	atomic_fetch_add_explicit(&c->pushed, buf->size + c->hdr_size, memory_order_relaxed);
 	if (sf_queue_push(&c->pipe, &it->node))
 		wake(c, &c->send_task);
 	return 0;
@@ -223,7 +238,10 @@ int sf_chan_set_ack(struct sf_chan *c, uint32_t window)
 
 size_t sf_chan_backlog(const struct sf_chan *c)
 {
-	return atomic_load_explicit(&c->backlog, memory_order_relaxed);
+	/* relaxed, done first: it never passes what was pushed before it */
+	size_t done = atomic_load_explicit(&c->done, memory_order_relaxed);
+
+	return atomic_load_explicit(&c->pushed, memory_order_relaxed) - done;
 }
 
 uint64_t sf_chan_skipped(const struct sf_chan *c)
@@ -281,6 +299,8 @@ static void do_close(struct sf_chan *c, const char *why)
 		c->ops->on_close(c);
 	if (c->started) {
 		c->started = false;
+		if (c->ops->batch)
+			sf_loop_batch_leave(c->loop);
 		sf_chan_unref(c); /* the loop's reference, taken in start_fn */
 	}
 }
@@ -381,11 +401,7 @@ static void consume(struct sf_chan *c, size_t written)
 		c->out_head = it->next;
 		if (!c->out_head)
 			c->out_tail = NULL;
-		/* relaxed: statistic, see sf_chan_push() */
-		atomic_fetch_sub_explicit(&c->backlog, c->hdr_size + it->buf->size,
-					  memory_order_relaxed);
-		sf_buf_unref(it->buf);
-		free(it);
+		item_done(c, it);
 	}
 }
 
@@ -416,12 +432,8 @@ static void prune(struct sf_chan *c)
 			*pp = it->next;
 			if (c->out_tail == it)
 				c->out_tail = prev;
-			/* relaxed: statistic, see sf_chan_push() */
-			atomic_fetch_sub_explicit(&c->backlog, c->hdr_size + it->buf->size,
-						  memory_order_relaxed);
 			c->skipped++;
-			sf_buf_unref(it->buf);
-			free(it);
+			item_done(c, it);
 			continue;
 		}
 		prev = it;
@@ -455,6 +467,8 @@ static int flush(struct sf_chan *c)
 		}
 		consume(c, (size_t)w);
 		sent += (size_t)w;
+		c->sent_bytes += (size_t)w;
+		c->last_flush_ns = sf_clock_now_ns();
 		if ((size_t)w < total) {
 			update_events(c, true);
 			return 0;
@@ -479,32 +493,49 @@ static int flush(struct sf_chan *c)
  * tick goes out at once (interactive latency); messages following it within
  * the tick are written together at the tick, one writev per client instead
  * of one per message. */
-static bool defer_send(struct sf_chan *c)
+static enum sf_defer defer_send(struct sf_chan *c)
 {
 	unsigned tick = sf_loop_tick(c->loop);
-	uint64_t now;
 
 	if (!c->ops->batch || !tick || sf_loop_in_tick(c->loop))
-		return false;
-	now = sf_clock_now_ns();
-	if (now - c->last_flush_ns >= (uint64_t)tick * 1000000)
-		return false;
+		return SF_DEFER_NO_TICK;
+	if (sf_clock_now_ns() - c->last_flush_ns >= (uint64_t)tick * 1000000)
+		return SF_DEFER_NO_TICK;
 	return sf_loop_defer(c->loop, &c->send_task);
+}
+
+/* A client that was sent something at this tick stays on the next one: its
+ * send task waits there queued, so the producer's pushes in between find it
+ * queued and wake no thread. A tick with nothing to send lets it go quiet. */
+static void keep_ticking(struct sf_chan *c)
+{
+	sf_chan_ref(c);
+	if (sf_loop_defer(c->loop, &c->send_task) != SF_DEFER_QUEUED)
+		sf_chan_unref(c);
 }
 
 static void send_fn(struct sf_task *t)
 {
 	struct sf_chan *c = sf_container_of(t, struct sf_chan, send_task);
+	uint64_t before = c->sent_bytes;
 	int r;
 
 	if (c->started && !c->close_done) {
-		if (defer_send(c))
+		switch (defer_send(c)) {
+		case SF_DEFER_QUEUED:
 			return; /* the pin travels with the deferred task */
-		c->last_flush_ns = sf_clock_now_ns();
+		case SF_DEFER_ALREADY:
+			goto out;
+		case SF_DEFER_NO_TICK:
+			break;
+		}
 		r = flush(c);
 		if (r < 0)
 			do_close(c, strerror(-r));
+		else if (c->sent_bytes != before && sf_loop_in_tick(c->loop))
+			keep_ticking(c);
 	}
+out:
 	sf_chan_unref(c);
 }
 
@@ -600,8 +631,11 @@ static int handle_common(struct sf_chan *c, uint16_t type, const uint8_t *p, uin
 		return 0;
 	case SPICE_MSGC_ACK:
 		if (c->ack_client_gen == c->ack_generation) {
+			/* only a closed window held messages back; the rest wait
+			 * for their tick, not for the client's acks */
+			bool blocked = sf_chan_ack_blocked(c);
 			c->unacked = c->unacked > c->ack_window ? c->unacked - c->ack_window : 0;
-			return flush(c);
+			return blocked ? flush(c) : 0;
 		}
 		return 0;
 	case SPICE_MSGC_DISCONNECTING:
@@ -738,6 +772,8 @@ static void start_fn(struct sf_task *t)
 			do_close(c, "cannot watch socket");
 		} else {
 			c->started = true;
+			if (c->ops->batch)
+				sf_loop_batch_join(c->loop);
 			sf_chan_ref(c); /* the loop's reference, dropped in do_close() */
 			if (c->info.migrated && c->ops->migrate_load)
 				c->mig = MIG_LOAD_START;

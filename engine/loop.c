@@ -37,6 +37,7 @@ struct sf_loop {
 	struct sf_watch *graveyard;
 	struct sf_watch *wake_watch;
 	unsigned tick_ms;
+	unsigned batchers; /* bulk connections on this loop (sf_loop_batch_join) */
 	struct sf_timer *tick_timer;
 	struct sf_queue deferred; /* owner-only use of the queue */
 	bool deferred_armed, in_tick;
@@ -316,27 +317,43 @@ void sf_loop_set_tick(struct sf_loop *loop, unsigned ms)
 		loop->tick_timer = sf_loop_timer_add(loop, run_deferred, loop);
 }
 
+/* Every write a tick makes costs a syscall and, on the peer's side, a wakeup:
+ * per second, batchers x ticks. A wide loop halves its tick rate so that cost
+ * stays bounded as clients are added; messages still leave at once after a
+ * quiet tick. */
 unsigned sf_loop_tick(const struct sf_loop *loop)
 {
-	return loop->tick_timer ? loop->tick_ms : 0;
+	if (!loop->tick_timer)
+		return 0;
+	return loop->batchers >= SF_LOOP_WIDE ? 2 * loop->tick_ms : loop->tick_ms;
 }
 
-bool sf_loop_defer(struct sf_loop *loop, struct sf_task *task)
+void sf_loop_batch_join(struct sf_loop *loop)
+{
+	loop->batchers++;
+}
+
+void sf_loop_batch_leave(struct sf_loop *loop)
+{
+	loop->batchers--;
+}
+
+enum sf_defer sf_loop_defer(struct sf_loop *loop, struct sf_task *task)
 {
 	bool expected = false;
 
 	if (!loop->tick_ms || !loop->tick_timer)
-		return false;
+		return SF_DEFER_NO_TICK;
 	/* acq_rel: as in sf_loop_wake(); while deferred, wakes coalesce */
 	if (!atomic_compare_exchange_strong_explicit(&task->queued, &expected, true,
 						     memory_order_acq_rel, memory_order_acquire))
-		return true; /* already queued somewhere: it will run */
+		return SF_DEFER_ALREADY;
 	sf_queue_push(&loop->deferred, &task->node);
 	if (!loop->deferred_armed) {
 		loop->deferred_armed = true;
-		sf_loop_timer_arm(loop->tick_timer, loop->tick_ms, false);
+		sf_loop_timer_arm(loop->tick_timer, sf_loop_tick(loop), false);
 	}
-	return true;
+	return SF_DEFER_QUEUED;
 }
 
 bool sf_loop_in_tick(const struct sf_loop *loop)

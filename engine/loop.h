@@ -65,12 +65,26 @@ bool sf_loop_wake(struct sf_loop *loop, struct sf_task *task);
 /* Batching: a loop with a tick of @ms runs deferred tasks together once per
  * tick. 0 (the default) disables deferral. Thread: owner, or before run. */
 void sf_loop_set_tick(struct sf_loop *loop, unsigned ms);
+
+/* The tick in force: the set one, doubled while SF_LOOP_WIDE or more batching
+ * connections have joined; 0 without a tick. Thread: owner. */
 unsigned sf_loop_tick(const struct sf_loop *loop);
 
-/* Run @task (just taken off the task queue, its pin kept) at the next tick
- * instead of now; further wakes coalesce into that run. Thread: owner.
- * Returns false when the loop has no tick (run it now). */
-bool sf_loop_defer(struct sf_loop *loop, struct sf_task *task);
+/* A connection that batches on the tick counts itself in while it is open.
+ * Thread: owner. */
+#define SF_LOOP_WIDE 32
+void sf_loop_batch_join(struct sf_loop *loop);
+void sf_loop_batch_leave(struct sf_loop *loop);
+
+enum sf_defer {
+	SF_DEFER_NO_TICK, /* the loop has no tick: run it now */
+	SF_DEFER_QUEUED,  /* it runs at the next tick; the caller's pin goes with it */
+	SF_DEFER_ALREADY, /* a wake queued it meanwhile: it runs; drop the caller's pin */
+};
+
+/* Run @task (taken off a queue and running, or just run) at the next tick
+ * instead of now; further wakes coalesce into that run. Thread: owner. */
+enum sf_defer sf_loop_defer(struct sf_loop *loop, struct sf_task *task);
 
 /* True while the loop runs its tick's deferred tasks. Thread: owner. */
 bool sf_loop_in_tick(const struct sf_loop *loop);

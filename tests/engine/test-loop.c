@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* tests/engine/test-loop.c: cross-thread tasks, wake coalescing, timers and
- * watch removal from inside a callback. */
+/* tests/engine/test-loop.c: cross-thread tasks, wake coalescing, timers,
+ * watch removal from inside a callback, deferral to the tick. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <unistd.h>
@@ -99,5 +99,65 @@ SF_TEST(loop_watch_removed_inside_batch_is_not_called)
 	SF_TEST_ASSERT(write(a[1], "x", 1) == 1 && write(b[1], "x", 1) == 1);
 	sf_loop_iterate(loop, 100);
 	SF_TEST_ASSERT(p.calls == 1);
+	sf_loop_destroy(loop);
+}
+
+struct deferred {
+	struct sf_task task;
+	int runs;
+	bool in_tick;
+	struct sf_loop *loop;
+};
+
+static void deferred_fn(struct sf_task *t)
+{
+	struct deferred *d = sf_container_of(t, struct deferred, task);
+
+	d->runs++;
+	d->in_tick = sf_loop_in_tick(d->loop);
+}
+
+/* A deferred task runs once, at the tick, whatever wakes it meanwhile; a
+ * second defer or a wake is told it is queued already. */
+SF_TEST(loop_defer_runs_once_at_the_tick)
+{
+	struct deferred d = {0};
+	struct sf_loop *bare = sf_loop_create();
+	uint64_t start;
+
+	d.loop = sf_loop_create();
+	SF_TEST_ASSERT(d.loop && bare);
+	sf_task_init(&d.task, deferred_fn);
+	SF_TEST_ASSERT(sf_loop_defer(bare, &d.task) == SF_DEFER_NO_TICK);
+	sf_loop_set_tick(d.loop, 20);
+	start = sf_clock_now_ns();
+	SF_TEST_ASSERT(sf_loop_defer(d.loop, &d.task) == SF_DEFER_QUEUED);
+	SF_TEST_ASSERT(sf_loop_defer(d.loop, &d.task) == SF_DEFER_ALREADY);
+	SF_TEST_ASSERT(!sf_loop_wake(d.loop, &d.task));
+	while (!d.runs && sf_clock_now_ns() - start < 2000000000ull)
+		sf_loop_iterate(d.loop, 100);
+	SF_TEST_ASSERT(d.runs == 1 && d.in_tick);
+	SF_TEST_ASSERT(sf_clock_now_ns() - start >= 19000000ull);
+	sf_loop_iterate(d.loop, 40); /* nothing left queued */
+	SF_TEST_ASSERT(d.runs == 1);
+	sf_loop_destroy(d.loop);
+	sf_loop_destroy(bare);
+}
+
+/* A loop serving SF_LOOP_WIDE batching connections ticks at half the rate. */
+SF_TEST(loop_tick_doubles_when_wide)
+{
+	struct sf_loop *loop = sf_loop_create();
+
+	SF_TEST_ASSERT(loop);
+	SF_TEST_ASSERT(sf_loop_tick(loop) == 0);
+	sf_loop_set_tick(loop, 16);
+	for (int i = 0; i < SF_LOOP_WIDE - 1; i++)
+		sf_loop_batch_join(loop);
+	SF_TEST_ASSERT(sf_loop_tick(loop) == 16);
+	sf_loop_batch_join(loop);
+	SF_TEST_ASSERT(sf_loop_tick(loop) == 32);
+	sf_loop_batch_leave(loop);
+	SF_TEST_ASSERT(sf_loop_tick(loop) == 16);
 	sf_loop_destroy(loop);
 }
