@@ -88,6 +88,8 @@ struct sf_display {
 	struct sf_buf *monitors; /* MONITORS_CONFIG body, NULL before any */
 	struct sf_glz *glz;	 /* the dictionary, NULL until a client may use it */
 	unsigned glz_members;
+	uint32_t glz_win;	 /* the members' smallest window; 0: work it out */
+	atomic_bool glz_win_new; /* a client told its window (sender threads set it) */
 	/* video: one MJPEG stream at a time, on surface 0 */
 	atomic_bool streaming; /* setting */
 	struct stream_candidate cand[STREAM_CANDIDATES];

@@ -161,6 +161,7 @@ static void glz_join(struct sf_display *d, struct client *c)
 		return; /* emptied when its last member left */
 	c->glz = true;
 	d->glz_members++;
+	d->glz_win = 0;
 }
 
 static void glz_leave(struct sf_display *d, struct client *c)
@@ -168,22 +169,31 @@ static void glz_leave(struct sf_display *d, struct client *c)
 	if (!c->glz)
 		return;
 	c->glz = false;
+	d->glz_win = 0;
 	if (--d->glz_members == 0)
 		sf_glz_reset(d->glz); /* nobody decodes from it: free its images */
 }
 
-/* The smallest window a member asked for, if smaller than ours. */
-static uint32_t glz_window(const struct sf_display *d)
+/* The smallest window a member asked for, if smaller than ours; worked out
+ * again only after the members or a window changed, not per image. */
+static uint32_t glz_window(struct sf_display *d)
 {
 	uint32_t w = GLZ_WINDOW_DEFAULT;
 
+	/* acquire: pairs with the release in client_handle(), so the client's
+	 * window is seen */
+	if (atomic_load_explicit(&d->glz_win_new, memory_order_acquire) &&
+	    atomic_exchange_explicit(&d->glz_win_new, false, memory_order_acquire))
+		d->glz_win = 0;
+	if (d->glz_win)
+		return d->glz_win;
 	for (const struct client *c = d->clients; c; c = c->next) {
-		/* relaxed: a size hint; the sender thread sets it once */
+		/* relaxed: a size hint; the flag above orders it */
 		uint32_t cw = atomic_load_explicit(&c->glz_window, memory_order_relaxed);
 		if (c->glz && cw)
 			w = SF_MIN(w, cw);
 	}
-	return w;
+	return d->glz_win = w;
 }
 
 /* Queue @b to every NORMAL client of @kind; a client over its backlog limit
@@ -876,6 +886,8 @@ static int client_handle(struct sf_chan *ch, uint16_t type, const uint8_t *p, ui
 		/* relaxed: a size hint, read at the next GLZ encode */
 		atomic_store_explicit(&c->glz_window, win > 0 ? (uint32_t)win : 0,
 				      memory_order_relaxed);
+		/* release: publishes the window to glz_window() */
+		atomic_store_explicit(&c->d->glz_win_new, true, memory_order_release);
 		return 0;
 	case SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION:
 		if (size < 1)
