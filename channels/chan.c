@@ -50,8 +50,7 @@ struct sf_chan {
 	bool paused; /* input held back: the handler's consumer is full */
 	bool started;
 	uint64_t last_flush_ns; /* when a flush last wrote something */
-	uint64_t sent_bytes;
-	uint64_t skipped; /* superseded messages never sent */
+	uint64_t skipped;	/* superseded messages never sent */
 	bool close_done;
 	uint32_t ack_window, ack_generation, ack_client_gen, unacked;
 	uint8_t *in;
@@ -70,7 +69,6 @@ struct sf_chan {
 	/* cache line 3: written by the loop thread only, read by pushers; apart
 	 * from the pushers' line so a push never waits for the sender's line */
 	atomic_size_t done __attribute__((aligned(64))); /* bytes sent or dropped */
-	size_t done_local;				 /* its loop-thread copy */
 };
 
 static void start_fn(struct sf_task *t);
@@ -126,12 +124,14 @@ struct sf_chan *sf_chan_ref(struct sf_chan *c)
 	return c;
 }
 
-/* @it leaves the channel, sent or not. Thread: the loop. */
+/* @it leaves the channel, sent or not. Thread: the loop, or the last holder
+ * (the only writers of @done, so no read-modify-write is needed). */
 static void item_done(struct sf_chan *c, struct item *it)
 {
-	c->done_local += c->hdr_size + it->buf->size;
 	/* relaxed: a statistic for pushers deciding to coalesce */
-	atomic_store_explicit(&c->done, c->done_local, memory_order_relaxed);
+	size_t done = atomic_load_explicit(&c->done, memory_order_relaxed);
+
+	atomic_store_explicit(&c->done, done + c->hdr_size + it->buf->size, memory_order_relaxed);
 	sf_buf_unref(it->buf);
 	free(it);
 }
@@ -467,7 +467,6 @@ static int flush(struct sf_chan *c)
 		}
 		consume(c, (size_t)w);
 		sent += (size_t)w;
-		c->sent_bytes += (size_t)w;
 		c->last_flush_ns = sf_clock_now_ns();
 		if ((size_t)w < total) {
 			update_events(c, true);
@@ -517,7 +516,7 @@ static void keep_ticking(struct sf_chan *c)
 static void send_fn(struct sf_task *t)
 {
 	struct sf_chan *c = sf_container_of(t, struct sf_chan, send_task);
-	uint64_t before = c->sent_bytes;
+	uint64_t wrote_at = c->last_flush_ns;
 	int r;
 
 	if (c->started && !c->close_done) {
@@ -532,7 +531,7 @@ static void send_fn(struct sf_task *t)
 		r = flush(c);
 		if (r < 0)
 			do_close(c, strerror(-r));
-		else if (c->sent_bytes != before && sf_loop_in_tick(c->loop))
+		else if (c->last_flush_ns != wrote_at && sf_loop_in_tick(c->loop))
 			keep_ticking(c);
 	}
 out:
