@@ -44,7 +44,8 @@ struct sf_chan {
 	struct sf_link_info info;
 	uint32_t hdr_size;
 	uint64_t serial;
-	struct item *out_head, *out_tail; /* spliced from pipe, in order */
+	struct sf_queue taken;		  /* spliced from pipe, not yet on the out list */
+	struct item *out_head, *out_tail; /* taken from pipe, in order */
 	uint32_t head_off;		  /* bytes of out_head already written */
 	bool want_out;
 	bool paused; /* input held back: the handler's consumer is full */
@@ -61,7 +62,8 @@ struct sf_chan {
 
 	/* cache line 2: any thread, atomics and the wfcqueue only */
 	struct sf_queue pipe __attribute__((aligned(64)));
-	atomic_size_t pushed; /* bytes ever queued (headers included) */
+	atomic_size_t pushed;	 /* bytes ever queued (headers included) */
+	atomic_size_t done_seen; /* a past value of done, for sf_chan_backlog_over() */
 	atomic_uint ref;
 	atomic_bool closing;
 	atomic_uint set_ack_gen;
@@ -99,6 +101,7 @@ struct sf_chan *sf_chan_create(struct sf_loop *loop, int fd, const struct sf_lin
 	c->info = *info;
 	c->rl = (struct sf_ratelimit)SF_RATELIMIT_INIT(1000, 5);
 	sf_queue_init(&c->pipe);
+	sf_queue_init(&c->taken);
 	atomic_init(&c->ref, 1);
 	sf_task_init(&c->start_task, start_fn);
 	sf_task_init(&c->send_task, send_fn);
@@ -141,7 +144,8 @@ static void free_items(struct sf_chan *c)
 	struct sf_queue_node *n;
 	struct item *it;
 
-	while ((n = sf_queue_pop(&c->pipe))) {
+	sf_queue_splice(&c->taken, &c->pipe);
+	while ((n = sf_queue_pop(&c->taken))) {
 		it = sf_container_of(n, struct item, node);
 		item_done(c, it);
 	}
@@ -197,7 +201,7 @@ bool sf_chan_closed(const struct sf_chan *c)
 	return atomic_load_explicit(&c->closing, memory_order_acquire);
 }
 
-int sf_chan_push(struct sf_chan *c, struct sf_buf *buf)
+int sf_chan_push_owned(struct sf_chan *c, struct sf_buf *buf)
 {
 	struct item *it;
 
@@ -207,7 +211,7 @@ int sf_chan_push(struct sf_chan *c, struct sf_buf *buf)
 	it = malloc(sizeof(*it));
 	if (!it)
 		return -ENOMEM;
-	it->buf = sf_buf_ref(buf);
+	it->buf = buf;
 	it->hdr_done = false;
 	it->next = NULL;
 	/* relaxed: a statistic read by producers deciding to coalesce */
@@ -215,6 +219,15 @@ int sf_chan_push(struct sf_chan *c, struct sf_buf *buf)
 	if (sf_queue_push(&c->pipe, &it->node))
 		wake(c, &c->send_task);
 	return 0;
+}
+
+int sf_chan_push(struct sf_chan *c, struct sf_buf *buf)
+{
+	int r = sf_chan_push_owned(c, sf_buf_ref(buf));
+
+	if (r < 0)
+		sf_buf_unref(buf);
+	return r;
 }
 
 int sf_chan_set_ack(struct sf_chan *c, uint32_t window)
@@ -242,6 +255,20 @@ size_t sf_chan_backlog(const struct sf_chan *c)
 	size_t done = atomic_load_explicit(&c->done, memory_order_relaxed);
 
 	return atomic_load_explicit(&c->pushed, memory_order_relaxed) - done;
+}
+
+bool sf_chan_backlog_over(struct sf_chan *c, size_t limit)
+{
+	/* relaxed: a hint, like sf_chan_backlog(); done_seen never passes
+	 * done, so pushed - done_seen never understates the backlog */
+	size_t pushed = atomic_load_explicit(&c->pushed, memory_order_relaxed);
+	size_t seen = atomic_load_explicit(&c->done_seen, memory_order_relaxed);
+
+	if (pushed - seen <= limit)
+		return false;
+	seen = atomic_load_explicit(&c->done, memory_order_relaxed);
+	atomic_store_explicit(&c->done_seen, seen, memory_order_relaxed);
+	return pushed - seen > limit;
 }
 
 uint64_t sf_chan_skipped(const struct sf_chan *c)
@@ -409,7 +436,10 @@ static void splice_pipe(struct sf_chan *c)
 {
 	struct sf_queue_node *n;
 
-	while ((n = sf_queue_pop(&c->pipe))) {
+	/* one exchange with the pushers for the whole backlog, then pops
+	 * that touch no line they write */
+	sf_queue_splice(&c->taken, &c->pipe);
+	while ((n = sf_queue_pop(&c->taken))) {
 		struct item *it = sf_container_of(n, struct item, node);
 		if (c->out_tail)
 			c->out_tail->next = it;
@@ -711,8 +741,9 @@ static void on_io(void *data, int fd, uint32_t events)
 	for (int rounds = 0; r == 0 && !c->close_done && !c->paused &&
 			     (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && rounds < 4;
 	     rounds++) {
-		ssize_t n = c->ssl ? sf_tls_read(c->ssl, c->in + c->in_len, c->in_cap - c->in_len)
-				   : recv(fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+		size_t want = c->in_cap - c->in_len;
+		ssize_t n = c->ssl ? sf_tls_read(c->ssl, c->in + c->in_len, want)
+				   : recv(fd, c->in + c->in_len, want, 0);
 		if (n < 0 && !c->ssl)
 			n = -errno;
 		if (n == 0) {
@@ -729,6 +760,11 @@ static void on_io(void *data, int fd, uint32_t events)
 		/* TLS may hold decrypted bytes the socket no longer signals */
 		if (r == 0 && c->ssl && SSL_pending(c->ssl) > 0)
 			rounds--;
+		/* a short read took all the socket had: the level-triggered
+		 * watch says when there is more, sparing a recv() that would
+		 * only say EAGAIN (one per client ACK otherwise) */
+		else if (!c->ssl && (size_t)n < want)
+			break;
 	}
 	if (r < 0)
 		do_close(c, r == -ECONNRESET ? "closed by peer" : strerror(-r));

@@ -83,11 +83,20 @@ void sf_chan_unref(struct sf_chan *c);
  * Returns 0, or -EPIPE when the connection is closing (message dropped). */
 int sf_chan_push(struct sf_chan *c, struct sf_buf *buf);
 
+/* As sf_chan_push(), but takes over one reference the caller holds, which
+ * stays the caller's when this fails. Thread: any. */
+int sf_chan_push_owned(struct sf_chan *c, struct sf_buf *buf);
+
 /* Queue SET_ACK with a new generation and @window. Thread: any. */
 int sf_chan_set_ack(struct sf_chan *c, uint32_t window);
 
 /* Bytes queued but not yet written. Thread: any; a snapshot. */
 size_t sf_chan_backlog(const struct sf_chan *c);
+
+/* Is the backlog over @limit? Cheaper than sf_chan_backlog() for a pusher
+ * asking at every push: it reads the send stage's counter only when an
+ * older reading of it no longer proves the answer is no. Thread: any. */
+bool sf_chan_backlog_over(struct sf_chan *c, size_t limit);
 
 /* Messages dropped because they were superseded before being sent.
  * Thread: loop. */

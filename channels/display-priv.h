@@ -68,6 +68,8 @@ struct sf_display {
 	bool running;
 	struct sf_task process_task;
 	atomic_bool paused; /* the VM is stopped: pull nothing */
+	bool pacing;	    /* producer: rings polled by pace_timer, not armed */
+	struct sf_timer *pace_timer;
 
 	/* producer only */
 	struct sf_surface *surfaces[SF_DISPLAY_MAX_SURFACES];

@@ -196,8 +196,6 @@ static uint32_t glz_window(struct sf_display *d)
 	return d->glz_win = w;
 }
 
-/* Queue @b to every NORMAL client of @kind; a client over its backlog limit
- * stops receiving and will be resynced once its pipe drains. Consumes @b. */
 /* Is @c a client of @kind to push to now? One past the backlog limit is
  * marked DROPPING here and left for a resync. */
 bool sf_dpy_client_ready(struct sf_display *d, struct client *c, enum kind kind)
@@ -208,7 +206,7 @@ bool sf_dpy_client_ready(struct sf_display *d, struct client *c, enum kind kind)
 		glz_leave(d, c); /* it skips messages: it would miss GLZ images */
 		return false;
 	}
-	if (sf_chan_backlog(c->chan) > d->backlog_limit) {
+	if (sf_chan_backlog_over(c->chan, d->backlog_limit)) {
 		/* release: pairs with the acquire in on_drained() */
 		atomic_store_explicit(&c->state, CS_DROPPING, memory_order_release);
 		glz_leave(d, c);
@@ -217,14 +215,31 @@ bool sf_dpy_client_ready(struct sf_display *d, struct client *c, enum kind kind)
 	return true;
 }
 
+/* References are taken FANOUT_REFS at a time rather than one per client:
+ * each is an atomic on a line the send stages write when they drop theirs. */
+#define FANOUT_REFS 64
+
+/* Queue @b to every NORMAL client of @kind; a client over its backlog limit
+ * stops receiving and will be resynced once its pipe drains. Consumes @b. */
 static void fanout(struct sf_display *d, enum kind kind, struct sf_buf *b)
 {
+	unsigned spare = 0;
+
 	if (!b)
 		return;
-	for (struct client *c = d->clients; c; c = c->next)
-		if (sf_dpy_client_ready(d, c, kind))
-			sf_dpy_push(c, b);
-	sf_buf_unref(b);
+	for (struct client *c = d->clients; c; c = c->next) {
+		if (!sf_dpy_client_ready(d, c, kind))
+			continue;
+		if (!spare) {
+			sf_buf_ref_n(b, FANOUT_REFS);
+			spare = FANOUT_REFS;
+		}
+		if (sf_chan_push_owned(c->chan, b) == 0) {
+			spare--;
+			d->stats.messages++;
+		}
+	}
+	sf_buf_unref_n(b, spare + 1); /* the spares and the caller's */
 }
 
 /* An area about to be sent; @photo caches its class (-1: not looked at)
@@ -739,10 +754,11 @@ bool sf_display_exec(struct sf_display *d, struct sf_cmd *cmd)
 	return d->stats.rejected == rejected;
 }
 
-/* Pull one command from @get; on an empty ring ask for a notification.
- * Returns 1 if a command ran, 0 if the ring is idle (notification armed),
- * -1 if it became non-empty while arming (poll again). */
-static int pull_one(struct sf_display *d, bool (*get)(void *, struct sf_cmd *), bool (*req)(void *))
+/* Pull one command from @get; on an empty ring ask for a notification if
+ * @arm. Returns 1 if a command ran, 0 if the ring is idle (notification
+ * armed if asked), -1 if it became non-empty while arming (poll again). */
+static int pull_one(struct sf_display *d, bool (*get)(void *, struct sf_cmd *), bool (*req)(void *),
+		    bool arm)
 {
 	struct sf_cmd cmd;
 
@@ -751,11 +767,12 @@ static int pull_one(struct sf_display *d, bool (*get)(void *, struct sf_cmd *), 
 		run_cmd(d, &cmd);
 		return 1;
 	}
-	return req(d->opaque) ? 0 : -1;
+	return !arm || req(d->opaque) ? 0 : -1;
 }
 
-/* Returns true if the source may have more commands right now. */
-static bool process_batch(struct sf_display *d, unsigned max)
+/* Run up to @max commands from each ring, adding how many ran to @ran.
+ * Returns true if the source may have more commands right now. */
+static bool process_batch(struct sf_display *d, unsigned max, bool arm, unsigned *ran)
 {
 	bool cursor = d->ops->get_cursor_command && d->ops->req_cursor_notification;
 
@@ -763,10 +780,11 @@ static bool process_batch(struct sf_display *d, unsigned max)
 		/* acquire: pairs with the release in sf_display_set_running() */
 		if (atomic_load_explicit(&d->paused, memory_order_acquire))
 			return false;
-		int a = pull_one(d, d->ops->get_command, d->ops->req_notification);
+		int a = pull_one(d, d->ops->get_command, d->ops->req_notification, arm);
 		int b = cursor ? pull_one(d, d->ops->get_cursor_command,
-					  d->ops->req_cursor_notification)
+					  d->ops->req_cursor_notification, arm)
 			       : 0;
+		*ran += (a > 0) + (b > 0);
 		if (a == 0 && b == 0)
 			return false;
 	}
@@ -780,8 +798,63 @@ bool sf_display_has_surface(const struct sf_display *d, uint32_t sid)
 
 void sf_display_drain(struct sf_display *d)
 {
-	while (process_batch(d, CMD_BATCH))
+	unsigned ran = 0;
+
+	while (process_batch(d, CMD_BATCH, true, &ran))
 		;
+	d->pacing = false;
+}
+
+/* ---- pacing (producer) ----
+ * Every guest kick costs the guest an exit and this thread a wakeup, and
+ * while commands keep coming what they produce waits for the send stage's
+ * tick anyway. So once a wake found commands, the rings are polled again
+ * PACE_MS later instead of arming the notification; a poll that finds
+ * nothing arms it and the display goes idle, so the first command after a
+ * pause runs at once. A run of PACE_FULL or more commands means the guest
+ * may be waiting for ring space: then the notification is armed at once,
+ * as without pacing. */
+#define PACE_MS	  8
+#define PACE_FULL 16
+
+static void process(struct sf_display *d);
+
+static void pace_fired(void *data)
+{
+	struct sf_display *d = data;
+
+	if (d->running && d->pacing)
+		process(d);
+}
+
+static bool pace(struct sf_display *d, unsigned ran)
+{
+	if (!ran || ran >= PACE_FULL)
+		return false;
+	if (!d->pace_timer && !(d->pace_timer = sf_loop_timer_add(d->loop, pace_fired, d)))
+		return false;
+	return sf_loop_timer_arm(d->pace_timer, PACE_MS, false) == 0;
+}
+
+static void process(struct sf_display *d)
+{
+	unsigned ran = 0;
+
+	if (process_batch(d, CMD_BATCH, false, &ran)) {
+		sf_loop_wake(d->loop, &d->process_task); /* yield to attach/resync tasks */
+		return;
+	}
+	d->pacing = false;
+	/* acquire: pairs with the release in sf_display_set_running() */
+	if (atomic_load_explicit(&d->paused, memory_order_acquire))
+		return; /* set_running wakes us again */
+	if ((d->pacing = pace(d, ran)))
+		return;
+	/* go idle: arm both notifications; a command that came meanwhile
+	 * runs, and the rings are looked at again */
+	ran = 0;
+	if (process_batch(d, 1, true, &ran) || ran)
+		sf_loop_wake(d->loop, &d->process_task);
 }
 
 static void process_fn(struct sf_task *t)
@@ -791,8 +864,7 @@ static void process_fn(struct sf_task *t)
 	if (!d->running)
 		return; /* a wake left over after stop, run by sf_display_destroy() */
 	SF_ASSERT_THREAD(SF_THREAD_PRODUCER);
-	if (process_batch(d, CMD_BATCH))
-		sf_loop_wake(d->loop, &d->process_task); /* yield to attach/resync tasks */
+	process(d);
 }
 
 /* ---- client tasks (producer) ---- */
@@ -1324,6 +1396,7 @@ void sf_display_destroy(struct sf_display *d)
 	for (int t = 0; t < SF_STREAM_TIERS; t++)
 		sf_buf_unref(d->stream_frame[t]);
 	sf_loop_timer_remove(d->stream_timer);
+	sf_loop_timer_remove(d->pace_timer);
 	for (int k = 0; k < SF_CODECS; k++)
 		sf_buf_unref(d->snap[k]);
 	occlusion_forget(d);

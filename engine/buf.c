@@ -38,6 +38,19 @@ struct sf_buf *sf_buf_ref(struct sf_buf *buf)
 	return buf;
 }
 
+void sf_buf_ref_n(struct sf_buf *buf, unsigned n)
+{
+	/* relaxed: as sf_buf_ref() */
+	atomic_fetch_add_explicit(&buf->ref, n, memory_order_relaxed);
+}
+
+void sf_buf_unref_n(struct sf_buf *buf, unsigned n)
+{
+	/* acq_rel: as sf_buf_unref() */
+	if (n && atomic_fetch_sub_explicit(&buf->ref, n, memory_order_acq_rel) == n)
+		free(buf);
+}
+
 void sf_buf_unref(struct sf_buf *buf)
 {
 	if (!buf)

@@ -48,4 +48,9 @@ struct sf_buf *sf_buf_ref(struct sf_buf *buf);
 /* Drop a reference; frees at zero. NULL is a no-op. Thread: any. */
 void sf_buf_unref(struct sf_buf *buf);
 
+/* Take or drop @n references in one atomic step, for a fan-out that hands
+ * one to each of many queues. Thread: any; the caller holds one. */
+void sf_buf_ref_n(struct sf_buf *buf, unsigned n);
+void sf_buf_unref_n(struct sf_buf *buf, unsigned n);
+
 #endif

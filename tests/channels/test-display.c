@@ -1074,3 +1074,119 @@ SF_TEST(display_raster_op_copies_mask_an_icon_as_windows_draws_it)
 	SF_TEST_ASSERT((r.m->fb[43][43] & 0xffffff) == 0xff8000);
 	rig_down(&r);
 }
+
+/* ---- pacing: a source that, like a QXL ring, kicks the display only when
+ * it asked to be told of the next command ---- */
+struct kick_source {
+	pthread_mutex_t m;
+	unsigned queued, taken, kicks;
+	bool armed;
+};
+
+static bool ks_get(void *o, struct sf_cmd *cmd)
+{
+	struct kick_source *s = o;
+	bool ok;
+
+	pthread_mutex_lock(&s->m);
+	ok = s->taken < s->queued;
+	if (ok && s->taken++ == 0)
+		*cmd = (struct sf_cmd){.type = SF_CMD_SURFACE_CREATE, .width = W, .height = H};
+	else if (ok)
+		*cmd = (struct sf_cmd){
+			.type = SF_CMD_FILL, .rect = {0, 0, 8, 8}, .color = s->taken};
+	pthread_mutex_unlock(&s->m);
+	return ok;
+}
+
+static bool ks_req(void *o)
+{
+	struct kick_source *s = o;
+	bool empty;
+
+	pthread_mutex_lock(&s->m);
+	empty = s->taken == s->queued;
+	s->armed = empty;
+	pthread_mutex_unlock(&s->m);
+	return empty;
+}
+
+static void ks_push(struct kick_source *s, struct sf_display *d)
+{
+	bool kick;
+
+	pthread_mutex_lock(&s->m);
+	s->queued++;
+	kick = s->armed;
+	s->armed = false;
+	s->kicks += kick;
+	pthread_mutex_unlock(&s->m);
+	if (kick)
+		sf_display_wakeup(d);
+}
+
+static unsigned ks_taken(struct kick_source *s)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&s->m);
+	n = s->taken;
+	pthread_mutex_unlock(&s->m);
+	return n;
+}
+
+/* Wait up to 2 s for the display to take every command and arm the
+ * notification again (idle). */
+static bool ks_idle(struct kick_source *s)
+{
+	for (int i = 0; i < 2000; i++) {
+		bool idle;
+
+		pthread_mutex_lock(&s->m);
+		idle = s->armed && s->taken == s->queued;
+		pthread_mutex_unlock(&s->m);
+		if (idle)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+SF_TEST(display_paces_a_command_stream_instead_of_taking_a_kick_per_command)
+{
+	static const struct sf_display_source_ops kops = {.get_command = ks_get,
+							  .req_notification = ks_req};
+	struct kick_source s = {.m = PTHREAD_MUTEX_INITIALIZER};
+	struct sf_display *d = sf_display_create(0, &kops, &s);
+	unsigned kicks;
+
+	SF_TEST_ASSERT(d && sf_display_start(d) == 0);
+	SF_TEST_ASSERT(ks_idle(&s));
+	/* a lone command after a pause: one kick, runs at once, idle again */
+	ks_push(&s, d);
+	SF_TEST_ASSERT(ks_idle(&s) && ks_taken(&s) == 1);
+	pthread_mutex_lock(&s.m);
+	kicks = s.kicks;
+	pthread_mutex_unlock(&s.m);
+	SF_TEST_ASSERT(kicks == 1);
+	/* a stream, one command every 2 ms: polled, not kicked each time
+	 * (without pacing every command would be kicked: about 60) */
+	for (int i = 0; i < 60; i++) {
+		ks_push(&s, d);
+		usleep(2000);
+	}
+	SF_TEST_ASSERT(ks_idle(&s));
+	pthread_mutex_lock(&s.m);
+	kicks = s.kicks - 1;
+	pthread_mutex_unlock(&s.m);
+	SF_TEST_ASSERT(kicks >= 1 && kicks <= 20);
+	SF_TEST_ASSERT(ks_taken(&s) == 61);
+	/* stopped VM: nothing is pulled, and it resumes where it was */
+	sf_display_set_running(d, false);
+	ks_push(&s, d);
+	usleep(30000);
+	SF_TEST_ASSERT(ks_taken(&s) == 61);
+	sf_display_set_running(d, true);
+	SF_TEST_ASSERT(ks_idle(&s) && ks_taken(&s) == 62);
+	sf_display_destroy(d);
+}

@@ -45,3 +45,18 @@ SF_TEST(rbuf_underrun_sets_error_and_returns_zero)
 	sf_rbuf_init(&r, data, sizeof(data));
 	SF_TEST_ASSERT(sf_rbuf_bytes(&r, (size_t)-1) == NULL && r.err);
 }
+
+SF_TEST(buf_references_taken_and_dropped_many_at_once)
+{
+	struct sf_buf *b = sf_buf_new(1, 16);
+
+	SF_TEST_ASSERT(b);
+	sf_buf_ref_n(b, 64); /* a fan-out's batch */
+	SF_TEST_ASSERT(atomic_load(&b->ref) == 65);
+	sf_buf_unref(b); /* one queue done with it */
+	sf_buf_unref_n(b, 0);
+	SF_TEST_ASSERT(atomic_load(&b->ref) == 64);
+	sf_buf_unref_n(b, 63); /* the batch's unused spares */
+	SF_TEST_ASSERT(atomic_load(&b->ref) == 1);
+	sf_buf_unref_n(b, 1); /* the last: freed (ASan checks) */
+}
