@@ -70,6 +70,7 @@ struct sf_display {
 	atomic_bool paused; /* the VM is stopped: pull nothing */
 	bool pacing;	    /* producer: rings polled by pace_timer, not armed */
 	struct sf_timer *pace_timer;
+	uint64_t last_ran_ns; /* producer: when a wake last ran commands */
 
 	/* producer only */
 	struct sf_surface *surfaces[SF_DISPLAY_MAX_SURFACES];

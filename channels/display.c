@@ -808,12 +808,13 @@ void sf_display_drain(struct sf_display *d)
 /* ---- pacing (producer) ----
  * Every guest kick costs the guest an exit and this thread a wakeup, and
  * while commands keep coming what they produce waits for the send stage's
- * tick anyway. So once a wake found commands, the rings are polled again
- * PACE_MS later instead of arming the notification; a poll that finds
- * nothing arms it and the display goes idle, so the first command after a
- * pause runs at once. A run of PACE_FULL or more commands means the guest
- * may be waiting for ring space: then the notification is armed at once,
- * as without pacing. */
+ * tick anyway. So when commands come faster than every PACE_MS, the rings
+ * are polled every PACE_MS instead of arming the notification; a poll that
+ * finds nothing arms it and the display goes idle, so the first command
+ * after a pause runs at once, and a slower stream (video at 30 fps) is
+ * kicked per command as before: a poll would cost as much as the kick. A
+ * run of PACE_FULL or more commands means the guest may be waiting for ring
+ * space: then the notification is armed at once. */
 #define PACE_MS	  8
 #define PACE_FULL 16
 
@@ -827,9 +828,16 @@ static void pace_fired(void *data)
 		process(d);
 }
 
-static bool pace(struct sf_display *d, unsigned ran)
+/* Decide after a run of @ran commands; true: the timer polls next. */
+static bool pace(struct sf_display *d, unsigned ran, bool was_pacing)
 {
-	if (!ran || ran >= PACE_FULL)
+	uint64_t now, last = d->last_ran_ns;
+
+	if (!ran)
+		return false;
+	now = sf_clock_now_ns();
+	d->last_ran_ns = now;
+	if (ran >= PACE_FULL || (!was_pacing && now - last > PACE_MS * 1000000ull))
 		return false;
 	if (!d->pace_timer && !(d->pace_timer = sf_loop_timer_add(d->loop, pace_fired, d)))
 		return false;
@@ -838,6 +846,7 @@ static bool pace(struct sf_display *d, unsigned ran)
 
 static void process(struct sf_display *d)
 {
+	bool was_pacing = d->pacing;
 	unsigned ran = 0;
 
 	if (process_batch(d, CMD_BATCH, false, &ran)) {
@@ -848,7 +857,7 @@ static void process(struct sf_display *d)
 	/* acquire: pairs with the release in sf_display_set_running() */
 	if (atomic_load_explicit(&d->paused, memory_order_acquire))
 		return; /* set_running wakes us again */
-	if ((d->pacing = pace(d, ran)))
+	if ((d->pacing = pace(d, ran, was_pacing)))
 		return;
 	/* go idle: arm both notifications; a command that came meanwhile
 	 * runs, and the rings are looked at again */
