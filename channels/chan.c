@@ -588,6 +588,11 @@ static void migrate_fn(struct sf_task *t)
 		/* the flush mark may sit behind input a full consumer paused */
 		if (c->mig == MIG_FLUSH && c->paused)
 			sf_chan_resume_read(c);
+		/* now, not at the next tick: the client switches once every
+		 * channel has migrated, and the guest waits for it meanwhile */
+		int r = c->started ? flush(c) : 0;
+		if (r < 0)
+			do_close(c, strerror(-r));
 	}
 	sf_chan_unref(c);
 }
@@ -616,7 +621,7 @@ static int flush_mark(struct sf_chan *c)
 	sf_buf_unref(b);
 	c->mig = MIG_SENT;
 	sf_log_debug("%p: %s: flush mark, MIGRATE_DATA queued", (void *)c, c->ops->name);
-	return 0;
+	return flush(c); /* not at the next tick, as for MIGRATE */
 }
 
 static int migrate_data(struct sf_chan *c, const uint8_t *p, uint32_t size)

@@ -20,6 +20,7 @@
 #include "encoders/jpeg.h"
 #include "encoders/lz.h"
 #include "encoders/quic.h"
+#include "engine/clock.h"
 #include "engine/thread.h"
 #include "tests/unit.h"
 
@@ -97,6 +98,7 @@ struct model {
 	double last_psnr; /* of the newest stream frame against model->expect */
 	uint32_t expect[128 * 96];
 	uint32_t head_w, head_h;
+	uint64_t migrate_ns, migrate_data_ns; /* when MIGRATE, MIGRATE_DATA came */
 	uint8_t buf[1 << 20];
 	size_t len;
 };
@@ -200,6 +202,12 @@ static void apply(struct model *m, uint16_t type, const uint8_t *p, uint32_t siz
 	}
 	if (type == SPICE_MSG_DISPLAY_SURFACE_CREATE)
 		m->created = true;
+	if (type == SPICE_MSG_MIGRATE) { /* answer as spice-gtk does */
+		m->migrate_ns = sf_clock_now_ns();
+		send_msg(m->fd, SPICE_MSGC_MIGRATE_FLUSH_MARK, 0, 0);
+	}
+	if (type == SPICE_MSG_MIGRATE_DATA)
+		m->migrate_data_ns = sf_clock_now_ns();
 	if ((type == SPICE_MSG_DISPLAY_COPY_BITS ||
 	     (type >= SPICE_MSG_DISPLAY_DRAW_FILL && type <= SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND)) &&
 	    sf_get_le32(p) != 0)
@@ -339,6 +347,7 @@ struct rig {
 };
 
 static uint32_t rig_caps; /* display caps the rig's client announces */
+static unsigned rig_tick; /* the sender loop's tick, ms; 0 none */
 
 static bool rig_up(struct rig *r, size_t backlog)
 {
@@ -358,6 +367,7 @@ static bool rig_up(struct rig *r, size_t backlog)
 	sf_display_set_backlog_limit(r->d, backlog);
 	if (sf_display_start(r->d) < 0)
 		return false;
+	sf_loop_set_tick(r->sender, rig_tick);
 	pthread_create(&r->thr, NULL, run_loop, r->sender);
 	submit(&r->src, r->d,
 	       (struct sf_cmd){.type = SF_CMD_SURFACE_CREATE, .width = W, .height = H});
@@ -1189,4 +1199,25 @@ SF_TEST(display_paces_a_command_stream_instead_of_taking_a_kick_per_command)
 	sf_display_set_running(d, true);
 	SF_TEST_ASSERT(ks_idle(&s) && ks_taken(&s) == 62);
 	sf_display_destroy(d);
+}
+
+SF_TEST(display_migrate_and_its_data_leave_at_once_not_at_the_tick)
+{
+	struct rig r = {0};
+	uint64_t t0;
+
+	rig_tick = 5000; /* a connection that just wrote waits up to 5 s */
+	SF_TEST_ASSERT(rig_up(&r, 16 << 20));
+	rig_tick = 0;
+	pump(r.m, 100); /* the first message left at once, the rest wait */
+	fill(&r.src, r.d, 0, 0, 8, 8, 0x445566);
+	sf_display_flush(r.d);
+	t0 = sf_clock_now_ns();
+	sf_chan_migrate(r.chan);
+	for (int i = 0; i < 20 && !r.m->migrate_data_ns; i++)
+		pump(r.m, 50);
+	/* the migrate flush took what waited for the tick along */
+	SF_TEST_ASSERT(r.m->created && r.m->migrate_ns && r.m->migrate_data_ns);
+	SF_TEST_ASSERT(r.m->migrate_data_ns - t0 < 1000000000ull);
+	rig_down(&r);
 }
