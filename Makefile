@@ -52,7 +52,7 @@ SHIM := $(BUILD)/shim/libspice-server.so.1
 all: $(BUILD)/libsaffron.a $(BUILD)/saffron-demo $(BUILD)/tests/unit \
 	$(BUILD)/tests/glib-client $(BUILD)/tests/rawclient $(BUILD)/tests/ppmcmp $(BUILD)/tests/pattern $(BUILD)/tests/glib-audio \
 	$(BUILD)/tests/glib-chardev $(BUILD)/tests/glib-migrate $(BUILD)/tests/glib-frame $(BUILD)/tests/qmp $(BUILD)/tests/chardev-host $(SHIM) \
-	$(BUILD)/bench/harness
+	$(BUILD)/bench/harness $(BUILD)/tests/qxl-loadvm
 
 $(BUILD)/shim/%.o: shim/%.c
 	@mkdir -p $(dir $@)
@@ -112,6 +112,12 @@ $(BUILD)/tests/glib-client: tests/e2e/glib-client.c $(BUILD)/demo/guest.o $(BUIL
 # decides which library runs. `make test` uses it as a guest (formats.sh);
 # timed runs are never part of it.
 $(BUILD)/bench/harness: bench/harness.c tests/host/core.c bench/pixels.h channels/names.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. \
+		$(shell pkg-config --cflags spice-server) -o $@ $^ -lspice-server -pthread
+
+# A spice.h-only QXL device like the harness: the same binary on either library.
+$(BUILD)/tests/qxl-loadvm: tests/e2e/qxl-loadvm.c tests/host/core.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. \
 		$(shell pkg-config --cflags spice-server) -o $@ $^ -lspice-server -pthread

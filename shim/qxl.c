@@ -428,6 +428,11 @@ static void do_loadvm(struct sf_display *d, struct call *c)
 			n = sf_qxl_parse_cursor(&c->st->parser, c->cmds[i].cmd.data, &cmd);
 		else if (c->cmds[i].cmd.type == QXL_CMD_SURFACE)
 			n = sf_qxl_parse_surface(&c->st->parser, c->cmds[i].cmd.data, &cmd);
+		/* the guest still holds a replayed create, as on the source:
+		 * it is released when the surface is destroyed */
+		if (n > 0 && c->cmds[i].cmd.type == QXL_CMD_SURFACE &&
+		    cmd.type == SF_CMD_SURFACE_CREATE)
+			surface_created(c->st, &cmd, c->cmds[i].cmd.data, c->cmds[i].group_id);
 		if (n > 0)
 			sf_display_exec(d, &cmd);
 		else if (n < 0)

@@ -1,0 +1,19 @@
+#!/bin/sh
+# tests/e2e/qxl-loadvm.sh: the surface commands a migration target's QEMU
+# replays (spice_qxl_loadvm_commands) are released as the guest expects:
+# the create when its surface is destroyed, once, and never before; on
+# Saffron's shim and, for comparison, on the reference libspice-server1.
+. "$(dirname "$0")/lib.sh"
+
+SAN_ENV=""
+case "$BUILD" in
+*asan*) SAN_ENV="LD_PRELOAD=$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0" ;;
+*tsan*) SAN_ENV="LD_PRELOAD=$(gcc -print-file-name=libtsan.so)" ;;
+esac
+
+saffron() { env LD_LIBRARY_PATH="$PWD/$BUILD/shim" $SAN_ENV timeout 30 "$BUILD/tests/qxl-loadvm" "$(free_port)"; }
+reference() { timeout 30 "$BUILD/tests/qxl-loadvm" "$(free_port)"; }
+
+check "saffron: a replayed surface create is released once, at its destroy" saffron
+check "reference: the same" reference
+finish
