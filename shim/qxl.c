@@ -50,6 +50,28 @@ static void surface_gone(QXLState *st, uint32_t sid)
 	r->info = NULL;
 }
 
+/* The current cursor's SET command stays the guest's until another SET
+ * replaces it or the cursor is reset, as spice-server keeps it: QEMU
+ * replays that command (guest_cursor) on a migration target, so the guest
+ * must not have freed it. */
+static void cursor_hold(QXLState *st, uint64_t addr, uint32_t group)
+{
+	QXLReleaseInfoExt old = st->cursor_release;
+
+	st->parser.group = group;
+	st->cursor_release.info = sf_qxl_release_ptr(&st->parser, addr);
+	st->cursor_release.group_id = group;
+	if (old.info)
+		QIF(st)->release_resource(st->qin, old);
+}
+
+static void cursor_drop(QXLState *st)
+{
+	if (st->cursor_release.info)
+		QIF(st)->release_resource(st->qin, st->cursor_release);
+	st->cursor_release.info = NULL;
+}
+
 /* One ring entry -> zero or more pending commands. */
 static void take(QXLState *st, const QXLCommandExt *ext)
 {
@@ -147,7 +169,10 @@ static bool get_cursor_command(void *opaque, struct sf_cmd *cmd)
 			    : -EINVAL;
 		if (n < 0)
 			rejected(st, "cursor command");
-		release(st, ext.cmd.data, ext.group_id);
+		if (n > 0 && cmd->type == SF_CMD_CURSOR_SET)
+			cursor_hold(st, ext.cmd.data, ext.group_id);
+		else
+			release(st, ext.cmd.data, ext.group_id);
 		if (n > 0)
 			return true;
 	}
@@ -376,9 +401,18 @@ static void do_destroy_surface(struct sf_display *d, struct call *c)
 		destroy_one(d, c->st, c->surface_id);
 }
 
+/* spice-server resets the cursor, releasing its SET, when the primary or
+ * all surfaces go, and on reset_cursor. */
+static void do_destroy_primary(struct sf_display *d, struct call *c)
+{
+	do_destroy_surface(d, c);
+	cursor_drop(c->st);
+}
+
 static void do_destroy_surfaces(struct sf_display *d, struct call *c)
 {
 	sf_display_drain(d);
+	cursor_drop(c->st);
 	for (uint32_t i = 0; i < c->st->init.n_surfaces; i++)
 		destroy_one(d, c->st, i);
 	while (c->st->next_pending < c->st->npending)
@@ -426,6 +460,9 @@ static void do_loadvm(struct sf_display *d, struct call *c)
 		c->st->parser.group = c->cmds[i].group_id;
 		if (c->cmds[i].cmd.type == QXL_CMD_CURSOR)
 			n = sf_qxl_parse_cursor(&c->st->parser, c->cmds[i].cmd.data, &cmd);
+		/* likewise the replayed cursor */
+		if (n > 0 && c->cmds[i].cmd.type == QXL_CMD_CURSOR && cmd.type == SF_CMD_CURSOR_SET)
+			cursor_hold(c->st, c->cmds[i].cmd.data, c->cmds[i].group_id);
 		else if (c->cmds[i].cmd.type == QXL_CMD_SURFACE)
 			n = sf_qxl_parse_surface(&c->st->parser, c->cmds[i].cmd.data, &cmd);
 		/* the guest still holds a replayed create, as on the source:
@@ -483,8 +520,8 @@ static void do_reset_cursor(struct sf_display *d, struct call *c)
 {
 	struct sf_cmd cmd = {.type = SF_CMD_CURSOR_HIDE};
 
-	(void)c;
 	sf_display_exec(d, &cmd);
+	cursor_drop(c->st);
 }
 
 SF_EXPORT void spice_qxl_wakeup(QXLInstance *instance)
@@ -575,7 +612,7 @@ SF_EXPORT void spice_qxl_destroy_primary_surface(QXLInstance *instance, uint32_t
 {
 	struct call c = {.surface_id = 0};
 	(void)surface_id; /* only surface 0 is primary */
-	run(instance, &c, do_destroy_surface, false, 0);
+	run(instance, &c, do_destroy_primary, false, 0);
 }
 
 SF_EXPORT void spice_qxl_destroy_primary_surface_async(QXLInstance *instance, uint32_t surface_id,
@@ -583,7 +620,7 @@ SF_EXPORT void spice_qxl_destroy_primary_surface_async(QXLInstance *instance, ui
 {
 	struct call c = {.surface_id = 0};
 	(void)surface_id;
-	run(instance, &c, do_destroy_surface, true, cookie);
+	run(instance, &c, do_destroy_primary, true, cookie);
 }
 
 static void primary_created(QXLInstance *instance, const QXLDevSurfaceCreate *surface)

@@ -87,6 +87,7 @@ struct QXLState {
 	struct sf_cmd pending[SF_QXL_MAX_SPLIT];
 	int npending, next_pending;
 	QXLReleaseInfoExt *surface_release; /* per surface: its create command */
+	QXLReleaseInfoExt cursor_release;   /* the current cursor's SET command */
 	uint16_t monitors_count;
 	struct sf_ratelimit rl;
 };

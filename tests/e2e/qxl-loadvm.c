@@ -4,7 +4,9 @@
  * only against <spice.h>, so it runs on Saffron's shim and on the reference.
  * The replayed create's release must come when the surface is destroyed
  * (the guest holds that command until then), and not before: releasing it
- * twice, or never, corrupts or leaks the guest driver's bookkeeping.
+ * twice, or never, corrupts or leaks the guest driver's bookkeeping. The
+ * current cursor's SET command is held until another SET replaces it or
+ * the cursor is reset, since QEMU replays it on the target (guest_cursor).
  * Usage: qxl-loadvm PORT; prints one line and exits 0 on success. */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -17,11 +19,15 @@
 
 #define CREATE_ID  0x1111
 #define DESTROY_ID 0x2222
+#define SET_A	   0x3333
+#define MOVE_ID	   0x4444
+#define SET_B	   0x5555
+#define SET_C	   0x6666
 
 static QXLInstance qxl;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static QXLCommandExt ring[8];
-static unsigned head, tail;
+static QXLCommandExt ring[8], cring[8];
+static unsigned head, tail, chead, ctail;
 static uint64_t released[16];
 static unsigned nreleased;
 
@@ -86,14 +92,26 @@ static void release_resource(QXLInstance *qin, QXLReleaseInfoExt ext)
 
 static int get_cursor_command(QXLInstance *qin, QXLCommandExt *ext)
 {
-	(void)qin, (void)ext;
-	return 0;
+	int ok;
+
+	(void)qin;
+	pthread_mutex_lock(&lock);
+	ok = chead != ctail;
+	if (ok)
+		*ext = cring[chead++ % 8];
+	pthread_mutex_unlock(&lock);
+	return ok;
 }
 
 static int req_cursor_notification(QXLInstance *qin)
 {
+	int empty;
+
 	(void)qin;
-	return 1;
+	pthread_mutex_lock(&lock);
+	empty = chead == ctail;
+	pthread_mutex_unlock(&lock);
+	return empty;
 }
 
 static void notify_update(QXLInstance *qin, uint32_t id)
@@ -143,11 +161,74 @@ static unsigned times_released(uint64_t id)
 	return n;
 }
 
+/* A cursor command of @type (QXL_CURSOR_*) with release id @id; SET
+ * commands show an 8x8 alpha cursor. */
+static QXLCursorCmd *cursor_cmd(uint8_t type, uint64_t id)
+{
+	static uint8_t shape[sizeof(QXLCursor) + 8 * 8 * 4];
+	QXLCursor *cur = (QXLCursor *)shape;
+	QXLCursorCmd *c = calloc(1, sizeof(*c));
+
+	cur->header = (QXLCursorHeader){
+		.unique = 1, .type = SPICE_CURSOR_TYPE_ALPHA, .width = 8, .height = 8};
+	cur->data_size = cur->chunk.data_size = 8 * 8 * 4;
+	memset(cur->chunk.data, 0x80, 8 * 8 * 4);
+	c->release_info.id = id;
+	c->type = type;
+	if (type == QXL_CURSOR_SET) {
+		c->u.set.visible = 1;
+		c->u.set.shape = (uintptr_t)cur;
+	}
+	return c;
+}
+
+static void push_cursor(QXLCursorCmd *c)
+{
+	pthread_mutex_lock(&lock);
+	cring[ctail++ % 8] = (QXLCommandExt){.cmd = {.type = QXL_CMD_CURSOR, .data = (uintptr_t)c}};
+	pthread_mutex_unlock(&lock);
+	spice_qxl_wakeup(&qxl);
+}
+
 /* Let the server run for @ms. */
 static void run_for(int ms)
 {
 	for (uint64_t t0 = host_now_ms(); host_now_ms() - t0 < (uint64_t)ms;)
 		host_core_iterate(10);
+}
+
+/* The cursor's release order; 0 on success. */
+static int cursors(void)
+{
+	QXLCommandExt ext = {.cmd = {.type = QXL_CMD_CURSOR}};
+	unsigned a, move, b, c, a2, b2, c2;
+
+	push_cursor(cursor_cmd(QXL_CURSOR_SET, SET_A));
+	run_for(300);
+	a = times_released(SET_A);
+	push_cursor(cursor_cmd(QXL_CURSOR_MOVE, MOVE_ID));
+	run_for(300);
+	move = times_released(MOVE_ID);
+	a2 = times_released(SET_A);
+	push_cursor(cursor_cmd(QXL_CURSOR_SET, SET_B));
+	run_for(300);
+	b = times_released(SET_B);
+	/* a target replays the guest's current cursor: it replaces B */
+	ext.cmd.data = (uintptr_t)cursor_cmd(QXL_CURSOR_SET, SET_C);
+	spice_qxl_loadvm_commands(&qxl, &ext, 1);
+	run_for(300);
+	b2 = times_released(SET_B);
+	c = times_released(SET_C);
+	spice_qxl_reset_cursor(&qxl);
+	run_for(300);
+	c2 = times_released(SET_C);
+	printf("cursor releases: A %u (after MOVE %u, after B %u), MOVE %u, B %u (after C %u), "
+	       "C %u (after reset %u)\n",
+	       a, a2, times_released(SET_A), move, b, b2, c, c2);
+	return a == 0 && a2 == 0 && times_released(SET_A) == 1 && move == 1 && b == 0 && b2 == 1 &&
+			       c == 0 && c2 == 1
+		       ? 0
+		       : 1;
 }
 
 int main(int argc, char **argv)
@@ -197,8 +278,8 @@ int main(int argc, char **argv)
 	destroy.type = QXL_SURFACE_CMD_DESTROY;
 	destroy.surface_id = 1;
 	pthread_mutex_lock(&lock);
-	ring[tail++ % 8] = (QXLCommandExt){.cmd = {.type = QXL_CMD_SURFACE,
-						   .data = (uintptr_t)&destroy}};
+	ring[tail++ % 8] =
+		(QXLCommandExt){.cmd = {.type = QXL_CMD_SURFACE, .data = (uintptr_t)&destroy}};
 	pthread_mutex_unlock(&lock);
 	spice_qxl_wakeup(&qxl);
 	for (int i = 0; i < 200 && !(times_released(CREATE_ID) && times_released(DESTROY_ID)); i++)
@@ -207,5 +288,7 @@ int main(int argc, char **argv)
 	at_destroy = times_released(CREATE_ID);
 	printf("loadvm create released before destroy %u, after %u; destroy released %u\n", early,
 	       at_destroy, times_released(DESTROY_ID));
-	return early == 0 && at_destroy == 1 && times_released(DESTROY_ID) == 1 ? 0 : 1;
+	if (early != 0 || at_destroy != 1 || times_released(DESTROY_ID) != 1)
+		return 1;
+	return cursors();
 }
