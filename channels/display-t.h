@@ -114,6 +114,8 @@ struct sf_cmd {
 	uint32_t color;		/* FILL: x8r8g8b8 */
 	uint8_t *mem;		/* SURFACE_CREATE: external row 0 (guest memory), or NULL */
 	int32_t stride;		/* SURFACE_CREATE with @mem */
+	bool keep_data;		/* SURFACE_CREATE with @mem: it holds the picture (a
+				 * migration target's replay), clients need it */
 	int32_t src_x, src_y;	/* COPY, BLEND: origin in image; COPY_BITS: source point */
 	uint8_t alpha;		/* BLEND: overall alpha (0 is never sent: a no-op) */
 	uint8_t rop;		/* FILL_ROP, COPY_ROP: enum sf_rop */

@@ -400,6 +400,19 @@ void sf_dpy_send_one(struct client *c, struct sf_buf *b)
 	sf_buf_unref(b);
 }
 
+/* Surface @sid's whole picture to @c. */
+static void send_snapshot(struct sf_display *d, struct client *c, uint32_t sid)
+{
+	const struct sf_image *img = sf_surface_image(d->surfaces[sid]);
+	struct area a = {img, 0, 0, img->width, img->height, -1};
+	enum sf_codec k = codec_for(d, c, &a);
+
+	/* snapshots stay out of the dictionary (while it is empty, more
+	 * clients may join it) and lossless */
+	k = k == SF_CODEC_GLZ ? SF_CODEC_LZ : k == SF_CODEC_JPEG ? SF_CODEC_QUIC : k;
+	sf_dpy_send_one(c, surface_snapshot(d, sid, k));
+}
+
 static void send_surfaces(struct sf_display *d, struct client *c, bool create)
 {
 	for (uint32_t i = 0; i < SF_DISPLAY_MAX_SURFACES; i++) {
@@ -412,12 +425,7 @@ static void send_surfaces(struct sf_display *d, struct client *c, bool create)
 						   i, img->width, img->height,
 						   SPICE_SURFACE_FMT_32_xRGB,
 						   i == 0 ? SPICE_SURFACE_FLAGS_PRIMARY : 0));
-		struct area a = {img, 0, 0, img->width, img->height, -1};
-		enum sf_codec k = codec_for(d, c, &a);
-		/* snapshots stay out of the dictionary (while it is empty, more
-		 * clients may join it) and lossless */
-		k = k == SF_CODEC_GLZ ? SF_CODEC_LZ : k == SF_CODEC_JPEG ? SF_CODEC_QUIC : k;
-		sf_dpy_send_one(c, surface_snapshot(d, i, k));
+		send_snapshot(d, c, i);
 	}
 	if (create && d->surfaces[0])
 		sf_dpy_send_one(c, sf_marshal_mark());
@@ -544,6 +552,13 @@ static bool do_surface_create(struct sf_display *d, const struct sf_cmd *cmd)
 	fanout(d, K_DISPLAY,
 	       sf_marshal_surface_create(id, cmd->width, cmd->height, SPICE_SURFACE_FMT_32_xRGB,
 					 id == 0 ? SPICE_SURFACE_FLAGS_PRIMARY : 0));
+	/* a surface QEMU recreates on a migration target already shows the
+	 * guest's picture; clients attached before it (the migrated one)
+	 * would otherwise see it blank until redrawn */
+	if (cmd->keep_data && cmd->mem)
+		for (struct client *c = d->clients; c; c = c->next)
+			if (sf_dpy_client_ready(d, c, K_DISPLAY))
+				send_snapshot(d, c, id);
 	if (id == 0)
 		fanout(d, K_DISPLAY, sf_marshal_mark());
 	if (id == 0 && !d->guest_monitors) {

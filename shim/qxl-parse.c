@@ -588,6 +588,7 @@ int sf_qxl_parse_surface(struct sf_qxl_parser *p, uint64_t addr, struct sf_cmd *
 	if (c->format != SPICE_SURFACE_FMT_32_xRGB && c->format != SPICE_SURFACE_FMT_32_ARGB)
 		return fail(p, -ENOTSUP, "surface format other than 32-bit");
 	out->type = SF_CMD_SURFACE_CREATE;
+	out->keep_data = s.flags & QXL_SURF_FLAG_KEEP_DATA;
 	out->width = c->width;
 	out->height = c->height;
 	out->stride = c->stride;

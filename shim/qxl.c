@@ -426,7 +426,8 @@ static void do_create_primary(struct sf_display *d, struct call *c)
 			     .surface_id = 0,
 			     .width = s->width,
 			     .height = s->height,
-			     .stride = s->stride};
+			     .stride = s->stride,
+			     .keep_data = s->flags & QXL_SURF_FLAG_KEEP_DATA};
 
 	c->st->parser.group = s->group_id;
 	if (s->format != SPICE_SURFACE_FMT_32_xRGB && s->format != SPICE_SURFACE_FMT_32_ARGB) {

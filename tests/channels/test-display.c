@@ -1221,3 +1221,30 @@ SF_TEST(display_migrate_and_its_data_leave_at_once_not_at_the_tick)
 	SF_TEST_ASSERT(r.m->migrate_data_ns - t0 < 1000000000ull);
 	rig_down(&r);
 }
+
+SF_TEST(display_surface_recreated_with_its_picture_reaches_attached_clients)
+{
+	static uint32_t vram[W * H];
+	struct rig r = {0};
+
+	for (int i = 0; i < W * H; i++)
+		vram[i] = 0x010203u * (uint32_t)(i % 77) + (uint32_t)(i / W);
+	SF_TEST_ASSERT(rig_up(&r, 16 << 20));
+	pump(r.m, 200);
+	SF_TEST_ASSERT(model_matches(r.m, r.d));
+	/* as QEMU's post_load on a migration target: the primary comes back
+	 * over guest memory that already shows the picture */
+	submit(&r.src, r.d, (struct sf_cmd){.type = SF_CMD_SURFACE_DESTROY, .surface_id = 0});
+	submit(&r.src, r.d,
+	       (struct sf_cmd){.type = SF_CMD_SURFACE_CREATE,
+			       .width = W,
+			       .height = H,
+			       .mem = (uint8_t *)vram,
+			       .stride = W * 4,
+			       .keep_data = true});
+	sf_display_flush(r.d);
+	pump(r.m, 300);
+	SF_TEST_ASSERT(r.m->bad_images == 0);
+	SF_TEST_ASSERT(model_matches(r.m, r.d));
+	rig_down(&r);
+}

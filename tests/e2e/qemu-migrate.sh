@@ -7,9 +7,10 @@
 # repeated) and with the picture a fresh client of the target gets. Cases:
 # seamless, semi-seamless, migrate_cancel (the client stays on the source),
 # and a client that connects while the migration is under way (seed 004).
-# The VM has a standard VGA (QEMU's own QXL commands); with the guest's qxl
-# DRM driver the target guest sometimes crashes after the switch (see
-# docs/migration.md), so MIG_VGA=qxl-vga is a manual run for now.
+# The VM has a standard VGA (QEMU's own QXL commands), except in the case
+# "qxl": a seamless migration with a qxl-vga device driven by the guest's
+# qxl DRM driver (QXL rings, surfaces in VRAM, loadvm replay on the target).
+# MIG_VGA=qxl-vga runs every case on qxl-vga.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-linux.sh"
 
@@ -32,7 +33,7 @@ vm() {
 	shift 3
 	env $SAN_ENV SAFFRON_DEBUG=migrate:debug,main:debug,server:debug,vmc:debug,chan:debug,shim:debug LD_LIBRARY_PATH="${MIG_LIB-$PWD/$BUILD/shim}" qemu-system-x86_64 -accel tcg -m 192 \
 		-nodefaults -kernel "$K/vmlinuz" -initrd "$K/initrd.gz" \
-		-append "console=ttyS0 quiet" -device ${MIG_VGA:-VGA} \
+		-append "console=ttyS0 quiet" -device "$vga" \
 		-spice "port=$v_port,addr=127.0.0.1,disable-ticketing=on,seamless-migration=$v_seam" \
 		-chardev spiceport,id=p0,name=org.saffron.echo \
 		-serial "file:$TMP/$v_name.serial" -device isa-serial,chardev=p0 \
@@ -69,6 +70,8 @@ wait_migrated() { # wait_migrated QMPSOCK: completed (0) or failed/cancelled (1)
 # run CASE SEAMLESS: one migration; leaves $TMP/CASE.client (client output)
 run() {
 	c=$1 seam=$2
+	vga=${MIG_VGA:-VGA}
+	[ "$c" = qxl ] && vga=qxl-vga
 	sp=$(free_port)
 	dp=$(free_port)
 	while [ "$dp" = "$sp" ]; do dp=$(free_port); done
@@ -132,7 +135,7 @@ if ! linux_guest "$K" "$ECHO" >"$TMP/prepare.log" 2>&1; then
 	finish
 	exit 0
 fi
-for c in ${CASES:-seamless semi cancel late}; do
+for c in ${CASES:-seamless semi cancel late qxl}; do
 	seam=on
 	[ "$c" = semi ] && seam=off
 	check "$c: migration with a client streaming through the port" run "$c" "$seam"
