@@ -456,25 +456,26 @@ static void do_update_area(struct sf_display *d, struct call *c)
 static void do_loadvm(struct sf_display *d, struct call *c)
 {
 	for (uint32_t i = 0; i < c->ncmds; i++) {
+		const QXLCommandExt *e = &c->cmds[i];
 		struct sf_cmd cmd;
 		int n = -EINVAL;
-		c->st->parser.group = c->cmds[i].group_id;
-		if (c->cmds[i].cmd.type == QXL_CMD_CURSOR)
-			n = sf_qxl_parse_cursor(&c->st->parser, c->cmds[i].cmd.data, &cmd);
-		/* likewise the replayed cursor */
-		if (n > 0 && c->cmds[i].cmd.type == QXL_CMD_CURSOR && cmd.type == SF_CMD_CURSOR_SET)
-			cursor_hold(c->st, c->cmds[i].cmd.data, c->cmds[i].group_id);
-		else if (c->cmds[i].cmd.type == QXL_CMD_SURFACE)
-			n = sf_qxl_parse_surface(&c->st->parser, c->cmds[i].cmd.data, &cmd);
-		/* the guest still holds a replayed create, as on the source:
-		 * it is released when the surface is destroyed */
-		if (n > 0 && c->cmds[i].cmd.type == QXL_CMD_SURFACE &&
-		    cmd.type == SF_CMD_SURFACE_CREATE)
-			surface_created(c->st, &cmd, c->cmds[i].cmd.data, c->cmds[i].group_id);
-		if (n > 0)
-			sf_display_exec(d, &cmd);
-		else if (n < 0)
+
+		c->st->parser.group = e->group_id;
+		if (e->cmd.type == QXL_CMD_CURSOR)
+			n = sf_qxl_parse_cursor(&c->st->parser, e->cmd.data, &cmd);
+		else if (e->cmd.type == QXL_CMD_SURFACE)
+			n = sf_qxl_parse_surface(&c->st->parser, e->cmd.data, &cmd);
+		if (n < 0)
 			rejected(c->st, "loadvm command");
+		if (n <= 0)
+			continue;
+		/* the guest still holds a replayed cursor SET or surface create,
+		 * as on the source: released when replaced or destroyed */
+		if (cmd.type == SF_CMD_CURSOR_SET)
+			cursor_hold(c->st, e->cmd.data, e->group_id);
+		else if (cmd.type == SF_CMD_SURFACE_CREATE)
+			surface_created(c->st, &cmd, e->cmd.data, e->group_id);
+		sf_display_exec(d, &cmd);
 	}
 }
 
