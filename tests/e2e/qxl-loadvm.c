@@ -26,8 +26,12 @@
 
 static QXLInstance qxl;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static QXLCommandExt ring[8], cring[8];
-static unsigned head, tail, chead, ctail;
+/* The command and cursor rings, under @lock. */
+struct ring {
+	QXLCommandExt e[8];
+	unsigned head, tail;
+};
+static struct ring cmds, cursor_ring;
 static uint64_t released[16];
 static unsigned nreleased;
 
@@ -57,28 +61,46 @@ static void get_init_info(QXLInstance *qin, QXLDevInitInfo *info)
 	info->n_surfaces = 4;
 }
 
-static int get_command(QXLInstance *qin, QXLCommandExt *ext)
+static int ring_pop(struct ring *r, QXLCommandExt *ext)
 {
 	int ok;
 
-	(void)qin;
 	pthread_mutex_lock(&lock);
-	ok = head != tail;
+	ok = r->head != r->tail;
 	if (ok)
-		*ext = ring[head++ % 8];
+		*ext = r->e[r->head++ % 8];
 	pthread_mutex_unlock(&lock);
 	return ok;
 }
 
-static int req_cmd_notification(QXLInstance *qin)
+static int ring_empty(struct ring *r)
 {
 	int empty;
 
-	(void)qin;
 	pthread_mutex_lock(&lock);
-	empty = head == tail;
+	empty = r->head == r->tail;
 	pthread_mutex_unlock(&lock);
 	return empty;
+}
+
+static void ring_push(struct ring *r, uint32_t type, const void *cmd)
+{
+	pthread_mutex_lock(&lock);
+	r->e[r->tail++ % 8] = (QXLCommandExt){.cmd = {.type = type, .data = (uintptr_t)cmd}};
+	pthread_mutex_unlock(&lock);
+	spice_qxl_wakeup(&qxl);
+}
+
+static int get_command(QXLInstance *qin, QXLCommandExt *ext)
+{
+	(void)qin;
+	return ring_pop(&cmds, ext);
+}
+
+static int req_cmd_notification(QXLInstance *qin)
+{
+	(void)qin;
+	return ring_empty(&cmds);
 }
 
 static void release_resource(QXLInstance *qin, QXLReleaseInfoExt ext)
@@ -92,26 +114,14 @@ static void release_resource(QXLInstance *qin, QXLReleaseInfoExt ext)
 
 static int get_cursor_command(QXLInstance *qin, QXLCommandExt *ext)
 {
-	int ok;
-
 	(void)qin;
-	pthread_mutex_lock(&lock);
-	ok = chead != ctail;
-	if (ok)
-		*ext = cring[chead++ % 8];
-	pthread_mutex_unlock(&lock);
-	return ok;
+	return ring_pop(&cursor_ring, ext);
 }
 
 static int req_cursor_notification(QXLInstance *qin)
 {
-	int empty;
-
 	(void)qin;
-	pthread_mutex_lock(&lock);
-	empty = chead == ctail;
-	pthread_mutex_unlock(&lock);
-	return empty;
+	return ring_empty(&cursor_ring);
 }
 
 static void notify_update(QXLInstance *qin, uint32_t id)
@@ -182,14 +192,6 @@ static QXLCursorCmd *cursor_cmd(uint8_t type, uint64_t id)
 	return c;
 }
 
-static void push_cursor(QXLCursorCmd *c)
-{
-	pthread_mutex_lock(&lock);
-	cring[ctail++ % 8] = (QXLCommandExt){.cmd = {.type = QXL_CMD_CURSOR, .data = (uintptr_t)c}};
-	pthread_mutex_unlock(&lock);
-	spice_qxl_wakeup(&qxl);
-}
-
 /* Let the server run for @ms. */
 static void run_for(int ms)
 {
@@ -203,14 +205,14 @@ static int cursors(void)
 	QXLCommandExt ext = {.cmd = {.type = QXL_CMD_CURSOR}};
 	unsigned a, move, b, c, a2, b2, c2;
 
-	push_cursor(cursor_cmd(QXL_CURSOR_SET, SET_A));
+	ring_push(&cursor_ring, QXL_CMD_CURSOR, cursor_cmd(QXL_CURSOR_SET, SET_A));
 	run_for(300);
 	a = times_released(SET_A);
-	push_cursor(cursor_cmd(QXL_CURSOR_MOVE, MOVE_ID));
+	ring_push(&cursor_ring, QXL_CMD_CURSOR, cursor_cmd(QXL_CURSOR_MOVE, MOVE_ID));
 	run_for(300);
 	move = times_released(MOVE_ID);
 	a2 = times_released(SET_A);
-	push_cursor(cursor_cmd(QXL_CURSOR_SET, SET_B));
+	ring_push(&cursor_ring, QXL_CMD_CURSOR, cursor_cmd(QXL_CURSOR_SET, SET_B));
 	run_for(300);
 	b = times_released(SET_B);
 	/* a target replays the guest's current cursor: it replaces B */
@@ -277,11 +279,7 @@ int main(int argc, char **argv)
 	destroy.release_info.id = DESTROY_ID;
 	destroy.type = QXL_SURFACE_CMD_DESTROY;
 	destroy.surface_id = 1;
-	pthread_mutex_lock(&lock);
-	ring[tail++ % 8] =
-		(QXLCommandExt){.cmd = {.type = QXL_CMD_SURFACE, .data = (uintptr_t)&destroy}};
-	pthread_mutex_unlock(&lock);
-	spice_qxl_wakeup(&qxl);
+	ring_push(&cmds, QXL_CMD_SURFACE, &destroy);
 	for (int i = 0; i < 200 && !(times_released(CREATE_ID) && times_released(DESTROY_ID)); i++)
 		run_for(10);
 	run_for(100); /* a second release would come now */
