@@ -211,8 +211,18 @@ static void enqueue(struct update *u, uint8_t type, QXLReleaseInfo *info, void *
 		return;
 	}
 	pthread_mutex_lock(&stage.lock);
-	while (stage.tail - stage.head == STAGE_SLOTS)
+	/* not reached with STAGE_AHEAD steps of a few commands each; if it
+	 * were, the pacer must know to wake us, and a stop must end it */
+	while (stage.tail - stage.head == STAGE_SLOTS && !stop_gen) {
+		stage.gen_waits = true;
 		pthread_cond_wait(&stage.cond, &stage.lock);
+	}
+	if (stage.tail - stage.head == STAGE_SLOTS) { /* stopping: nobody takes it */
+		pthread_mutex_unlock(&stage.lock);
+		free(u->bitmap);
+		free(u);
+		return;
+	}
 	stage.u[stage.tail % STAGE_SLOTS] = u;
 	stage.step[stage.tail++ % STAGE_SLOTS] = (unsigned)gen_step;
 	pthread_mutex_unlock(&stage.lock);
