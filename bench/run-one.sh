@@ -4,7 +4,8 @@
 # (the system libspice-server1, SPICE_DEBUG_ALLOW_MC=1). COMPRESSION=mode
 # sets spice_server_set_image_compression in both, JPEG=always|never|auto
 # spice_server_set_jpeg_compression. Prints one line:
-# server workload clients commands cpu_s bytes_avg verified peak_rss_kb
+# server workload clients connected commands cpu_s bytes_avg verified
+# peak_rss_kb server_s (cpu_s less the host's own loop, see harness.c)
 BUILD=${BUILD:-build}
 server=$1 workload=$2 n=$3 count=${4:-1000}
 shift 4 2>/dev/null || shift $#
@@ -32,8 +33,9 @@ for _ in $(seq 1 3000); do kill -0 $lp 2>/dev/null || break; sleep 0.1; done
 wait $lp 2>/dev/null
 kill -TERM $hp 2>/dev/null; sleep 0.3; kill -9 $hp 2>/dev/null; wait $hp 2>/dev/null
 cpu=$(sed -n 's/.*cpu_s=\([0-9.]*\).*/\1/p' "$TMP/h.out")
+srv=$(sed -n 's/.*server_s=\([0-9.-]*\).*/\1/p' "$TMP/h.out")
 conn=$(sed -n 's/.*connected=\([0-9]*\).*/\1/p' "$TMP/h.out")
 bytes=$(sed -n 's/.*bytes_avg=\([0-9]*\).*/\1/p' "$TMP/l.out")
 ver=$(sed -n 's/^verified=\([0-9]*\) of \([0-9]*\) undecodable=\([0-9]*\).*/\1\/\2(undec \3)/p' "$TMP/l.out")
-echo "$server $workload $n ${conn:-0} $count ${cpu:-NA} ${bytes:-NA} ${ver:--} $peak"
+echo "$server $workload $n ${conn:-0} $count ${cpu:-NA} ${bytes:-NA} ${ver:--} $peak ${srv:-NA}"
 rm -rf "$TMP"

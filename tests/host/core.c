@@ -31,6 +31,8 @@ static struct SpiceTimer timers[MAX_TIMERS];
  * an iteration follows the number of watches, not the table size */
 static int watches_hw, timers_hw;
 static void (*event_hook)(int event, SpiceChannelEventInfo *info);
+static int meter_depth;
+static uint64_t meter_from_ns, metered_ns;
 
 uint64_t host_now_ms(void)
 {
@@ -38,6 +40,31 @@ uint64_t host_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void host_core_meter_enter(void)
+{
+	if (meter_depth++ == 0)
+		meter_from_ns = thread_cpu_ns();
+}
+
+void host_core_meter_leave(void)
+{
+	if (--meter_depth == 0)
+		metered_ns += thread_cpu_ns() - meter_from_ns;
+}
+
+double host_core_metered_s(void)
+{
+	return (double)metered_ns / 1e9;
 }
 
 static SpiceTimer *timer_add(SpiceTimerFunc fn, void *opaque)
@@ -138,7 +165,9 @@ static void run_timers(void)
 	for (int i = 0; i < timers_hw; i++)
 		if (timers[i].used && timers[i].armed && timers[i].due <= t) {
 			timers[i].armed = false;
+			host_core_meter_enter();
 			timers[i].fn(timers[i].opaque);
+			host_core_meter_leave();
 		}
 }
 
@@ -163,8 +192,11 @@ void host_core_iterate(int max_ms)
 					  ? SPICE_WATCH_EVENT_READ
 					  : 0) |
 				 (pfd[k].revents & POLLOUT ? SPICE_WATCH_EVENT_WRITE : 0);
-			if (w->used && w->fd == pfd[k].fd && (ev & w->mask))
+			if (w->used && w->fd == pfd[k].fd && (ev & w->mask)) {
+				host_core_meter_enter();
 				w->fn(w->fd, ev & w->mask, w->opaque);
+				host_core_meter_leave();
+			}
 		}
 	run_timers();
 }

@@ -18,4 +18,13 @@ void host_core_iterate(int max_ms);
 
 uint64_t host_now_ms(void);
 
+/* CPU time this thread spent in the library: every watch and timer callback
+ * is metered, and a caller brackets its own calls into the library with
+ * enter/leave (they nest). What the host's thread spends outside them
+ * (polling, pacing a synthetic guest) is the hypervisor's, not the
+ * server's; the bench harness subtracts it. */
+void host_core_meter_enter(void);
+void host_core_meter_leave(void);
+double host_core_metered_s(void);
+
 #endif
