@@ -30,7 +30,16 @@ struct item {
 	struct sf_buf *buf;
 	uint8_t hdr[FULL_HDR];
 	bool hdr_done;
-	struct item *next; /* on the loop-owned out list */
+	struct item *next;	  /* on the loop-owned out list */
+	struct item_block *block; /* the allocation it shares, or NULL */
+};
+
+/* Items pushed together share one allocation, freed with the last of them.
+ * Only the connection's loop (or its last holder) ends items, so the count
+ * needs no atomics. */
+struct item_block {
+	unsigned left;
+	struct item items[];
 };
 
 struct sf_chan {
@@ -136,7 +145,10 @@ static void item_done(struct sf_chan *c, struct item *it)
 
 	atomic_store_explicit(&c->done, done + c->hdr_size + it->buf->size, memory_order_relaxed);
 	sf_buf_unref(it->buf);
-	free(it);
+	if (!it->block)
+		free(it);
+	else if (--it->block->left == 0)
+		free(it->block);
 }
 
 static void free_items(struct sf_chan *c)
@@ -214,9 +226,44 @@ int sf_chan_push_owned(struct sf_chan *c, struct sf_buf *buf)
 	it->buf = buf;
 	it->hdr_done = false;
 	it->next = NULL;
+	it->block = NULL;
 	/* relaxed: a statistic read by producers deciding to coalesce */
 	atomic_fetch_add_explicit(&c->pushed, buf->size + c->hdr_size, memory_order_relaxed);
 	if (sf_queue_push(&c->pipe, &it->node))
+		wake(c, &c->send_task);
+	return 0;
+}
+
+int sf_chan_push_owned_n(struct sf_chan *c, struct sf_buf *const *bufs, unsigned n)
+{
+	struct item_block *blk;
+	size_t bytes = 0;
+	bool woke = false;
+
+	/* acquire: pairs with the release in sf_chan_close() */
+	if (atomic_load_explicit(&c->closing, memory_order_acquire))
+		return -EPIPE;
+	if (!n)
+		return 0;
+	blk = malloc(sizeof(*blk) + n * sizeof(blk->items[0]));
+	if (!blk)
+		return -ENOMEM;
+	blk->left = n;
+	for (unsigned i = 0; i < n; i++) {
+		struct item *it = &blk->items[i];
+		it->buf = bufs[i];
+		it->hdr_done = false;
+		it->next = NULL;
+		it->block = blk;
+		bytes += bufs[i]->size + c->hdr_size;
+	}
+	/* relaxed: a statistic read by producers deciding to coalesce */
+	atomic_fetch_add_explicit(&c->pushed, bytes, memory_order_relaxed);
+	/* the send stage may take the first ones before the last are in:
+	 * any push that found the pipe empty must wake it */
+	for (unsigned i = 0; i < n; i++)
+		woke |= sf_queue_push(&c->pipe, &blk->items[i].node);
+	if (woke)
 		wake(c, &c->send_task);
 	return 0;
 }

@@ -87,6 +87,11 @@ int sf_chan_push(struct sf_chan *c, struct sf_buf *buf);
  * stays the caller's when this fails. Thread: any. */
 int sf_chan_push_owned(struct sf_chan *c, struct sf_buf *buf);
 
+/* Queue @n bodies in order, taking over one reference to each, with one
+ * allocation and one wake for all (a producer publishing a batch). The
+ * references stay the caller's when this fails. Thread: any. */
+int sf_chan_push_owned_n(struct sf_chan *c, struct sf_buf *const *bufs, unsigned n);
+
 /* Queue SET_ACK with a new generation and @window. Thread: any. */
 int sf_chan_set_ack(struct sf_chan *c, uint32_t window);
 

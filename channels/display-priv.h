@@ -14,6 +14,10 @@
 #define OCCLUSION_WINDOW 128 /* recent draws a later opaque draw may supersede */
 
 enum kind { K_DISPLAY, K_CURSOR };
+
+/* What one round of the producer pushes to a client is staged here and
+ * published with one allocation and one wake (display.c, stage()). */
+#define CLIENT_STAGE 32
 enum cstate { CS_NORMAL, CS_DROPPING, CS_RESYNC };
 
 struct client {
@@ -37,6 +41,10 @@ struct client {
 	uint16_t kept_up;	 /* producer: frames in a row it kept up */
 	size_t last_frame;	 /* producer: bytes of the last frame pushed to it */
 	atomic_uint stream_seen; /* stream_id for the sender thread (migration) */
+	struct sf_buf *stage[CLIENT_STAGE]; /* producer: staged this round, in order */
+	unsigned nstaged;		    /* producer */
+	bool staged_listed;		    /* producer: on d->staged */
+	struct client *staged_next;	    /* producer */
 	struct client *prev, *next;
 	struct sf_task attach_task, detach_task, resync_task;
 };
@@ -75,6 +83,7 @@ struct sf_display {
 	/* producer only */
 	struct sf_surface *surfaces[SF_DISPLAY_MAX_SURFACES];
 	struct client *clients;
+	struct client *staged; /* clients with messages to publish this round */
 	struct sf_image *cursor;
 	uint16_t hot_x, hot_y;
 	int16_t cur_x, cur_y;
@@ -108,7 +117,9 @@ struct sf_display {
 };
 
 /* display.c, for stream.c (producer thread) */
-/* Queue @b to @c; false if its connection is closing. Does not consume @b. */
+/* Queue @b to @c (published at the end of the producer's round, in order
+ * with everything else queued to @c); false if its connection is closing.
+ * Does not consume @b. */
 bool sf_dpy_push(struct client *c, struct sf_buf *b);
 /* Push and drop the caller's reference; @b may be NULL. */
 void sf_dpy_send_one(struct client *c, struct sf_buf *b);

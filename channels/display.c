@@ -126,13 +126,60 @@ static void occlusion_add(struct sf_display *d, uint32_t sid, const struct sf_re
 		w->b[k] = v[k] && k != SF_CODEC_GLZ ? sf_buf_ref(v[k]) : NULL;
 }
 
+/* ---- staging (producer) ----
+ * A push to a client's connection is an allocation, an atomic add, an
+ * exchange on a line its send stage also writes and possibly a wake. At a
+ * hundred clients that was most of the producer's cost per message, so the
+ * messages of one round of the producer's loop are staged per client and
+ * published together when the round ends (the loop's after hook), or when
+ * the stage fills, or before anyone waiting on the producer is released
+ * (sync calls), so nothing staged is ever behind a MIGRATE. */
+
+static void publish(struct client *c)
+{
+	if (sf_chan_push_owned_n(c->chan, c->stage, c->nstaged) < 0)
+		for (unsigned i = 0; i < c->nstaged; i++)
+			sf_buf_unref(c->stage[i]);
+	c->nstaged = 0;
+}
+
+static void publish_all(void *data)
+{
+	struct sf_display *d = data;
+
+	while (d->staged) {
+		struct client *c = d->staged;
+		d->staged = c->staged_next;
+		c->staged_listed = false;
+		publish(c);
+	}
+}
+
+/* Takes over one reference to @b; it stays the caller's on false. */
+static bool stage(struct client *c, struct sf_buf *b)
+{
+	if (sf_chan_closed(c->chan))
+		return false;
+	if (c->nstaged == CLIENT_STAGE)
+		publish(c);
+	if (!c->staged_listed) {
+		c->staged_listed = true;
+		c->staged_next = c->d->staged;
+		c->d->staged = c;
+	}
+	c->stage[c->nstaged++] = b;
+	c->d->stats.messages++;
+	return true;
+}
+
 /* ---- fan-out (producer) ---- */
 
 bool sf_dpy_push(struct client *c, struct sf_buf *b)
 {
-	if (sf_chan_push(c->chan, b) < 0)
+	if (!stage(c, sf_buf_ref(b))) {
+		sf_buf_unref(b);
 		return false;
-	c->d->stats.messages++;
+	}
 	return true;
 }
 
@@ -234,10 +281,8 @@ static void fanout(struct sf_display *d, enum kind kind, struct sf_buf *b)
 			sf_buf_ref_n(b, FANOUT_REFS);
 			spare = FANOUT_REFS;
 		}
-		if (sf_chan_push_owned(c->chan, b) == 0) {
+		if (stage(c, b))
 			spare--;
-			d->stats.messages++;
-		}
 	}
 	sf_buf_unref_n(b, spare + 1); /* the spares and the caller's */
 }
@@ -766,6 +811,7 @@ bool sf_display_exec(struct sf_display *d, struct sf_cmd *cmd)
 
 	SF_ASSERT_THREAD(SF_THREAD_PRODUCER);
 	run_cmd(d, cmd);
+	publish_all(d); /* callers may run outside the loop */
 	return d->stats.rejected == rejected;
 }
 
@@ -928,6 +974,7 @@ static void detach_fn(struct sf_task *t)
 	struct client *c = sf_container_of(t, struct client, detach_task);
 	struct sf_display *d = c->d;
 
+	publish_all(d); /* the stage list must not outlive the client */
 	if (c->listed) {
 		c->listed = false;
 		glz_leave(d, c);
@@ -1139,6 +1186,7 @@ static void sync_fn(struct sf_task *t)
 	struct sync_call *s = sf_container_of(t, struct sync_call, task);
 
 	s->fn(s->d, s->arg);
+	publish_all(s->d); /* the caller may push after us (MIGRATE) */
 	pthread_mutex_lock(&s->m);
 	s->done = true;
 	pthread_cond_signal(&s->cv);
@@ -1358,6 +1406,7 @@ struct sf_display *sf_display_create(uint8_t id, const struct sf_display_source_
 	atomic_init(&d->streaming, true);
 	d->rl = (struct sf_ratelimit)SF_RATELIMIT_INIT(1000, 10);
 	sf_task_init(&d->process_task, process_fn);
+	sf_loop_set_after(d->loop, publish_all, d);
 	return d;
 }
 
@@ -1386,6 +1435,7 @@ int sf_display_start(struct sf_display *d)
 static void shutdown_fn(struct sf_display *d, void *arg)
 {
 	(void)arg;
+	publish_all(d);
 	while (d->clients) {
 		struct client *c = d->clients;
 		d->clients = c->next;

@@ -41,6 +41,8 @@ struct sf_loop {
 	struct sf_timer *tick_timer;
 	struct sf_queue deferred; /* owner-only use of the queue */
 	bool deferred_armed, in_tick;
+	sf_loop_after_fn after; /* run after each round of callbacks */
+	void *after_data;
 	/* cache line 2: touched by other threads, atomics and wfcqueue only */
 	struct sf_queue tasks __attribute__((aligned(64)));
 	int wakefd;
@@ -125,6 +127,8 @@ int sf_loop_iterate(struct sf_loop *loop, int timeout_ms)
 		if (!w->dead)
 			w->fn(w->data, w->fd, ev[i].events);
 	}
+	if (n > 0 && loop->after)
+		loop->after(loop->after_data);
 	bury(loop);
 	return 0;
 }
@@ -140,6 +144,12 @@ int sf_loop_run(struct sf_loop *loop)
 	}
 	atomic_store_explicit(&loop->quit, false, memory_order_relaxed);
 	return 0;
+}
+
+void sf_loop_set_after(struct sf_loop *loop, sf_loop_after_fn fn, void *data)
+{
+	loop->after = fn;
+	loop->after_data = data;
 }
 
 static void ring(struct sf_loop *loop)

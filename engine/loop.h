@@ -54,6 +54,12 @@ struct sf_timer *sf_loop_timer_add(struct sf_loop *loop, sf_timer_fn fn, void *d
 int sf_loop_timer_arm(struct sf_timer *t, uint64_t ms, bool repeat);
 void sf_loop_timer_remove(struct sf_timer *t);
 
+/* @fn runs on the loop's thread after every round that ran callbacks
+ * (watches, timers, tasks): one place to publish what the round staged.
+ * NULL removes it. Thread: owner, or before run. */
+typedef void (*sf_loop_after_fn)(void *data);
+void sf_loop_set_after(struct sf_loop *loop, sf_loop_after_fn fn, void *data);
+
 void sf_task_init(struct sf_task *task, void (*fn)(struct sf_task *task));
 
 /* Queue @task to run once on @loop's thread. Thread: any. Wait-free.
