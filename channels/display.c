@@ -588,7 +588,7 @@ static bool do_surface_create(struct sf_display *d, const struct sf_cmd *cmd)
 	    cmd->height > MAX_SURFACE_DIM)
 		return bad(d, cmd, "bad surface size");
 	d->surfaces[id] = cmd->mem ? sf_surface_create_external(cmd->width, cmd->height, cmd->mem,
-								cmd->stride)
+								cmd->stride, cmd->keep_data)
 				   : sf_surface_create(cmd->width, cmd->height);
 	if (!d->surfaces[id])
 		return bad(d, cmd, "out of memory");

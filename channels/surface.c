@@ -43,9 +43,17 @@ struct sf_surface *sf_surface_create(uint32_t width, uint32_t height)
 }
 
 struct sf_surface *sf_surface_create_external(uint32_t width, uint32_t height, uint8_t *row0,
-					      int32_t stride)
+					      int32_t stride, bool keep)
 {
-	return wrap(sf_image_wrap(width, height, row0, stride));
+	struct sf_surface *s = wrap(sf_image_wrap(width, height, row0, stride));
+
+	/* as spice-server does: without KEEP_DATA the memory is not a picture
+	 * (QEMU hands fresh, uncleared heap) and only what differs from black
+	 * is ever drawn, so black must be what is there */
+	if (s && !keep)
+		for (uint32_t y = 0; y < height; y++)
+			memset(sf_image_row(s->img, y), 0, (size_t)width * 4);
+	return s;
 }
 
 void sf_surface_destroy(struct sf_surface *s)

@@ -12,9 +12,10 @@ struct sf_surface;
 /* Black x8r8g8b8 surface. Returns NULL with errno set. Thread: producer. */
 struct sf_surface *sf_surface_create(uint32_t width, uint32_t height);
 /* A surface over memory the caller keeps valid until destroy (guest VRAM);
- * @row0 is row 0, @stride may be negative. Thread: producer. */
+ * @row0 is row 0, @stride may be negative. Unless @keep (QXL's KEEP_DATA)
+ * the pixels are cleared to black. Thread: producer. */
 struct sf_surface *sf_surface_create_external(uint32_t width, uint32_t height, uint8_t *row0,
-					      int32_t stride);
+					      int32_t stride, bool keep);
 void sf_surface_destroy(struct sf_surface *s);
 
 /* The pixels (read by the marshaller on the producer thread). */

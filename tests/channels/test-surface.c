@@ -38,7 +38,8 @@ static void check_copy_bits(int dx, int dy, bool *ok)
 {
 	/* bottom-up guest-style memory: row 0 last, negative stride */
 	static uint32_t mem[40 * 40];
-	struct sf_surface *s = sf_surface_create_external(40, 40, (uint8_t *)&mem[39 * 40], -160);
+	struct sf_surface *s =
+		sf_surface_create_external(40, 40, (uint8_t *)&mem[39 * 40], -160, true);
 	const struct sf_image *img = sf_surface_image(s);
 	uint32_t ref[40][40];
 	struct sf_rect r = {10 + dx, 10 + dy, 30 + dx, 30 + dy};
