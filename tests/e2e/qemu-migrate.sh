@@ -144,16 +144,11 @@ for c in ${CASES:-seamless semi cancel late qxl}; do
 	else
 		check "$c: the client ends on the target, no byte lost or repeated" ended_on_target "$c"
 	fi
-	# Under ASan (QEMU with an instrumented shim, several times slower) a
-	# fresh client of the target shows rows the migrated client never got:
-	# 2 of 3 seamless runs before session 8, 1 of 9 since (99.499% equal).
-	# Open in #6; the plain `make test` keeps the check.
-	case "$BUILD" in
-	*asan*) echo "# skipped under ASan: $c picture check (known race, see comment)" ;;
-	*)
-		check "$c: the client shows what a fresh client of the VM sees (>= 99.5%)" \
-			"$BUILD/tests/ppmcmp" "$TMP/$c.ppm" "$TMP/$c.fresh.ppm" 99.5
-		;;
-	esac
+	# Under ASan this check failed in 2 of 3 runs before session 8 and 1 of
+	# 9 after: surfaces QEMU creates without KEEP_DATA were not cleared, and
+	# ASan's malloc leaves garbage where glibc's fresh mmap is zero
+	# (session 9 clears them, as spice-server does). It runs everywhere.
+	check "$c: the client shows what a fresh client of the VM sees (>= 99.5%)" \
+		"$BUILD/tests/ppmcmp" "$TMP/$c.ppm" "$TMP/$c.fresh.ppm" 99.5
 done
 finish
