@@ -20,7 +20,7 @@
 
 SF_LOG_TOPIC("chan");
 
-#define FULL_HDR     18
+#define FULL_HDR     SF_CHAN_HDR_MAX
 #define MINI_HDR     6
 #define BATCH_MSGS   64		/* header+body pairs per writev */
 #define FLUSH_BUDGET (4u << 20) /* bytes per flush round before yielding the loop */
@@ -304,18 +304,18 @@ size_t sf_chan_backlog(const struct sf_chan *c)
 	return atomic_load_explicit(&c->pushed, memory_order_relaxed) - done;
 }
 
-bool sf_chan_backlog_over(struct sf_chan *c, size_t limit)
+size_t sf_chan_backlog_room(struct sf_chan *c, size_t limit)
 {
 	/* relaxed: a hint, like sf_chan_backlog(); done_seen never passes
 	 * done, so pushed - done_seen never understates the backlog */
 	size_t pushed = atomic_load_explicit(&c->pushed, memory_order_relaxed);
 	size_t seen = atomic_load_explicit(&c->done_seen, memory_order_relaxed);
 
-	if (pushed - seen <= limit)
-		return false;
-	seen = atomic_load_explicit(&c->done, memory_order_relaxed);
-	atomic_store_explicit(&c->done_seen, seen, memory_order_relaxed);
-	return pushed - seen > limit;
+	if (pushed - seen > limit / 2) {
+		seen = atomic_load_explicit(&c->done, memory_order_relaxed);
+		atomic_store_explicit(&c->done_seen, seen, memory_order_relaxed);
+	}
+	return pushed - seen > limit ? 0 : limit - (pushed - seen) + 1;
 }
 
 uint64_t sf_chan_skipped(const struct sf_chan *c)

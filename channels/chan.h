@@ -98,10 +98,14 @@ int sf_chan_set_ack(struct sf_chan *c, uint32_t window);
 /* Bytes queued but not yet written. Thread: any; a snapshot. */
 size_t sf_chan_backlog(const struct sf_chan *c);
 
-/* Is the backlog over @limit? Cheaper than sf_chan_backlog() for a pusher
- * asking at every push: it reads the send stage's counter only when an
- * older reading of it no longer proves the answer is no. Thread: any. */
-bool sf_chan_backlog_over(struct sf_chan *c, size_t limit);
+/* The most a message's header adds to the backlog (the full header). */
+#define SF_CHAN_HDR_MAX 18
+
+/* Bytes that may still be queued before the backlog is over @limit; 0 when
+ * it is over. An underestimate a pusher may spend without asking again: it
+ * reads the send stage's counter only when an older reading of it leaves
+ * less than half of @limit. Thread: any. */
+size_t sf_chan_backlog_room(struct sf_chan *c, size_t limit);
 
 /* Messages dropped because they were superseded before being sent.
  * Thread: loop. */

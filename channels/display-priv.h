@@ -41,6 +41,7 @@ struct client {
 	uint16_t kept_up;	 /* producer: frames in a row it kept up */
 	size_t last_frame;	 /* producer: bytes of the last frame pushed to it */
 	atomic_uint stream_seen; /* stream_id for the sender thread (migration) */
+	size_t room; /* producer: bytes it may be sent before its backlog is read again */
 	struct sf_buf *stage[CLIENT_STAGE]; /* producer: staged this round, in order */
 	unsigned nstaged;		    /* producer */
 	bool staged_listed;		    /* producer: on d->staged */

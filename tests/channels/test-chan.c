@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* tests/channels/test-chan.c: the send stage's batch push
  * (sf_chan_push_owned_n): order on the wire against single pushes, the
- * references it takes over, and a closing connection refusing the batch. */
+ * references it takes over, a closing connection refusing the batch; and
+ * the backlog room a pusher spends without reading the sender's counter. */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -77,12 +78,15 @@ SF_TEST(chan_batch_push_keeps_order_and_takes_over_references)
 	SF_TEST_ASSERT(sf_chan_push_owned_n(c, b, 3) == 0);
 	SF_TEST_ASSERT(sf_chan_push(c, single) == 0);
 	SF_TEST_ASSERT(sf_chan_backlog(c) == 4 * 10);
+	SF_TEST_ASSERT(sf_chan_backlog_room(c, 100) == 61);
+	SF_TEST_ASSERT(sf_chan_backlog_room(c, 30) == 0); /* over */
 	SF_TEST_ASSERT(read_msgs(loop, sv[0], type, value, 4) == 4);
 	for (int i = 0; i < 4; i++) {
 		SF_TEST_ASSERT(type[i] == 101 + i);
 		SF_TEST_ASSERT(value[i] == (uint32_t)i + 1);
 	}
 	SF_TEST_ASSERT(sf_chan_backlog(c) == 0);
+	SF_TEST_ASSERT(sf_chan_backlog_room(c, 30) == 31); /* the sent bytes are seen */
 	/* sent: the batch's items are gone and only our references remain */
 	for (int i = 0; i < 3; i++)
 		SF_TEST_ASSERT(atomic_load(&b[i]->ref) == 1);
