@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* tests/engine/test-loop.c: cross-thread tasks, wake coalescing, timers,
- * watch removal from inside a callback, deferral to the tick. */
+ * watch removal from inside a callback, deferral to the tick, the hook
+ * after each round. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <unistd.h>
@@ -159,5 +160,53 @@ SF_TEST(loop_tick_doubles_when_wide)
 	SF_TEST_ASSERT(sf_loop_tick(loop) == 32);
 	sf_loop_batch_leave(loop);
 	SF_TEST_ASSERT(sf_loop_tick(loop) == 16);
+	sf_loop_destroy(loop);
+}
+
+struct after_ctx {
+	struct sf_task a, b;
+	int tasks, afters, tasks_at_after;
+};
+
+static void after_task_fn(struct sf_task *t)
+{
+	struct after_ctx *c = sf_container_of(t, struct after_ctx, a);
+	c->tasks++;
+}
+
+static void after_task_b_fn(struct sf_task *t)
+{
+	struct after_ctx *c = sf_container_of(t, struct after_ctx, b);
+	c->tasks++;
+}
+
+static void after_fn(void *data)
+{
+	struct after_ctx *c = data;
+	c->afters++;
+	c->tasks_at_after = c->tasks;
+}
+
+SF_TEST(loop_after_hook_runs_once_per_round_after_its_callbacks)
+{
+	struct sf_loop *loop = sf_loop_create();
+	struct after_ctx c = {0};
+
+	SF_TEST_ASSERT(loop);
+	sf_loop_set_after(loop, after_fn, &c);
+	sf_task_init(&c.a, after_task_fn);
+	sf_task_init(&c.b, after_task_b_fn);
+	sf_loop_wake(loop, &c.a);
+	sf_loop_wake(loop, &c.b);
+	SF_TEST_ASSERT(sf_loop_iterate(loop, 100) == 0);
+	/* both tasks ran in the round, the hook once, after them */
+	SF_TEST_ASSERT(c.tasks == 2 && c.afters == 1 && c.tasks_at_after == 2);
+	/* a round that times out with nothing to do does not run it */
+	SF_TEST_ASSERT(sf_loop_iterate(loop, 1) == 0);
+	SF_TEST_ASSERT(c.afters == 1);
+	sf_loop_set_after(loop, NULL, NULL);
+	sf_loop_wake(loop, &c.a);
+	SF_TEST_ASSERT(sf_loop_iterate(loop, 100) == 0);
+	SF_TEST_ASSERT(c.tasks == 3 && c.afters == 1);
 	sf_loop_destroy(loop);
 }
