@@ -150,6 +150,9 @@ static void read_device(struct sf_vmc *v)
 		if (n <= 0 || v->dead)
 			break;
 		n = SF_MIN(n, (int)sizeof(tmp));
+		if (!v->st.from_device)
+			sf_log_debug("%s: first read: %d bytes, client %d", v->name, n,
+				     v->client != NULL);
 		if (v->client) {
 			v->st.from_device += (uint64_t)n;
 			push(v->client, data_msg(tmp, (uint32_t)n));
