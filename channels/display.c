@@ -137,10 +137,23 @@ static void occlusion_add(struct sf_display *d, uint32_t sid, const struct sf_re
 
 static void publish(struct client *c)
 {
-	if (sf_chan_push_owned_n(c->chan, c->stage, c->nstaged) < 0)
+	int r = sf_chan_push_owned_n(c->chan, c->stage, c->nstaged);
+
+	if (r < 0)
 		for (unsigned i = 0; i < c->nstaged; i++)
 			sf_buf_unref(c->stage[i]);
 	c->nstaged = 0;
+	/* out of memory: the client missed these messages, so it is treated
+	 * as one past its backlog (its next readiness check also takes it out
+	 * of the GLZ cohort) and resynced once its pipe drains; one already
+	 * dropping or resyncing gets the snapshot anyway */
+	if (r == -ENOMEM) {
+		int expected = CS_NORMAL;
+		/* acq_rel: pairs with the acquire in on_drained() */
+		atomic_compare_exchange_strong_explicit(&c->state, &expected, CS_DROPPING,
+							memory_order_acq_rel, memory_order_acquire);
+		c->room = 0;
+	}
 }
 
 static void publish_all(void *data)
