@@ -612,10 +612,17 @@ struct gen_args {
 	double cpu_s; /* out: the thread's CPU time */
 };
 
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static void *generator(void *arg)
 {
 	struct gen_args *g = arg;
-	struct timespec ts;
 
 	for (unsigned i = 0; i < g->count; i++) {
 		bool quit;
@@ -641,8 +648,7 @@ static void *generator(void *arg)
 			pthread_cond_broadcast(&stage.cond);
 		pthread_mutex_unlock(&stage.lock);
 	}
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	g->cpu_s = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	g->cpu_s = thread_cpu_s();
 	return NULL;
 }
 
@@ -666,14 +672,6 @@ static void release_step(unsigned i)
 	if (stage.gen_waits && stage.made - stage.taken <= STAGE_AHEAD / 2)
 		pthread_cond_broadcast(&stage.cond);
 	pthread_mutex_unlock(&stage.lock);
-}
-
-static double thread_cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static double cpu_s(void)
