@@ -31,10 +31,11 @@ struct item {
 	uint8_t hdr[FULL_HDR];
 	bool hdr_done;
 	struct item *next;	  /* on the loop-owned out list */
-	struct item_block *block; /* the allocation it shares, or NULL */
+	struct item_block *block; /* the allocation it came in */
 };
 
-/* Items pushed together share one allocation, freed with the last of them.
+/* Items pushed together (one, or a producer's batch) share one allocation,
+ * freed with the last of them.
  * Only the connection's loop (or its last holder) ends items, so the count
  * needs no atomics. */
 struct item_block {
@@ -145,9 +146,7 @@ static void item_done(struct sf_chan *c, struct item *it)
 
 	atomic_store_explicit(&c->done, done + c->hdr_size + it->buf->size, memory_order_relaxed);
 	sf_buf_unref(it->buf);
-	if (!it->block)
-		free(it);
-	else if (--it->block->left == 0)
+	if (--it->block->left == 0)
 		free(it->block);
 }
 
@@ -213,27 +212,6 @@ bool sf_chan_closed(const struct sf_chan *c)
 	return atomic_load_explicit(&c->closing, memory_order_acquire);
 }
 
-int sf_chan_push_owned(struct sf_chan *c, struct sf_buf *buf)
-{
-	struct item *it;
-
-	/* acquire: pairs with the release in sf_chan_close() */
-	if (atomic_load_explicit(&c->closing, memory_order_acquire))
-		return -EPIPE;
-	it = malloc(sizeof(*it));
-	if (!it)
-		return -ENOMEM;
-	it->buf = buf;
-	it->hdr_done = false;
-	it->next = NULL;
-	it->block = NULL;
-	/* relaxed: a statistic read by producers deciding to coalesce */
-	atomic_fetch_add_explicit(&c->pushed, buf->size + c->hdr_size, memory_order_relaxed);
-	if (sf_queue_push(&c->pipe, &it->node))
-		wake(c, &c->send_task);
-	return 0;
-}
-
 int sf_chan_push_owned_n(struct sf_chan *c, struct sf_buf *const *bufs, unsigned n)
 {
 	struct item_block *blk;
@@ -266,6 +244,11 @@ int sf_chan_push_owned_n(struct sf_chan *c, struct sf_buf *const *bufs, unsigned
 	if (woke)
 		wake(c, &c->send_task);
 	return 0;
+}
+
+int sf_chan_push_owned(struct sf_chan *c, struct sf_buf *buf)
+{
+	return sf_chan_push_owned_n(c, &buf, 1);
 }
 
 int sf_chan_push(struct sf_chan *c, struct sf_buf *buf)

@@ -43,8 +43,7 @@ struct client {
 	atomic_uint stream_seen; /* stream_id for the sender thread (migration) */
 	size_t room; /* producer: bytes it may be sent before its backlog is read again */
 	struct sf_buf *stage[CLIENT_STAGE]; /* producer: staged this round, in order */
-	unsigned nstaged;		    /* producer */
-	bool staged_listed;		    /* producer: on d->staged */
+	unsigned nstaged;		    /* producer; > 0: on d->staged */
 	struct client *staged_next;	    /* producer */
 	struct client *prev, *next;
 	struct sf_task attach_task, detach_task, resync_task;

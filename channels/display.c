@@ -163,7 +163,6 @@ static void publish_all(void *data)
 	while (d->staged) {
 		struct client *c = d->staged;
 		d->staged = c->staged_next;
-		c->staged_listed = false;
 		publish(c);
 	}
 }
@@ -173,12 +172,11 @@ static bool stage(struct client *c, struct sf_buf *b)
 {
 	if (sf_chan_closed(c->chan))
 		return false;
-	if (c->nstaged == CLIENT_STAGE)
-		publish(c);
-	if (!c->staged_listed) {
-		c->staged_listed = true;
+	if (!c->nstaged) { /* first of the round: join the list */
 		c->staged_next = c->d->staged;
 		c->d->staged = c;
+	} else if (c->nstaged == CLIENT_STAGE) {
+		publish(c); /* stays on the list for the rest of the round */
 	}
 	c->stage[c->nstaged++] = b;
 	c->room = c->room > b->size + SF_CHAN_HDR_MAX ? c->room - b->size - SF_CHAN_HDR_MAX : 0;
