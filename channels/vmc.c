@@ -38,6 +38,7 @@ struct sf_vmc {
 	uint8_t *wbuf; /* client bytes the device has not taken yet */
 	uint32_t wlen, wcap;
 	struct sf_timer *retry;
+	bool retry_armed; /* re-arming per guest byte cost a syscall each */
 	struct sf_vmc_stats st;
 	struct sf_ratelimit rl;
 };
@@ -54,7 +55,10 @@ static void vmc_unref(struct sf_vmc *v)
 
 static void on_retry(void *data)
 {
-	sf_vmc_wakeup(data);
+	struct sf_vmc *v = data;
+
+	v->retry_armed = false;
+	sf_vmc_wakeup(v);
 }
 
 struct sf_vmc *sf_vmc_create(struct sf_loop *loop, uint8_t type, uint8_t id, const char *portname,
@@ -87,6 +91,7 @@ void sf_vmc_destroy(struct sf_vmc *v)
 	if (!v)
 		return;
 	v->dead = true;
+	v->retry_armed = false;
 	sf_loop_timer_arm(v->retry, 0, false);
 	if (v->client)
 		sf_chan_close(v->client);
@@ -178,8 +183,8 @@ static void write_device(struct sf_vmc *v)
 		v->wlen -= (uint32_t)n;
 		v->st.to_device += (uint64_t)n;
 	}
-	if (v->wlen && v->running && !v->dead)
-		sf_loop_timer_arm(v->retry, RETRY_MS, false);
+	if (v->wlen && v->running && !v->dead && !v->retry_armed)
+		v->retry_armed = sf_loop_timer_arm(v->retry, RETRY_MS, false) == 0;
 	if (v->client && v->wlen < HIGH_WATER)
 		sf_chan_resume_read(v->client);
 }
@@ -420,8 +425,10 @@ void sf_vmc_set_running(struct sf_vmc *v, bool running)
 		     running ? "running" : "stopped", v->wlen, v->client != NULL);
 	v->running = running;
 	v->incoming = false;
-	if (running)
+	if (running) {
 		sf_vmc_wakeup(v);
-	else
+	} else {
+		v->retry_armed = false;
 		sf_loop_timer_arm(v->retry, 0, false);
+	}
 }

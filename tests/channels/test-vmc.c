@@ -3,6 +3,7 @@
  * through slow device buffers, bounded buffering when the guest takes
  * nothing, port init/events, one client at a time, and dropping with no
  * client. */
+#include <string.h>
 #include <spice/enums.h>
 #include <spice/protocol.h>
 #include "tests/channels/vmc-rig.h"
@@ -89,6 +90,32 @@ SF_TEST(vmc_buffers_a_bounded_amount_while_the_guest_takes_nothing)
 	}
 	sf_vmc_stats(r.v, &st);
 	SF_TEST_ASSERT(st.to_device == (uint64_t)sent * sizeof(msg));
+	vrig_down(&r);
+}
+
+/* A device that never calls wakeup when it has room again is retried on a
+ * timer: the bytes still arrive, driven by the loop alone. Wakeups while it
+ * is full (one per guest byte in QEMU) do not hold the retry back. */
+SF_TEST(vmc_retries_a_device_that_never_signals_room)
+{
+	struct vrig r = {0};
+	uint8_t msg[3000];
+
+	SF_TEST_ASSERT(vrig_up(&r, SPICE_CHANNEL_USBREDIR, false));
+	for (size_t i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)pat(i);
+	r.d->write_limit = 0;
+	SF_TEST_ASSERT(send_msg(r.fd, SPICE_MSGC_SPICEVMC_DATA, msg, sizeof(msg)));
+	for (int i = 0; i < 50; i++) {
+		sf_loop_iterate(r.loop, 1);
+		sf_vmc_wakeup(r.v);
+	}
+	SF_TEST_ASSERT(r.d->in_len == 0);
+	r.d->write_limit = 1000; /* room for all of it, in three writes */
+	for (int i = 0; i < 500 && r.d->in_len < sizeof(msg); i++)
+		sf_loop_iterate(r.loop, 5);
+	SF_TEST_ASSERT(r.d->in_len == sizeof(msg));
+	SF_TEST_ASSERT(memcmp(r.d->in, msg, sizeof(msg)) == 0);
 	vrig_down(&r);
 }
 

@@ -6,7 +6,9 @@
  * in the echo (client-visible downtime) and, at the end, writes the primary
  * surface as a PPM and the port it ended on. --quiesce pauses writing while
  * the session migrates (semi-seamless: spice-gtk resets channels at the
- * switch, dropping whatever is in flight). */
+ * switch, dropping whatever is in flight). MIG_WINDOW=N caps the bytes in
+ * flight (default 4096); 512, one chunk, makes it a latency probe whose
+ * echo has no pauses of its own (bench/migrate.sh). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +28,7 @@ static struct {
 	const char *port_name;
 	bool writing, stop, quiesce, migrated, opened, ready, counting;
 	uint64_t sent, got, bad;
+	uint32_t window;
 	uint32_t inflight; /* stream bytes of the write in progress (0: a probe) */
 	int64_t first_ns, last_echo_ns, max_gap_ns, gap_end_ns, gap_end_wall_us, t_mig_ns;
 	int seconds, drain;
@@ -50,7 +53,7 @@ static bool may_write(void)
 	if (state != SPICE_SESSION_MIGRATION_NONE)
 		t.migrated = true;
 	return t.opened && t.ready && !t.stop &&
-	       !(t.quiesce && state != SPICE_SESSION_MIGRATION_NONE) && t.sent - t.got < WINDOW;
+	       !(t.quiesce && state != SPICE_SESSION_MIGRATION_NONE) && t.sent - t.got < t.window;
 }
 
 static void write_next(void);
@@ -247,6 +250,7 @@ int main(int argc, char **argv)
 	}
 	t.port_name = argv[2];
 	t.seconds = atoi(argv[3]);
+	t.window = getenv("MIG_WINDOW") ? (uint32_t)atoi(getenv("MIG_WINDOW")) : WINDOW;
 	t.quiesce = argc > 5 && !strcmp(argv[5], "--quiesce");
 	t.loop = g_main_loop_new(NULL, FALSE);
 	t.session = spice_session_new();

@@ -10,7 +10,8 @@
 # The VM has a standard VGA (QEMU's own QXL commands), except in the case
 # "qxl": a seamless migration with a qxl-vga device driven by the guest's
 # qxl DRM driver (QXL rings, surfaces in VRAM, loadvm replay on the target).
-# MIG_VGA=qxl-vga runs every case on qxl-vga.
+# MIG_VGA=qxl-vga runs every case on qxl-vga. MIG_QEMU_ARGS and MIG_DST_ARGS
+# add QEMU options to both VMs or the target (e.g. "-trace serial_*").
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-linux.sh"
 
@@ -38,7 +39,7 @@ vm() {
 		-chardev spiceport,id=p0,name=org.saffron.echo \
 		-serial "file:$TMP/$v_name.serial" -device isa-serial,chardev=p0 \
 		-display none -qmp "unix:$TMP/$v_name.qmp,server=on,wait=off" \
-		-msg timestamp=on -trace vm_state_notify "$@" \
+		-msg timestamp=on -trace vm_state_notify $MIG_QEMU_ARGS "$@" \
 		>"$TMP/$v_name.log" 2>&1 &
 	eval "QPID_$v_name=$!"
 }
@@ -78,7 +79,7 @@ run() {
 	mp=$(free_port)
 	while [ "$mp" = "$sp" ] || [ "$mp" = "$dp" ]; do mp=$(free_port); done
 	vm "${c}_src" "$sp" "$seam"
-	vm "${c}_dst" "$dp" "$seam" -incoming "tcp:127.0.0.1:$mp"
+	vm "${c}_dst" "$dp" "$seam" -incoming "tcp:127.0.0.1:$mp" $MIG_DST_ARGS
 	wait_for 180 "$TMP/${c}_src.serial" ECHO-READY || { echo "guest did not start"; return 1; }
 	q=""
 	[ "$seam" = off ] && q=--quiesce
