@@ -1,47 +1,65 @@
 #!/bin/sh
-# bench/migrate.sh: client-visible downtime of a seamless and a
-# semi-seamless migration, Saffron's shim against the reference
-# libspice-server1, same QEMU 7.2 pair, guest and client
-# (tests/e2e/qemu-migrate.sh). The client streams bytes through an echoing
-# guest port; its longest pause between echoes spans the switch. QEMU's own
-# downtime (query-migrate) is reported next to it, and a run without a
-# migration gives the pause the guest's echo shows anyway.
-# Usage: sh bench/migrate.sh [RUNS]   (prints a table; build first)
+# bench/migrate.sh: client-visible downtime of a seamless migration,
+# Saffron's shim against the reference libspice-server1, alternating, same
+# QEMU 7.2 pair, guest and client (tests/e2e/qemu-migrate.sh). The client
+# streams bytes through an echoing guest port; its longest pause between
+# echoes spans the switch. Two streams: "probe" keeps one 512-byte chunk in
+# flight, so its echo has no pauses of its own; "4k" keeps 4 KiB in flight,
+# which makes the guest alternate receiving and echoing in bursts with
+# pauses of their own (up to ~30 ms) that the switch can fall into.
+# Usage: sh bench/migrate.sh [RUNS] [WINDOWS]   (build first; WINDOWS
+# default "512 4096"). Prints a markdown table.
 BUILD=${BUILD:-build}
 RUNS=${1:-3}
+WINDOWS=${2:-512 4096}
 cd "$(dirname "$0")/.." || exit 2
 export BUILD KEEP_TMP=1
 
-one() { # one LIB CASE -> "gap_ms qemu_downtime_ms ok"
-	MIG_LIB=$1 CASES=$2 sh tests/e2e/qemu-migrate.sh >/dev/null 2>&1
+wall() { # wall LOG PATTERN -> the first matching trace's wall-clock stamp
+	grep -h "$2" "$1" | head -1 | sed 's/^[0-9]*@\([0-9.]*\):.*/\1/'
+}
+
+# one LIB WINDOW -> "pause qemu_downtime vm_off pause-downtime pause-off
+# split other_max stream"
+one() {
+	MIG_LIB=$1 MIG_WINDOW=$2 CASES=seamless sh tests/e2e/qemu-migrate.sh >/dev/null 2>&1
 	d=$(ls -td /tmp/saffron-e2e.* | head -1)
-	r=$(grep '^RESULT' "$d/$2.client")
+	r=$(grep '^RESULT' "$d/seamless.client")
 	bad=$(echo "$r" | sed -n 's/.*bad=\([0-9]*\).*/\1/p')
 	sent=$(echo "$r" | sed -n 's/.*sent=\([0-9]*\).*/\1/p')
 	got=$(echo "$r" | sed -n 's/.* got=\([0-9]*\).*/\1/p')
-	# QEMU's vm_state_notify trace (wall clock) on both sides splits the
-	# client's pause that spans the source's stop: before the stop, the
-	# VM's own pause (source stop -> target start), after the target starts
-	stop=$(grep -h 'vm_state_notify running 0.*finish-migrate' "$d/$2_src.log" | head -1 | sed 's/^[0-9]*@\([0-9.]*\):.*/\1/')
-	start=$(grep -h 'vm_state_notify running 1' "$d/$2_dst.log" | head -1 | sed 's/^[0-9]*@\([0-9.]*\):.*/\1/')
-	span=$(grep '^gap ' "$d/$2.client" | awk -v s="${stop:-0}" '$2 <= s && $3 >= s {print $2, $3; exit}')
-	gap="<20" split="n/a"
-	if [ -n "$span" ] && [ -n "$start" ]; then
-		gap=$(echo "$span" | awk '{printf "%.1f", ($2 - $1) * 1000}')
-		split=$(echo "$span $stop $start" |
-			awk '{printf "%.0f/%.0f/%.0f", ($3 - $1) * 1000, ($4 - $3) * 1000, ($2 - $4) * 1000}')
+	dt=$(cat "$d/seamless.downtime" 2>/dev/null || echo "?")
+	# QEMU's vm_state_notify traces (wall clock) on both sides: the VM is
+	# off from the source's stop to the target's start
+	stop=$(wall "$d/seamless_src.log" 'vm_state_notify running 0.*finish-migrate')
+	start=$(wall "$d/seamless_dst.log" 'vm_state_notify running 1')
+	gaps=$(grep '^gap ' "$d/seamless.client")
+	# the switch's pause is the one that overlaps the VM's off time (echoes
+	# already on their way can still arrive just after the stop)
+	span=$(echo "$gaps" | awk -v s="${stop:-0}" -v e="${start:-0}" 'NF == 3 && $2 <= e && $3 >= s {print $2, $3; exit}')
+	other=$(echo "$gaps" | awk -v s="${stop:-0}" -v e="${start:-0}" 'NF == 3 && !($2 <= e && $3 >= s) {
+		g = ($3 - $2) * 1000; if (g > m) m = g } END {printf "%.0f", m}')
+	[ "$other" = 0 ] && other="<20"
+	if [ -n "$span" ] && [ -n "$start" ] && [ "$dt" != "?" ]; then
+		echo "$span $stop $start $dt" | awk '{
+			p = ($2 - $1) * 1000; off = ($4 - $3) * 1000
+			printf "%.1f %s %.0f %.0f %.0f %.0f/%.0f/%.0f", p, $5, off, p - $5, p - off,
+				($3 - $1) * 1000, off, ($2 - $4) * 1000 }'
+	else
+		printf "<20 %s ? ? ? n/a" "$dt"
 	fi
-	echo "${gap:-?} $(cat "$d/$2.downtime" 2>/dev/null || echo ?) $split $([ "$bad" = 0 ] && [ "$sent" = "$got" ] && echo exact || echo "lost/repeated")"
+	echo " $other $([ "$bad" = 0 ] && [ "$sent" = "$got" ] && echo "exact" || echo "lost/repeated")"
 	rm -rf "$d"
 }
 
-echo "| server | mode | run | client-visible pause across the switch (ms) | QEMU downtime (ms) | pause split: before stop / stop->start / after start (ms) | port stream |"
-echo "|---|---|---|---|---|---|---|"
-for mode in seamless; do
+echo "| stream | server | run | pause across the switch (ms) | QEMU downtime (ms) | VM off, stop->start (ms) | pause - QEMU downtime | pause - VM off | split: before stop / VM off / after start | largest other pause | port stream |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+for w in $WINDOWS; do
+	name=$([ "$w" = 512 ] && echo probe || echo "${w}B")
 	for i in $(seq 1 "$RUNS"); do
-		set -- $(one "$PWD/$BUILD/shim" $mode)
-		echo "| Saffron | $mode | $i | $1 | $2 | $3 | $4 |"
-		set -- $(one "" $mode)
-		echo "| reference | $mode | $i | $1 | $2 | $3 | $4 |"
+		set -- $(one "$PWD/$BUILD/shim" "$w")
+		echo "| $name | Saffron | $i | $1 | $2 | $3 | $4 | $5 | $6 | $7 | $8 |"
+		set -- $(one "" "$w")
+		echo "| $name | reference | $i | $1 | $2 | $3 | $4 | $5 | $6 | $7 | $8 |"
 	done
 done

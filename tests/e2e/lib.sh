@@ -56,7 +56,9 @@ free_port() { # a port nobody listens on, from the kernel's ephemeral range
 }
 
 cleanup() {
-	for p in $(jobs -p); do kill -9 "$p" 2>/dev/null; done
+	# through a file: dash runs $(jobs -p) in a subshell, which has no jobs
+	jobs -p >"$TMP/.jobs" 2>/dev/null
+	for p in $(cat "$TMP/.jobs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
 	[ -n "$KEEP_TMP" ] || rm -rf "$TMP"
 }
 

@@ -68,8 +68,18 @@ wait_migrated() { # wait_migrated QMPSOCK: completed (0) or failed/cancelled (1)
 	return 1
 }
 
-# run CASE SEAMLESS: one migration; leaves $TMP/CASE.client (client output)
+# run CASE SEAMLESS: one migration; leaves $TMP/CASE.client (client output).
+# Both VMs and the client are killed however the case ends: a VM left
+# behind by a failed case spins a core and skews every later case.
 run() {
+	cpid=""
+	run_case "$@"
+	r_rc=$?
+	kill "$(eval echo \$QPID_${c}_src)" "$(eval echo \$QPID_${c}_dst)" $cpid 2>/dev/null
+	return $r_rc
+}
+
+run_case() {
 	c=$1 seam=$2
 	vga=${MIG_VGA:-VGA}
 	[ "$c" = qxl ] && vga=qxl-vga
@@ -114,11 +124,11 @@ run() {
 	fi
 	wait "$cpid"
 	rc=$?
+	cpid=""
 	# what a client linking now gets: from the target, or the source if cancelled
 	shot=$dp
 	[ "$c" = cancel ] && shot=$sp
 	timeout 30 spicy-screenshot -h 127.0.0.1 -p "$shot" -o "$TMP/$c.fresh.ppm" >/dev/null 2>&1
-	kill "$(eval echo \$QPID_${c}_src)" "$(eval echo \$QPID_${c}_dst)" 2>/dev/null
 	sed 's/^/# /' "$TMP/$c.client" | grep -E "RESULT|port|rror" | head -5
 	return $rc
 }
