@@ -5,6 +5,7 @@
  * for the device, so a slow side stalls only its own stream. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 #include <spice/enums.h>
@@ -27,8 +28,8 @@ struct sf_vmc {
 	char *name;
 	const struct sf_chardev_ops *ops;
 	void *opaque;
-	unsigned refs; /* the creator's and the client connection's */
-	bool dead;     /* destroyed: no device calls any more */
+	atomic_uint refs; /* the creator's, the client connection's, a queued write's */
+	bool dead;	  /* destroyed: no device calls any more */
 	bool running;
 	bool incoming; /* stopped, but readable: see sf_vmc_set_incoming */
 	bool opened;   /* last port event from the guest */
@@ -38,19 +39,31 @@ struct sf_vmc {
 	uint8_t *wbuf; /* client bytes the device has not taken yet */
 	uint32_t wlen, wcap;
 	struct sf_timer *retry;
-	bool retry_armed; /* re-arming per guest byte cost a syscall each */
+	bool retry_armed;	   /* re-arming per guest byte cost a syscall each */
+	struct sf_task write_task; /* a write asked for off the loop's thread */
 	struct sf_vmc_stats st;
 	struct sf_ratelimit rl;
 };
 
 static void vmc_unref(struct sf_vmc *v)
 {
-	if (--v->refs)
+	/* acq_rel: the last owner sees every write the others made */
+	if (atomic_fetch_sub_explicit(&v->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	sf_loop_timer_remove(v->retry);
 	free(v->wbuf);
 	free(v->name);
 	free(v);
+}
+
+static void write_device(struct sf_vmc *v);
+
+static void on_write_task(struct sf_task *t)
+{
+	struct sf_vmc *v = sf_container_of(t, struct sf_vmc, write_task);
+
+	write_device(v);
+	vmc_unref(v);
 }
 
 static void on_retry(void *data)
@@ -73,10 +86,11 @@ struct sf_vmc *sf_vmc_create(struct sf_loop *loop, uint8_t type, uint8_t id, con
 	v->id = id;
 	v->ops = ops;
 	v->opaque = opaque;
-	v->refs = 1;
+	atomic_init(&v->refs, 1);
 	v->running = true;
 	v->name = strdup(portname ? portname : "");
 	v->retry = sf_loop_timer_add(loop, on_retry, v);
+	sf_task_init(&v->write_task, on_write_task);
 	if (!v->name || !v->retry) {
 		vmc_unref(v);
 		errno = ENOMEM;
@@ -387,7 +401,7 @@ struct sf_chan *sf_vmc_attach(struct sf_vmc *v, int fd, const struct sf_link_inf
 	c = sf_chan_create(v->loop, fd, info, &vmc_ops, v);
 	if (!c)
 		return NULL;
-	v->refs++;
+	atomic_fetch_add_explicit(&v->refs, 1, memory_order_relaxed);
 	v->client = sf_chan_ref(c);
 	if (info->migrated)
 		tell_connected(v);
@@ -395,9 +409,22 @@ struct sf_chan *sf_vmc_attach(struct sf_vmc *v, int fd, const struct sf_link_inf
 	return c;
 }
 
+/* Writes run on the loop's thread. A wakeup from elsewhere (QEMU's vCPU
+ * thread, each time the guest reads a byte from its UART) leaves the refill
+ * to the loop: refilling the FIFO inside every read kept it from ever
+ * draining, and the guest's interrupt handler then took in a whole burst
+ * before its reader could echo a byte. Reads stay synchronous: QEMU hands
+ * over guest output only during the wakeup call. */
 void sf_vmc_wakeup(struct sf_vmc *v)
 {
-	write_device(v);
+	if (sf_loop_is_current(v->loop)) {
+		write_device(v);
+	} else if (v->wlen && !v->dead) {
+		/* relaxed: the caller holds a reference, so this never revives */
+		atomic_fetch_add_explicit(&v->refs, 1, memory_order_relaxed);
+		if (!sf_loop_wake(v->loop, &v->write_task))
+			vmc_unref(v);
+	}
 	read_device(v);
 }
 

@@ -3,6 +3,7 @@
  * through slow device buffers, bounded buffering when the guest takes
  * nothing, port init/events, one client at a time, and dropping with no
  * client. */
+#include <pthread.h>
 #include <string.h>
 #include <spice/enums.h>
 #include <spice/protocol.h>
@@ -116,6 +117,43 @@ SF_TEST(vmc_retries_a_device_that_never_signals_room)
 		sf_loop_iterate(r.loop, 5);
 	SF_TEST_ASSERT(r.d->in_len == sizeof(msg));
 	SF_TEST_ASSERT(memcmp(r.d->in, msg, sizeof(msg)) == 0);
+	vrig_down(&r);
+}
+
+static void *wakeup_thread(void *arg)
+{
+	sf_vmc_wakeup(arg);
+	return NULL;
+}
+
+/* QEMU calls wakeup on its vCPU thread each time the guest reads its UART:
+ * the guest's output is read there and then (QEMU offers it only during the
+ * call), but the refill of the device waits for the loop, so the guest can
+ * drain its FIFO between refills instead of taking in a whole burst. */
+SF_TEST(vmc_wakeup_off_the_loop_reads_at_once_and_writes_on_the_loop)
+{
+	struct vrig r = {0};
+	uint8_t msg[100], body[64];
+	uint32_t size;
+	pthread_t th;
+
+	SF_TEST_ASSERT(vrig_up(&r, SPICE_CHANNEL_USBREDIR, false));
+	memset(msg, 0x5a, sizeof(msg));
+	r.d->write_limit = 0;
+	SF_TEST_ASSERT(send_msg(r.fd, SPICE_MSGC_SPICEVMC_DATA, msg, sizeof(msg)));
+	pump_loop(r.loop, 5);
+	SF_TEST_ASSERT(r.d->in_len == 0);
+	r.d->write_limit = 1 << 20;
+	memcpy(r.d->out, "guest says", 10);
+	r.d->out_len = 10;
+	SF_TEST_ASSERT(pthread_create(&th, NULL, wakeup_thread, r.v) == 0);
+	pthread_join(th, NULL);
+	SF_TEST_ASSERT(r.d->out_pos == 10 && r.d->in_len == 0);
+	pump_loop(r.loop, 2);
+	SF_TEST_ASSERT(r.d->in_len == sizeof(msg));
+	SF_TEST_ASSERT(recv_msg(r.loop, r.fd, body, sizeof(body), &size, 300) ==
+		       SPICE_MSG_SPICEVMC_DATA);
+	SF_TEST_ASSERT(size == 10 && memcmp(body, "guest says", 10) == 0);
 	vrig_down(&r);
 }
 
