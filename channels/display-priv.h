@@ -116,15 +116,39 @@ struct sf_display {
 	uint32_t caps;
 };
 
-/* display.c, for stream.c (producer thread) */
+/* fanout.c: delivery to the clients (producer thread unless noted) */
+/* Any thread holding a reference; the last unref frees the client. */
+struct client *sf_dpy_client_ref(struct client *c);
+void sf_dpy_client_unref(struct client *c);
+/* Queue @t on the producer's loop with a reference to @c for it. */
+void sf_dpy_wake_client(struct client *c, struct sf_task *t);
+/* Occlusion: @r (opaque) on @sid supersedes earlier draws it contains;
+ * @v are a draw's bodies, one slot per codec (NULL where not made). */
+void sf_dpy_occlusion_cover(struct sf_display *d, uint32_t sid, const struct sf_rect *r);
+void sf_dpy_occlusion_add(struct sf_display *d, uint32_t sid, const struct sf_rect *r,
+			  struct sf_buf *const *v);
+void sf_dpy_occlusion_forget(struct sf_display *d);
+/* Publish every client's staged messages (the loop's after hook, and
+ * before anything waiting on the producer is released). @data: the display. */
+void sf_dpy_publish_all(void *data);
+/* The GLZ cohort: join at attach (only while the dictionary is empty),
+ * leave for good on any missed image; the smallest window of the members. */
+void sf_dpy_glz_join(struct sf_display *d, struct client *c);
+void sf_dpy_glz_leave(struct sf_display *d, struct client *c);
+uint32_t sf_dpy_glz_window(struct sf_display *d);
 /* Queue @b to @c (published at the end of the producer's round, in order
  * with everything else queued to @c); false if its connection is closing.
  * Does not consume @b. */
 bool sf_dpy_push(struct client *c, struct sf_buf *b);
+/* Is @c a client of @kind to push to now? One past its backlog limit is
+ * marked DROPPING here and left for a resync. */
+bool sf_dpy_client_ready(struct sf_display *d, struct client *c, enum kind kind);
+/* Queue @b to every ready client of @kind. Consumes @b (may be NULL). */
+void sf_dpy_fanout(struct sf_display *d, enum kind kind, struct sf_buf *b);
+
+/* display.c, for stream.c (producer thread) */
 /* Push and drop the caller's reference; @b may be NULL. */
 void sf_dpy_send_one(struct client *c, struct sf_buf *b);
-/* Is @c a client of @kind to push to now (see display.c)? */
-bool sf_dpy_client_ready(struct sf_display *d, struct client *c, enum kind kind);
 /* A lossless copy of @img at (@x, @y) into @r, to every ready display client. */
 void sf_dpy_fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect *r,
 			const struct sf_image *img, int32_t x, int32_t y);

@@ -28,281 +28,6 @@ SF_LOG_TOPIC("display");
 #define MAX_CURSOR_DIM	512
 #define DEFAULT_BACKLOG (16u << 20)
 
-/* ---- client references ---- */
-
-static struct client *client_ref(struct client *c)
-{
-	/* relaxed: the caller holds a reference */
-	atomic_fetch_add_explicit(&c->ref, 1, memory_order_relaxed);
-	return c;
-}
-
-static void client_unref(struct client *c)
-{
-	/* acq_rel: the last holder sees the others' writes before freeing */
-	if (atomic_fetch_sub_explicit(&c->ref, 1, memory_order_acq_rel) != 1)
-		return;
-	sf_chan_unref(c->chan);
-	free(c);
-}
-
-static void wake_client(struct client *c, struct sf_task *t)
-{
-	client_ref(c);
-	if (!sf_loop_wake(c->d->loop, t))
-		client_unref(c);
-}
-
-/* ---- occlusion (producer) ----
- * Fills and copies with ROP put are opaque: a later one whose rectangle
- * contains an earlier draw's on the same surface makes the earlier one
- * pointless for every client that has not sent it yet. Marking the shared
- * body obsolete drops it from all those pipes at once (chan.c prune()).
- * Blends and raster-op draws read what is under them: they obsolete
- * nothing, but may be obsoleted (every pixel they wrote is overwritten).
- * COPY_BITS reads pixels anywhere, so it pins everything before it. GLZ
- * bodies are never marked: every client of the dictionary must decode
- * each of them (the GLZ cohort below). */
-
-static void drawn_drop(struct drawn *w)
-{
-	for (int k = 0; k < SF_CODECS; k++)
-		sf_buf_unref(w->b[k]);
-}
-
-static void occlusion_forget(struct sf_display *d)
-{
-	for (unsigned i = 0; i < d->ndrawn; i++)
-		drawn_drop(&d->drawn[i]);
-	d->ndrawn = 0;
-}
-
-static bool contains(const struct sf_rect *outer, const struct sf_rect *in)
-{
-	return outer->left <= in->left && outer->top <= in->top && outer->right >= in->right &&
-	       outer->bottom >= in->bottom;
-}
-
-static void occlusion_cover(struct sf_display *d, uint32_t sid, const struct sf_rect *r)
-{
-	unsigned keep = 0;
-
-	for (unsigned i = 0; i < d->ndrawn; i++) {
-		struct drawn *w = &d->drawn[i];
-		if (w->sid == sid && contains(r, &w->r)) {
-			for (int k = 0; k < SF_CODECS; k++)
-				if (w->b[k]) {
-					sf_buf_set_obsolete(w->b[k]);
-					d->stats.obsoleted++;
-				}
-			drawn_drop(w);
-			continue;
-		}
-		d->drawn[keep++] = *w;
-	}
-	d->ndrawn = keep;
-}
-
-/* @v: the bodies of one draw, one slot per codec, NULL where not made. */
-static void occlusion_add(struct sf_display *d, uint32_t sid, const struct sf_rect *r,
-			  struct sf_buf *const *v)
-{
-	struct drawn *w;
-	bool any = false;
-
-	for (int k = 0; k < SF_CODECS; k++)
-		any |= v[k] != NULL && k != SF_CODEC_GLZ;
-	if (!any)
-		return;
-	if (d->ndrawn == OCCLUSION_WINDOW) { /* forget the oldest */
-		drawn_drop(&d->drawn[0]);
-		memmove(&d->drawn[0], &d->drawn[1], (OCCLUSION_WINDOW - 1) * sizeof(d->drawn[0]));
-		d->ndrawn--;
-	}
-	w = &d->drawn[d->ndrawn++];
-	w->sid = sid;
-	w->r = *r;
-	for (int k = 0; k < SF_CODECS; k++) /* GLZ bodies: never obsoleted */
-		w->b[k] = v[k] && k != SF_CODEC_GLZ ? sf_buf_ref(v[k]) : NULL;
-}
-
-/* ---- staging (producer) ----
- * A push to a client's connection is an allocation, an atomic add, an
- * exchange on a line its send stage also writes and possibly a wake. At a
- * hundred clients that was most of the producer's cost per message, so the
- * messages of one round of the producer's loop are staged per client and
- * published together when the round ends (the loop's after hook), or when
- * the stage fills, or before anyone waiting on the producer is released
- * (sync calls), so nothing staged is ever behind a MIGRATE. */
-
-static void publish(struct client *c)
-{
-	int r = sf_chan_push_owned_n(c->chan, c->stage, c->nstaged);
-
-	if (r < 0)
-		for (unsigned i = 0; i < c->nstaged; i++)
-			sf_buf_unref(c->stage[i]);
-	c->nstaged = 0;
-	/* out of memory: the client missed these messages, so it is treated
-	 * as one past its backlog (its next readiness check also takes it out
-	 * of the GLZ cohort) and resynced once its pipe drains; one already
-	 * dropping or resyncing gets the snapshot anyway */
-	if (r == -ENOMEM) {
-		int expected = CS_NORMAL;
-		/* acq_rel: pairs with the acquire in on_drained() */
-		atomic_compare_exchange_strong_explicit(&c->state, &expected, CS_DROPPING,
-							memory_order_acq_rel, memory_order_acquire);
-		c->room = 0;
-	}
-}
-
-static void publish_all(void *data)
-{
-	struct sf_display *d = data;
-
-	while (d->staged) {
-		struct client *c = d->staged;
-		d->staged = c->staged_next;
-		publish(c);
-	}
-}
-
-/* Takes over one reference to @b; it stays the caller's on false. */
-static bool stage(struct client *c, struct sf_buf *b)
-{
-	if (sf_chan_closed(c->chan))
-		return false;
-	if (!c->nstaged) { /* first of the round: join the list */
-		c->staged_next = c->d->staged;
-		c->d->staged = c;
-	} else if (c->nstaged == CLIENT_STAGE) {
-		publish(c); /* stays on the list for the rest of the round */
-	}
-	c->stage[c->nstaged++] = b;
-	c->room = c->room > b->size + SF_CHAN_HDR_MAX ? c->room - b->size - SF_CHAN_HDR_MAX : 0;
-	c->d->stats.messages++;
-	return true;
-}
-
-/* ---- fan-out (producer) ---- */
-
-bool sf_dpy_push(struct client *c, struct sf_buf *b)
-{
-	if (!stage(c, sf_buf_ref(b))) {
-		sf_buf_unref(b);
-		return false;
-	}
-	return true;
-}
-
-/* ---- the GLZ cohort (producer) ----
- * spice-gtk keeps one GLZ window per session, empty at connect; it decodes
- * an image only if it has every earlier id, and never resets the window
- * mid-session. So a client shares the display's one dictionary only if it
- * joined while the dictionary was empty, and stays only while it receives
- * every GLZ image: one that misses one (stalled past its backlog, or a push
- * failed) leaves for good and gets LZ from then on. GLZ bodies are never
- * obsoleted (occlusion), so no member's pipe loses one, and a GLZ encoding is
- * only ever pushed to members. This is seed 003's rule with bounded memory:
- * instead of forcing every GLZ image onto a stalled client, a client that
- * cannot take them all stops being a GLZ client. The window is one per
- * session, so only display 0 uses GLZ; a client migrated in brings a window
- * the dictionary did not fill, so it never joins. */
-#define GLZ_WINDOW_DEFAULT (1u << 22) /* pixels: 16 MB; spice-gtk offers 12-64 */
-
-static void glz_join(struct sf_display *d, struct client *c)
-{
-	if (c->kind != K_DISPLAY || d->id != 0 || c->migrated)
-		return;
-	if (!d->glz && !(d->glz = sf_glz_new(GLZ_WINDOW_DEFAULT)))
-		return;
-	if (sf_glz_next_id(d->glz) != 0)
-		return; /* emptied when its last member left */
-	c->glz = true;
-	d->glz_members++;
-	d->glz_win = 0;
-}
-
-static void glz_leave(struct sf_display *d, struct client *c)
-{
-	if (!c->glz)
-		return;
-	c->glz = false;
-	d->glz_win = 0;
-	if (--d->glz_members == 0)
-		sf_glz_reset(d->glz); /* nobody decodes from it: free its images */
-}
-
-/* The smallest window a member asked for, if smaller than ours; worked out
- * again only after the members or a window changed, not per image. */
-static uint32_t glz_window(struct sf_display *d)
-{
-	uint32_t w = GLZ_WINDOW_DEFAULT;
-
-	/* acquire: pairs with the release in client_handle(), so the client's
-	 * window is seen */
-	if (atomic_load_explicit(&d->glz_win_new, memory_order_acquire) &&
-	    atomic_exchange_explicit(&d->glz_win_new, false, memory_order_acquire))
-		d->glz_win = 0;
-	if (d->glz_win)
-		return d->glz_win;
-	for (const struct client *c = d->clients; c; c = c->next) {
-		/* relaxed: a size hint; the flag above orders it */
-		uint32_t cw = atomic_load_explicit(&c->glz_window, memory_order_relaxed);
-		if (c->glz && cw)
-			w = SF_MIN(w, cw);
-	}
-	return d->glz_win = w;
-}
-
-/* Is @c a client of @kind to push to now? One past the backlog limit is
- * marked DROPPING here and left for a resync. */
-bool sf_dpy_client_ready(struct sf_display *d, struct client *c, enum kind kind)
-{
-	if (c->kind != kind)
-		return false;
-	if (atomic_load_explicit(&c->state, memory_order_acquire) != CS_NORMAL) {
-		glz_leave(d, c); /* it skips messages: it would miss GLZ images */
-		return false;
-	}
-	/* the connection's counters sit on lines its send stage writes: read
-	 * them only once the room found last time is spent (stage()) */
-	if (c->room)
-		return true;
-	if (!(c->room = sf_chan_backlog_room(c->chan, d->backlog_limit))) {
-		/* release: pairs with the acquire in on_drained() */
-		atomic_store_explicit(&c->state, CS_DROPPING, memory_order_release);
-		glz_leave(d, c);
-		return false;
-	}
-	return true;
-}
-
-/* References are taken FANOUT_REFS at a time rather than one per client:
- * each is an atomic on a line the send stages write when they drop theirs. */
-#define FANOUT_REFS 64
-
-/* Queue @b to every NORMAL client of @kind; a client over its backlog limit
- * stops receiving and will be resynced once its pipe drains. Consumes @b. */
-static void fanout(struct sf_display *d, enum kind kind, struct sf_buf *b)
-{
-	unsigned spare = 0;
-
-	if (!b)
-		return;
-	for (struct client *c = d->clients; c; c = c->next) {
-		if (!sf_dpy_client_ready(d, c, kind))
-			continue;
-		if (!spare) {
-			sf_buf_ref_n(b, FANOUT_REFS);
-			spare = FANOUT_REFS;
-		}
-		if (stage(c, b))
-			spare--;
-	}
-	sf_buf_unref_n(b, spare + 1); /* the spares and the caller's */
-}
-
 /* An area about to be sent; @photo caches its class (-1: not looked at)
  * across the clients of one draw. */
 struct area {
@@ -371,7 +96,7 @@ static struct sf_buf *encode_copy(struct sf_display *d, enum sf_codec k, uint32_
 {
 	d->stats.images[k]++;
 	if (k == SF_CODEC_GLZ) {
-		sf_glz_set_window(d->glz, glz_window(d));
+		sf_glz_set_window(d->glz, sf_dpy_glz_window(d));
 		return sf_marshal_copy_glz(d->glz, sid, r, img, x, y);
 	}
 	return sf_marshal_copy_as(k, sid, r, img, x, y);
@@ -410,10 +135,10 @@ void sf_dpy_fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect
 		if (!v[k])
 			v[k] = encode_copy(d, k, sid, r, img, x, y);
 		if (v[k] && !sf_dpy_push(c, v[k]) && k == SF_CODEC_GLZ)
-			glz_leave(d, c);
+			sf_dpy_glz_leave(d, c);
 	}
-	occlusion_cover(d, sid, r);
-	occlusion_add(d, sid, r, v);
+	sf_dpy_occlusion_cover(d, sid, r);
+	sf_dpy_occlusion_add(d, sid, r, v);
 	for (int k = 0; k < SF_CODECS; k++)
 		sf_buf_unref(v[k]);
 }
@@ -449,7 +174,7 @@ static void fanout_reading(struct sf_display *d, const struct sf_cmd *cmd)
 		if (v[k])
 			sf_dpy_push(c, v[k]);
 	}
-	occlusion_add(d, cmd->surface_id, r, v);
+	sf_dpy_occlusion_add(d, cmd->surface_id, r, v);
 	for (int k = 0; k < SF_CODECS; k++)
 		sf_buf_unref(v[k]);
 }
@@ -610,9 +335,10 @@ static bool do_surface_create(struct sf_display *d, const struct sf_cmd *cmd)
 		return bad(d, cmd, "out of memory");
 	if (id == 0)
 		d->gen++;
-	fanout(d, K_DISPLAY,
-	       sf_marshal_surface_create(id, cmd->width, cmd->height, SPICE_SURFACE_FMT_32_xRGB,
-					 id == 0 ? SPICE_SURFACE_FLAGS_PRIMARY : 0));
+	sf_dpy_fanout(d, K_DISPLAY,
+		      sf_marshal_surface_create(id, cmd->width, cmd->height,
+						SPICE_SURFACE_FMT_32_xRGB,
+						id == 0 ? SPICE_SURFACE_FLAGS_PRIMARY : 0));
 	/* a surface QEMU recreates on a migration target already shows the
 	 * guest's picture; clients attached before it (the migrated one)
 	 * would otherwise see it blank until redrawn */
@@ -621,7 +347,7 @@ static bool do_surface_create(struct sf_display *d, const struct sf_cmd *cmd)
 			if (sf_dpy_client_ready(d, c, K_DISPLAY))
 				send_snapshot(d, c, id);
 	if (id == 0)
-		fanout(d, K_DISPLAY, sf_marshal_mark());
+		sf_dpy_fanout(d, K_DISPLAY, sf_marshal_mark());
 	if (id == 0 && !d->guest_monitors) {
 		struct sf_head h = {.width = cmd->width, .height = cmd->height};
 		set_monitors(d, &h, 1, 1);
@@ -639,10 +365,10 @@ static bool do_surface_destroy(struct sf_display *d, const struct sf_cmd *cmd)
 		sf_stream_stop(d, false);
 	sf_surface_destroy(d->surfaces[id]);
 	d->surfaces[id] = NULL;
-	occlusion_forget(d);
+	sf_dpy_occlusion_forget(d);
 	if (id == 0)
 		d->gen++;
-	fanout(d, K_DISPLAY, sf_marshal_surface_destroy(id));
+	sf_dpy_fanout(d, K_DISPLAY, sf_marshal_surface_destroy(id));
 	return true;
 }
 
@@ -697,8 +423,9 @@ static bool do_draw(struct sf_display *d, const struct sf_cmd *cmd)
 	case SF_CMD_FILL:
 		sf_surface_fill(s, &cmd->rect, cmd->color);
 		b = sf_marshal_fill(cmd->surface_id, &cmd->rect, cmd->color);
-		occlusion_cover(d, cmd->surface_id, &cmd->rect);
-		occlusion_add(d, cmd->surface_id, &cmd->rect, (struct sf_buf *[SF_CODECS]){b});
+		sf_dpy_occlusion_cover(d, cmd->surface_id, &cmd->rect);
+		sf_dpy_occlusion_add(d, cmd->surface_id, &cmd->rect,
+				     (struct sf_buf *[SF_CODECS]){b});
 		break;
 	case SF_CMD_COPY:
 		if (!image_covers(cmd->image, &cmd->rect, cmd->src_x, cmd->src_y, false))
@@ -731,7 +458,8 @@ static bool do_draw(struct sf_display *d, const struct sf_cmd *cmd)
 	case SF_CMD_FILL_ROP: /* reads what is under it: obsoletes nothing (see fanout_reading) */
 		sf_surface_fill_rop(s, &cmd->rect, cmd->color, (enum sf_rop)cmd->rop);
 		b = sf_marshal_fill_rop(cmd->surface_id, &cmd->rect, cmd->color, cmd->ropd);
-		occlusion_add(d, cmd->surface_id, &cmd->rect, (struct sf_buf *[SF_CODECS]){b});
+		sf_dpy_occlusion_add(d, cmd->surface_id, &cmd->rect,
+				     (struct sf_buf *[SF_CODECS]){b});
 		break;
 	case SF_CMD_COPY_BITS:
 		src = (struct sf_rect){cmd->src_x, cmd->src_y, cmd->src_x + sf_rect_w(&cmd->rect),
@@ -739,7 +467,7 @@ static bool do_draw(struct sf_display *d, const struct sf_cmd *cmd)
 		if (!sf_surface_contains(s, &src))
 			return bad(d, cmd, "copy-bits source outside surface");
 		sf_surface_copy_bits(s, &cmd->rect, cmd->src_x, cmd->src_y);
-		occlusion_forget(d); /* it reads what earlier draws wrote */
+		sf_dpy_occlusion_forget(d); /* it reads what earlier draws wrote */
 		b = sf_marshal_copy_bits(cmd->surface_id, &cmd->rect, cmd->src_x, cmd->src_y);
 		break;
 	default:
@@ -747,7 +475,7 @@ static bool do_draw(struct sf_display *d, const struct sf_cmd *cmd)
 	}
 	if (cmd->surface_id == 0)
 		d->gen++;
-	fanout(d, K_DISPLAY, b);
+	sf_dpy_fanout(d, K_DISPLAY, b);
 	return true;
 }
 
@@ -766,18 +494,19 @@ static bool do_cursor(struct sf_display *d, const struct sf_cmd *cmd)
 		d->cur_x = cmd->x;
 		d->cur_y = cmd->y;
 		d->cursor_visible = true;
-		fanout(d, K_CURSOR,
-		       sf_marshal_cursor_set(cmd->x, cmd->y, true, d->cursor, d->hot_x, d->hot_y));
+		sf_dpy_fanout(
+			d, K_CURSOR,
+			sf_marshal_cursor_set(cmd->x, cmd->y, true, d->cursor, d->hot_x, d->hot_y));
 		return true;
 	case SF_CMD_CURSOR_MOVE:
 		d->cur_x = cmd->x;
 		d->cur_y = cmd->y;
 		d->cursor_visible = true;
-		fanout(d, K_CURSOR, sf_marshal_cursor_move(cmd->x, cmd->y));
+		sf_dpy_fanout(d, K_CURSOR, sf_marshal_cursor_move(cmd->x, cmd->y));
 		return true;
 	case SF_CMD_CURSOR_HIDE:
 		d->cursor_visible = false;
-		fanout(d, K_CURSOR, sf_marshal_cursor_hide());
+		sf_dpy_fanout(d, K_CURSOR, sf_marshal_cursor_hide());
 		return true;
 	default:
 		return bad(d, cmd, "not a cursor command");
@@ -827,7 +556,7 @@ bool sf_display_exec(struct sf_display *d, struct sf_cmd *cmd)
 
 	SF_ASSERT_THREAD(SF_THREAD_PRODUCER);
 	run_cmd(d, cmd);
-	publish_all(d); /* callers may run outside the loop */
+	sf_dpy_publish_all(d); /* callers may run outside the loop */
 	return d->stats.rejected == rejected;
 }
 
@@ -963,8 +692,8 @@ static void attach_fn(struct sf_task *t)
 	if (!atomic_load_explicit(&c->closed, memory_order_acquire) && !c->listed) {
 		c->listed = true;
 		c->lz4 = sf_chan_test_cap(c->chan, SPICE_DISPLAY_CAP_LZ4_COMPRESSION);
-		glz_join(d, c);
-		client_ref(c);
+		sf_dpy_glz_join(d, c);
+		sf_dpy_client_ref(c);
 		c->next = d->clients;
 		if (d->clients)
 			d->clients->prev = c;
@@ -982,7 +711,7 @@ static void attach_fn(struct sf_task *t)
 			send_cursor_state(d, c, !c->migrated);
 		}
 	}
-	client_unref(c);
+	sf_dpy_client_unref(c);
 }
 
 static void detach_fn(struct sf_task *t)
@@ -990,10 +719,10 @@ static void detach_fn(struct sf_task *t)
 	struct client *c = sf_container_of(t, struct client, detach_task);
 	struct sf_display *d = c->d;
 
-	publish_all(d); /* the stage list must not outlive the client */
+	sf_dpy_publish_all(d); /* the stage list must not outlive the client */
 	if (c->listed) {
 		c->listed = false;
-		glz_leave(d, c);
+		sf_dpy_glz_leave(d, c);
 		if (c->prev)
 			c->prev->next = c->next;
 		else
@@ -1005,9 +734,9 @@ static void detach_fn(struct sf_task *t)
 		else
 			d->stats.cursor_clients--;
 		update_client_caps(d);
-		client_unref(c);
+		sf_dpy_client_unref(c);
 	}
-	client_unref(c);
+	sf_dpy_client_unref(c);
 }
 
 static void resync_fn(struct sf_task *t)
@@ -1026,7 +755,7 @@ static void resync_fn(struct sf_task *t)
 		} else
 			send_cursor_state(d, c, false);
 	}
-	client_unref(c);
+	sf_dpy_client_unref(c);
 }
 
 /* ---- connection callbacks (sender thread) ---- */
@@ -1071,11 +800,11 @@ static void client_drained(struct sf_chan *ch)
 	struct client *c = sf_chan_data(ch);
 	int expected = CS_DROPPING;
 
-	/* acq_rel: pairs with the release in fanout(); the producer sends the
+	/* acq_rel: pairs with the release in sf_dpy_fanout(); the producer sends the
 	 * snapshot after it sees RESYNC */
 	if (atomic_compare_exchange_strong_explicit(&c->state, &expected, CS_RESYNC,
 						    memory_order_acq_rel, memory_order_acquire))
-		wake_client(c, &c->resync_task);
+		sf_dpy_wake_client(c, &c->resync_task);
 }
 
 /* Attach once the connection runs (a migrated one: after its data). */
@@ -1083,7 +812,7 @@ static void client_started(struct sf_chan *ch)
 {
 	struct client *c = sf_chan_data(ch);
 
-	wake_client(c, &c->attach_task);
+	sf_dpy_wake_client(c, &c->attach_task);
 }
 
 /* The client's compression wish and the stream it shows: it will not
@@ -1122,8 +851,8 @@ static void client_closed(struct sf_chan *ch)
 	struct client *c = sf_chan_data(ch);
 
 	atomic_store_explicit(&c->closed, true, memory_order_release);
-	wake_client(c, &c->detach_task);
-	client_unref(c); /* the connection's reference */
+	sf_dpy_wake_client(c, &c->detach_task);
+	sf_dpy_client_unref(c); /* the connection's reference */
 }
 
 static const struct sf_chan_ops display_client_ops = {
@@ -1202,7 +931,7 @@ static void sync_fn(struct sf_task *t)
 	struct sync_call *s = sf_container_of(t, struct sync_call, task);
 
 	s->fn(s->d, s->arg);
-	publish_all(s->d); /* the caller may push after us (MIGRATE) */
+	sf_dpy_publish_all(s->d); /* the caller may push after us (MIGRATE) */
 	pthread_mutex_lock(&s->m);
 	s->done = true;
 	pthread_cond_signal(&s->cv);
@@ -1422,7 +1151,7 @@ struct sf_display *sf_display_create(uint8_t id, const struct sf_display_source_
 	atomic_init(&d->streaming, true);
 	d->rl = (struct sf_ratelimit)SF_RATELIMIT_INIT(1000, 10);
 	sf_task_init(&d->process_task, process_fn);
-	sf_loop_set_after(d->loop, publish_all, d);
+	sf_loop_set_after(d->loop, sf_dpy_publish_all, d);
 	return d;
 }
 
@@ -1451,14 +1180,14 @@ int sf_display_start(struct sf_display *d)
 static void shutdown_fn(struct sf_display *d, void *arg)
 {
 	(void)arg;
-	publish_all(d);
+	sf_dpy_publish_all(d);
 	while (d->clients) {
 		struct client *c = d->clients;
 		d->clients = c->next;
 		c->listed = false;
-		glz_leave(d, c);
+		sf_dpy_glz_leave(d, c);
 		sf_chan_close(c->chan);
-		client_unref(c);
+		sf_dpy_client_unref(c);
 	}
 }
 
@@ -1489,7 +1218,7 @@ void sf_display_destroy(struct sf_display *d)
 	sf_loop_timer_remove(d->pace_timer);
 	for (int k = 0; k < SF_CODECS; k++)
 		sf_buf_unref(d->snap[k]);
-	occlusion_forget(d);
+	sf_dpy_occlusion_forget(d);
 	sf_glz_free(d->glz);
 	sf_loop_destroy(d->loop);
 	free(d);
