@@ -10,6 +10,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <spice/enums.h>
 #include "encoders/quic.h"
 
@@ -56,7 +59,11 @@ static const uint8_t alt_suffix[CODES] = {8, 8, 8, 7, 4, 5, 6, 7};
 
 struct chan {
 	uint8_t *corr; /* this row's coded residuals; corr[-1] is valid */
-	uint32_t counters[BUCKETS][CODES];
+	/* per bucket, the total code length each parameter would have given
+	 * so far, parameter CODES - 1 first (see update_bucket). 16 bits do:
+	 * the least stays under 900 + 26 (then all are halved) and no code is
+	 * more than 26 times another of the same value, so none reaches 25000 */
+	uint16_t counters[BUCKETS][CODES] __attribute__((aligned(16)));
 	uint8_t best[BUCKETS];
 };
 
@@ -83,7 +90,7 @@ struct quic {
  * (pthread_once), read-only after, shared by every encoder thread. */
 static struct {
 	uint16_t word[256][CODES]; /* codeword (at most 9 bits) | length << 10 */
-	uint8_t len[256][CODES];
+	uint16_t rlen[256][CODES] __attribute__((aligned(16))); /* lengths, last parameter first */
 } golomb;
 static pthread_once_t golomb_once = PTHREAD_ONCE_INIT;
 
@@ -94,9 +101,9 @@ static void golomb_init(void)
 			unsigned ngr = (unsigned)alt_prefix[l] << l;
 			bool rice = n < ngr;
 			unsigned code = rice ? 1u << l | (n & ((1u << l) - 1)) : n - ngr;
-			golomb.len[n][l] =
-				(uint8_t)(rice ? (n >> l) + l + 1 : alt_prefix[l] + alt_suffix[l]);
-			golomb.word[n][l] = (uint16_t)(code | (unsigned)golomb.len[n][l] << 10);
+			unsigned len = rice ? (n >> l) + l + 1 : alt_prefix[l] + alt_suffix[l];
+			golomb.rlen[n][CODES - 1 - l] = (uint16_t)len;
+			golomb.word[n][l] = (uint16_t)(code | len << 10);
 		}
 }
 
@@ -262,25 +269,47 @@ static SF_ALWAYS_INLINE void code_pixel(struct quic *q, const uint32_t *prev, ui
 
 /* The bucket's best parameter becomes the one with the least total code
  * length so far; on ties the larger parameter stays, as the format's
- * descending scan keeps it. */
+ * descending scan keeps it. Counters are stored largest parameter first, so
+ * that is the lowest lane holding the least total. */
+#ifdef __SSE2__
 static void update_bucket(struct quic *q, struct chan *c, unsigned b, unsigned val)
 {
-	uint32_t *cnt = c->counters[b];
-	const uint8_t *len = golomb.len[val];
-	unsigned best = CODES - 1, bestlen = cnt[best] += len[best];
+	__m128i *p = (__m128i *)c->counters[b];
+	__m128i cnt =
+		_mm_add_epi16(_mm_load_si128(p), _mm_load_si128((const __m128i *)golomb.rlen[val]));
+	/* the least of the eight (all under 2^15, so the signed min does) */
+	__m128i m = _mm_min_epi16(cnt, _mm_shuffle_epi32(cnt, _MM_SHUFFLE(1, 0, 3, 2)));
+	m = _mm_min_epi16(m, _mm_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1)));
+	m = _mm_min_epi16(m, _mm_shufflelo_epi16(m, _MM_SHUFFLE(2, 3, 0, 1)));
+	unsigned least = (unsigned)_mm_extract_epi16(m, 0);
+	unsigned mask =
+		(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi16(cnt, _mm_set1_epi16((short)least)));
 
-	for (int l = CODES - 2; l >= 0; l--) {
-		unsigned total = cnt[l] += len[l];
+	c->best[b] = (uint8_t)(CODES - 1 - (unsigned)__builtin_ctz(mask) / 2);
+	if (least > q->s->wm_trigger)
+		cnt = _mm_srli_epi16(cnt, 1);
+	_mm_store_si128(p, cnt);
+}
+#else
+static void update_bucket(struct quic *q, struct chan *c, unsigned b, unsigned val)
+{
+	uint16_t *cnt = c->counters[b];
+	const uint16_t *len = golomb.rlen[val];
+	unsigned best = 0, bestlen = cnt[0] += len[0];
+
+	for (unsigned j = 1; j < CODES; j++) {
+		unsigned total = cnt[j] += len[j];
 		if (total < bestlen) {
-			best = (unsigned)l;
+			best = j;
 			bestlen = total;
 		}
 	}
-	c->best[b] = (uint8_t)best;
+	c->best[b] = (uint8_t)(CODES - 1 - best);
 	if (bestlen > q->s->wm_trigger)
-		for (unsigned l = 0; l < CODES; l++)
-			cnt[l] >>= 1;
+		for (unsigned j = 0; j < CODES; j++)
+			cnt[j] >>= 1;
 }
+#endif
 
 static void update_model(struct quic *q, int i, bool a)
 {
