@@ -74,6 +74,12 @@ static void on_retry(void *data)
 	sf_vmc_wakeup(v);
 }
 
+static void disarm_retry(struct sf_vmc *v)
+{
+	v->retry_armed = false;
+	sf_loop_timer_arm(v->retry, 0, false);
+}
+
 struct sf_vmc *sf_vmc_create(struct sf_loop *loop, uint8_t type, uint8_t id, const char *portname,
 			     const struct sf_chardev_ops *ops, void *opaque)
 {
@@ -105,8 +111,7 @@ void sf_vmc_destroy(struct sf_vmc *v)
 	if (!v)
 		return;
 	v->dead = true;
-	v->retry_armed = false;
-	sf_loop_timer_arm(v->retry, 0, false);
+	disarm_retry(v);
 	if (v->client)
 		sf_chan_close(v->client);
 	vmc_unref(v);
@@ -452,10 +457,8 @@ void sf_vmc_set_running(struct sf_vmc *v, bool running)
 		     running ? "running" : "stopped", v->wlen, v->client != NULL);
 	v->running = running;
 	v->incoming = false;
-	if (running) {
+	if (running)
 		sf_vmc_wakeup(v);
-	} else {
-		v->retry_armed = false;
-		sf_loop_timer_arm(v->retry, 0, false);
-	}
+	else
+		disarm_retry(v);
 }
