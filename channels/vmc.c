@@ -174,7 +174,7 @@ static void read_device(struct sf_vmc *v)
 		if (n <= 0 || v->dead)
 			break;
 		n = SF_MIN(n, (int)sizeof(tmp));
-		if (!v->st.from_device)
+		if (!v->st.from_device && !v->st.dropped)
 			sf_log_debug("%s: first read: %d bytes, client %d", v->name, n,
 				     v->client != NULL);
 		if (v->client) {
