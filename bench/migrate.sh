@@ -4,9 +4,9 @@
 # QEMU 7.2 pair, guest and client (tests/e2e/qemu-migrate.sh). The client
 # streams bytes through an echoing guest port; its longest pause between
 # echoes spans the switch. Two streams: "probe" keeps one 512-byte chunk in
-# flight, so its echo has no pauses of its own; "4k" keeps 4 KiB in flight,
-# which makes the guest alternate receiving and echoing in bursts with
-# pauses of their own (up to ~30 ms) that the switch can fall into.
+# flight, a latency probe; "4096B" keeps 4 KiB in flight, the stream of
+# tests/e2e/qemu-migrate.sh. "largest other pause" shows whether the stream
+# paused on its own outside the switch.
 # Usage: sh bench/migrate.sh [RUNS] [WINDOWS]   (build first; WINDOWS
 # default "512 4096"). Prints a markdown table.
 BUILD=${BUILD:-build}
@@ -36,9 +36,13 @@ one() {
 	gaps=$(grep '^gap ' "$d/seamless.client")
 	# the switch's pause is the one that overlaps the VM's off time (echoes
 	# already on their way can still arrive just after the stop)
-	span=$(echo "$gaps" | awk -v s="${stop:-0}" -v e="${start:-0}" 'NF == 3 && $2 <= e && $3 >= s {print $2, $3; exit}')
-	other=$(echo "$gaps" | awk -v s="${stop:-0}" -v e="${start:-0}" 'NF == 3 && !($2 <= e && $3 >= s) {
-		g = ($3 - $2) * 1000; if (g > m) m = g } END {printf "%.0f", m}')
+	# one pass: "SPAN_START SPAN_END OTHER_MAX_MS" (no span: "- -")
+	set -- $(echo "$gaps" | awk -v s="${stop:-0}" -v e="${start:-0}" 'NF == 3 {
+		if ($2 <= e && $3 >= s) { if (!a) { a = $2; b = $3 } }
+		else { g = ($3 - $2) * 1000; if (g > m) m = g } }
+		END { printf "%s %s %.0f", a ? a : "-", a ? b : "-", m }')
+	span="" other=$3
+	[ "$1" != - ] && span="$1 $2"
 	[ "$other" = 0 ] && other="<20"
 	if [ -n "$span" ] && [ -n "$start" ] && [ "$dt" != "?" ]; then
 		echo "$span $stop $start $dt" | awk '{
