@@ -145,13 +145,19 @@ bool sf_dpy_push(struct client *c, struct sf_buf *b);
 bool sf_dpy_client_ready(struct sf_display *d, struct client *c, enum kind kind);
 /* Queue @b to every ready client of @kind. Consumes @b (may be NULL). */
 void sf_dpy_fanout(struct sf_display *d, enum kind kind, struct sf_buf *b);
-
-/* display.c, for stream.c (producer thread) */
 /* Push and drop the caller's reference; @b may be NULL. */
 void sf_dpy_send_one(struct client *c, struct sf_buf *b);
-/* A lossless copy of @img at (@x, @y) into @r, to every ready display client. */
+/* A copy of @img at (@x, @y) into @r to every ready display client, in the
+ * codec each gets (the server's setting, its preference and caps), each
+ * encoding made once; it supersedes earlier draws it covers. */
 void sf_dpy_fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect *r,
 			const struct sf_image *img, int32_t x, int32_t y);
+/* A blend or raster-op copy, the same way; it supersedes nothing. */
+void sf_dpy_fanout_reading(struct sf_display *d, const struct sf_cmd *cmd);
+/* Surface @sid's whole picture to @c, lossless and outside the GLZ
+ * dictionary; surface 0's is encoded once for every client resyncing at
+ * the same generation. */
+void sf_dpy_send_snapshot(struct sf_display *d, struct client *c, uint32_t sid);
 
 /* stream.c (producer thread) */
 void sf_stream_forget(struct client *c);

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* channels/fanout.c: the producer's delivery to its clients: client
  * references, occlusion of superseded draws, per-client staging published
- * once per loop round, the GLZ cohort, and the readiness check and fan-out
- * every message goes through. Producer thread, except the references. */
+ * once per loop round, the GLZ cohort, the readiness check and fan-out
+ * every message goes through, and the codec each client gets for an image,
+ * each encoding made once. Producer thread, except the references. */
 #include <errno.h>
 #include <string.h>
 #include "channels/display-priv.h"
+#include "channels/marshal.h"
+#include "channels/surface.h"
+#include "encoders/classify.h"
 #include "encoders/glz.h"
 
 /* ---- client references ---- */
@@ -281,4 +285,177 @@ void sf_dpy_fanout(struct sf_display *d, enum kind kind, struct sf_buf *b)
 			spare--;
 	}
 	sf_buf_unref_n(b, spare + 1); /* the spares and the caller's */
+}
+
+/* ---- what each client gets (producer) ---- */
+
+/* An area about to be sent; @photo caches its class (-1: not looked at)
+ * across the clients of one draw. */
+struct area {
+	const struct sf_image *img;
+	uint32_t x, y, w, h;
+	int photo;
+};
+
+static bool area_is_photo(struct area *a)
+{
+	if (a->photo < 0)
+		a->photo = sf_classify_photo(a->img, a->x, a->y, a->w, a->h);
+	return a->photo;
+}
+
+/* QUIC's lossy stand-in for clients the WAN setting gives JPEG. */
+static enum sf_codec lossy(const struct sf_display *d, const struct client *c)
+{
+	/* relaxed: settings; a draw encoded either way is valid */
+	int mode = atomic_load_explicit(&d->jpeg, memory_order_relaxed);
+
+	if (mode == SF_WAN_ALWAYS ||
+	    (mode == SF_WAN_AUTO && atomic_load_explicit(&c->low_bw, memory_order_relaxed)))
+		return SF_CODEC_JPEG;
+	return SF_CODEC_QUIC;
+}
+
+/* The codec for a client and an area, from the server's setting (or the
+ * client's own preference, as spice-server honours PREFERRED_COMPRESSION)
+ * and its caps. The AUTO modes, like spice-server's, send photographic
+ * areas as QUIC and the rest as (G)LZ: LZ is about half LZ4's bytes on drawn
+ * content, at over 1 GB/s, once for all clients; GLZ also finds what
+ * earlier images held. GLZ needs the cohort, else LZ (the reference's own
+ * fallback); LZ4 needs the client's cap. */
+static enum sf_codec codec_for(const struct sf_display *d, const struct client *c, struct area *a)
+{
+	/* relaxed: settings; a draw encoded either way is valid */
+	int mode = atomic_load_explicit(&c->preferred, memory_order_relaxed);
+
+	if (mode < 0)
+		mode = atomic_load_explicit(&d->compression, memory_order_relaxed);
+	switch (mode) {
+	case SPICE_IMAGE_COMPRESSION_OFF:
+		return SF_CODEC_RAW;
+	case SPICE_IMAGE_COMPRESSION_LZ4:
+		return c->lz4 ? SF_CODEC_LZ4 : SF_CODEC_LZ;
+	case SPICE_IMAGE_COMPRESSION_QUIC:
+		return lossy(d, c);
+	case SPICE_IMAGE_COMPRESSION_AUTO_LZ:
+		return area_is_photo(a) ? lossy(d, c) : SF_CODEC_LZ;
+	case SPICE_IMAGE_COMPRESSION_AUTO_GLZ:
+		if (area_is_photo(a))
+			return lossy(d, c);
+		/* fall through */
+	case SPICE_IMAGE_COMPRESSION_GLZ:
+		return c->glz ? SF_CODEC_GLZ : SF_CODEC_LZ;
+	default: /* LZ */
+		return SF_CODEC_LZ;
+	}
+}
+
+/* Every image encoding goes through here, so the stats count each one once. */
+static struct sf_buf *encode_copy(struct sf_display *d, enum sf_codec k, uint32_t sid,
+				  const struct sf_rect *r, const struct sf_image *img, int32_t x,
+				  int32_t y)
+{
+	d->stats.images[k]++;
+	if (k == SF_CODEC_GLZ) {
+		sf_glz_set_window(d->glz, sf_dpy_glz_window(d));
+		return sf_marshal_copy_glz(d->glz, sid, r, img, x, y);
+	}
+	return sf_marshal_copy_as(k, sid, r, img, x, y);
+}
+
+static struct sf_buf *surface_snapshot(struct sf_display *d, uint32_t sid, enum sf_codec k)
+{
+	const struct sf_image *img = sf_surface_image(d->surfaces[sid]);
+	struct sf_rect all = {0, 0, (int32_t)img->width, (int32_t)img->height};
+
+	if (sid != 0)
+		return encode_copy(d, k, sid, &all, img, 0, 0);
+	/* encode once: every client resyncing at the same generation shares it */
+	if (!d->snap[k] || d->snap_gen[k] != d->gen) {
+		sf_buf_unref(d->snap[k]);
+		d->snap[k] = encode_copy(d, k, 0, &all, img, 0, 0);
+		d->snap_gen[k] = d->gen;
+	}
+	return d->snap[k] ? sf_buf_ref(d->snap[k]) : NULL;
+}
+
+/* A copy in as many encodings as the clients need, each made once, on first
+ * need, and shared by every client that uses it. */
+void sf_dpy_fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect *r,
+			const struct sf_image *img, int32_t x, int32_t y)
+{
+	struct sf_buf *v[SF_CODECS] = {NULL};
+	struct area a = {
+		img, (uint32_t)x, (uint32_t)y, (uint32_t)sf_rect_w(r), (uint32_t)sf_rect_h(r), -1};
+
+	for (struct client *c = d->clients; c; c = c->next) {
+		enum sf_codec k;
+		if (!sf_dpy_client_ready(d, c, K_DISPLAY))
+			continue;
+		k = codec_for(d, c, &a);
+		if (!v[k])
+			v[k] = encode_copy(d, k, sid, r, img, x, y);
+		if (v[k] && !sf_dpy_push(c, v[k]) && k == SF_CODEC_GLZ)
+			sf_dpy_glz_leave(d, c);
+	}
+	sf_dpy_occlusion_cover(d, sid, r);
+	sf_dpy_occlusion_add(d, sid, r, v);
+	for (int k = 0; k < SF_CODECS; k++)
+		sf_buf_unref(v[k]);
+}
+
+/* A blend or a raster-op copy in the encodings its clients need, each made
+ * once. It reads what is under it, so it obsoletes nothing; a later opaque
+ * draw over it may obsolete it (what it wrote is then overwritten anyway). */
+void sf_dpy_fanout_reading(struct sf_display *d, const struct sf_cmd *cmd)
+{
+	struct sf_buf *v[SF_CODECS] = {NULL};
+	const struct sf_rect *r = &cmd->rect;
+	bool blend = cmd->type == SF_CMD_BLEND;
+	struct area a = {cmd->image,
+			 (uint32_t)cmd->src_x,
+			 (uint32_t)cmd->src_y,
+			 (uint32_t)sf_rect_w(r),
+			 (uint32_t)sf_rect_h(r),
+			 -1};
+
+	for (struct client *c = d->clients; c; c = c->next) {
+		enum sf_codec k;
+		if (!sf_dpy_client_ready(d, c, K_DISPLAY))
+			continue;
+		k = sf_marshal_blend_codec(codec_for(d, c, &a), cmd->image);
+		if (!v[k]) {
+			d->stats.images[k]++;
+			d->stats.blend_images[k] += blend;
+			v[k] = blend ? sf_marshal_blend_as(k, cmd->surface_id, r, cmd->image,
+							   cmd->src_x, cmd->src_y, cmd->alpha)
+				     : sf_marshal_rop_as(k, cmd->surface_id, r, cmd->image,
+							 cmd->src_x, cmd->src_y, cmd->ropd);
+		}
+		if (v[k])
+			sf_dpy_push(c, v[k]);
+	}
+	sf_dpy_occlusion_add(d, cmd->surface_id, r, v);
+	for (int k = 0; k < SF_CODECS; k++)
+		sf_buf_unref(v[k]);
+}
+
+void sf_dpy_send_one(struct client *c, struct sf_buf *b)
+{
+	if (b)
+		sf_dpy_push(c, b);
+	sf_buf_unref(b);
+}
+
+/* Surface @sid's whole picture to @c. */
+void sf_dpy_send_snapshot(struct sf_display *d, struct client *c, uint32_t sid)
+{
+	const struct sf_image *img = sf_surface_image(d->surfaces[sid]);
+	struct area a = {img, 0, 0, img->width, img->height, -1};
+	enum sf_codec k = codec_for(d, c, &a);
+
+	/* snapshots stay out of the dictionary (while it is empty, more
+	 * clients may join it) and lossless */
+	k = k == SF_CODEC_GLZ ? SF_CODEC_LZ : k == SF_CODEC_JPEG ? SF_CODEC_QUIC : k;
+	sf_dpy_send_one(c, surface_snapshot(d, sid, k));
 }
