@@ -712,6 +712,7 @@ struct sf_chan *sf_display_attach(struct sf_display *d, struct sf_loop *sender, 
 {
 	bool cursor = info->channel_type == SPICE_CHANNEL_CURSOR;
 	struct client *c = calloc(1, sizeof(*c));
+	struct sf_chan *ch;
 
 	if (!c) {
 		close(fd);
@@ -734,10 +735,14 @@ struct sf_chan *sf_display_attach(struct sf_display *d, struct sf_loop *sender, 
 		free(c);
 		return NULL;
 	}
+	/* the caller's reference is taken before the start: from then on the
+	 * sender may close the connection and the producer free @c (and drop
+	 * its reference) before this thread reads anything of it again */
+	ch = sf_chan_ref(c->chan);
 	/* attach is queued from on_start, on the connection's loop before it
 	 * can close, so it runs before detach */
-	sf_chan_start(c->chan);
-	return sf_chan_ref(c->chan);
+	sf_chan_start(ch);
+	return ch;
 }
 
 /* ---- lifecycle and synchronous calls ---- */

@@ -39,13 +39,17 @@ start_demo() {
 # ASan this is also the leak check).
 demo_exits_cleanly() {
 	pid=$(eval echo "\$PID_$1")
-	kill -TERM "$pid" 2>/dev/null || return 1
+	# a demo that died earlier gets no signal, but its status and stderr
+	# are still what the failure needs to show
+	gone=
+	kill -TERM "$pid" 2>/dev/null || gone=1
 	for _ in $(seq 1 100); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
 	wait "$pid"
 	rc=$?
+	[ -z "$gone" ] || { echo "demo $1 had exited before it was stopped"; [ $rc -ne 0 ] || rc=1; }
 	[ $rc -eq 0 ] || { echo "demo $1 exit status $rc"; cat "$TMP/$1.err"; }
 	return $rc
 }
