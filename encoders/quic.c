@@ -78,6 +78,7 @@ struct quic {
 	struct chan ch[4];  /* r, g, b: the order of the stream; then alpha */
 	struct state st[2]; /* RGB, alpha */
 	struct state *s;    /* the plane being coded */
+	uint8_t *res;	    /* encoding RGB: this row's codes, 4 per pixel (see residuals) */
 	uint8_t *wp;	    /* encoding: next output byte */
 	const uint8_t *rp;  /* decoding: next input byte */
 	const uint8_t *end;
@@ -91,11 +92,20 @@ struct quic {
 static struct {
 	uint16_t word[256][CODES]; /* codeword (at most 9 bits) | length << 10 */
 	uint16_t rlen[256][CODES] __attribute__((aligned(16))); /* lengths, last parameter first */
+	uint8_t bucket[256]; /* a residual code's context bucket */
 } golomb;
 static pthread_once_t golomb_once = PTHREAD_ONCE_INIT;
 
+/* Context buckets hold 1, 2, 4, ... 64 values, the last one 129. */
+static unsigned bucket_init(unsigned ctx)
+{
+	return ctx >= 127 ? BUCKETS - 1 : 31 - (unsigned)__builtin_clz(ctx + 1);
+}
+
 static void golomb_init(void)
 {
+	for (unsigned n = 0; n < 256; n++)
+		golomb.bucket[n] = (uint8_t)bucket_init(n);
 	for (unsigned n = 0; n < 256; n++)
 		for (unsigned l = 0; l < CODES; l++) {
 			unsigned ngr = (unsigned)alt_prefix[l] << l;
@@ -107,10 +117,10 @@ static void golomb_init(void)
 		}
 }
 
-/* Context buckets hold 1, 2, 4, ... 64 values, the last one 129. */
-static inline unsigned bucket_of(unsigned ctx)
+/* A table: one load in the coder's serial chain instead of a bit scan. */
+static inline unsigned bucket_of(uint8_t ctx)
 {
-	return ctx >= 127 ? BUCKETS - 1 : 31 - (unsigned)__builtin_clz(ctx + 1);
+	return golomb.bucket[ctx];
 }
 
 /* Residual 0, -1, 1, -2, ... (mod 256) to code 0, 1, 2, 3, ...: small
@@ -125,6 +135,55 @@ static inline unsigned to_code(unsigned diff)
 static inline unsigned from_code(unsigned s)
 {
 	return s & 1 ? 255 - (s >> 1) : s >> 1;
+}
+
+#define BYTES_H 0x8080808080808080ull
+#define BYTES_L 0x7f7f7f7f7f7f7f7full
+
+/* Eight bytes at once: to_code((v - p) & 255) of each byte pair. */
+static inline uint64_t codes8(uint64_t v, uint64_t p)
+{
+	uint64_t d = ((v | BYTES_H) - (p & BYTES_L)) ^ ((v ^ p ^ BYTES_H) & BYTES_H);
+	uint64_t neg = d >> 7 & 0x0101010101010101ull;
+
+	return ((d ^ neg * 0xff) & BYTES_L) << 1 | neg;
+}
+
+/* The floor of each byte pair's mean: the prediction from left and above. */
+static inline uint64_t mean8(uint64_t a, uint64_t b)
+{
+	return (a & b) + ((a ^ b) >> 1 & BYTES_L);
+}
+
+static inline uint64_t load8(const uint32_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Encoding depends on the pixels only through each sample's residual code
+ * against predict(), which needs no model state: a whole row's codes come
+ * first, two pixels per step, and the serial coder only looks them up.
+ * Byte k of pixel i's word is the code of the channel at bit 8k. */
+static void residuals(uint8_t *res, const uint32_t *prev, const uint32_t *cur, unsigned w)
+{
+	uint64_t pair;
+	unsigned i = 1;
+
+	pair = codes8(cur[0], prev ? prev[0] : 0);
+	memcpy(res, &pair, 4);
+	for (; i + 2 <= w; i += 2) {
+		uint64_t left = load8(cur + i - 1);
+		pair = codes8(load8(cur + i), prev ? mean8(left, load8(prev + i)) : left);
+		memcpy(res + 4 * i, &pair, 8);
+	}
+	if (i < w) {
+		uint64_t left = cur[i - 1];
+		pair = codes8(cur[i], prev ? mean8(left, prev[i]) : left);
+		memcpy(res + 4 * i, &pair, 4);
+	}
 }
 
 static void emit32(struct quic *q, uint32_t v)
@@ -203,7 +262,7 @@ static unsigned golomb_get(struct quic *q, unsigned l)
 /* One sample: its residual against @pred is coded with the parameter its
  * left neighbour's residual selects. Returns the sample (decoded or given). */
 static SF_ALWAYS_INLINE unsigned code_sample(struct quic *q, struct chan *c, int i, unsigned pred,
-					     unsigned val, bool dec, uint64_t *bits,
+					     unsigned val, bool dec, bool coded, uint64_t *bits,
 					     unsigned *nbits)
 {
 	unsigned l = c->best[bucket_of(c->corr[i - 1])], code;
@@ -212,7 +271,7 @@ static SF_ALWAYS_INLINE unsigned code_sample(struct quic *q, struct chan *c, int
 		code = golomb_get(q, l);
 		val = (from_code(code) + pred) & 255;
 	} else {
-		code = to_code((val - pred) & 255);
+		code = coded ? val : to_code((val - pred) & 255);
 		unsigned w = golomb.word[code][l];
 		*bits = *bits << (w >> 10) | (w & 0x3ff);
 		*nbits += w >> 10;
@@ -244,7 +303,7 @@ static SF_ALWAYS_INLINE void code_pixel(struct quic *q, const uint32_t *prev, ui
 
 	if (a) {
 		px = code_sample(q, &q->ch[3], i, predict(prev, cur, i, 24), cur[i] >> 24, dec,
-				 &bits, &nbits)
+				 false, &bits, &nbits)
 		     << 24;
 	} else {
 #pragma GCC unroll 3
@@ -256,9 +315,13 @@ static SF_ALWAYS_INLINE void code_pixel(struct quic *q, const uint32_t *prev, ui
 				bits = 0;
 				nbits = 0;
 			}
-			px |= code_sample(q, &q->ch[c], i, predict(prev, cur, i, s),
-					  cur[i] >> s & 255, dec, &bits, &nbits)
-			      << s;
+			if (dec)
+				px |= code_sample(q, &q->ch[c], i, predict(prev, cur, i, s),
+						  cur[i] >> s & 255, true, false, &bits, &nbits)
+				      << s;
+			else
+				code_sample(q, &q->ch[c], i, 0, q->res[4 * i + s / 8], false, true,
+					    &bits, &nbits);
 		}
 	}
 	if (dec)
@@ -537,13 +600,14 @@ size_t sf_quic_bound(uint32_t w, uint32_t h)
 size_t sf_quic_encode(const struct sf_image *img, uint32_t x, uint32_t y, uint32_t w, uint32_t h,
 		      uint8_t *out, size_t cap)
 {
-	uint32_t *rows = malloc((size_t)w * 8), *prev = rows, *cur = rows + w, *t;
+	uint32_t *rows = malloc((size_t)w * 12), *prev = rows, *cur = rows + w, *t;
 	struct quic *q = w && h ? quic_new(w) : NULL;
 	bool rgba = img->format == SPICE_BITMAP_FMT_RGBA;
 	size_t n = 0;
 
 	if (!q || !rows)
 		goto done;
+	q->res = (uint8_t *)(rows + 2 * (size_t)w);
 	q->wp = out;
 	q->end = out + cap;
 	put(q, QUIC_MAGIC, 32);
@@ -553,6 +617,7 @@ size_t sf_quic_encode(const struct sf_image *img, uint32_t x, uint32_t y, uint32
 	put(q, h, 32);
 	for (uint32_t r = 0; r < h && !q->err; r++) {
 		memcpy(cur, sf_image_row(img, y + r) + (size_t)x * 4, (size_t)w * 4);
+		residuals(q->res, r ? prev : NULL, cur, w);
 		encode_row(q, r ? prev : NULL, cur, w);
 		if (rgba)
 			encode_alpha_row(q, r ? prev : NULL, cur, w);
