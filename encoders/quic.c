@@ -78,7 +78,7 @@ struct quic {
 	struct chan ch[4];  /* r, g, b: the order of the stream; then alpha */
 	struct state st[2]; /* RGB, alpha */
 	struct state *s;    /* the plane being coded */
-	uint8_t *res;	    /* encoding RGB: this row's codes, 4 per pixel (see residuals) */
+	uint32_t *res;	    /* encoding RGB: this row's codes, a word per pixel (see residuals) */
 	uint8_t *wp;	    /* encoding: next output byte */
 	const uint8_t *rp;  /* decoding: next input byte */
 	const uint8_t *end;
@@ -155,34 +155,33 @@ static inline uint64_t mean8(uint64_t a, uint64_t b)
 	return (a & b) + ((a ^ b) >> 1 & BYTES_L);
 }
 
+/* Two pixels, the first in the low half (one load on little-endian). */
 static inline uint64_t load8(const uint32_t *p)
 {
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
+	return p[0] | (uint64_t)p[1] << 32;
 }
 
 /* Encoding depends on the pixels only through each sample's residual code
  * against predict(), which needs no model state: a whole row's codes come
  * first, two pixels per step, and the serial coder only looks them up.
- * Byte k of pixel i's word is the code of the channel at bit 8k. */
-static void residuals(uint8_t *res, const uint32_t *prev, const uint32_t *cur, unsigned w)
+ * Bits 8k..8k+7 of res[i] hold the code of the channel at bit 8k. */
+static void residuals(uint32_t *res, const uint32_t *prev, const uint32_t *cur, unsigned w)
 {
 	uint64_t pair;
 	unsigned i = 1;
 
 	pair = codes8(cur[0], prev ? prev[0] : 0);
-	memcpy(res, &pair, 4);
+	res[0] = (uint32_t)pair;
 	for (; i + 2 <= w; i += 2) {
 		uint64_t left = load8(cur + i - 1);
 		pair = codes8(load8(cur + i), prev ? mean8(left, load8(prev + i)) : left);
-		memcpy(res + 4 * i, &pair, 8);
+		res[i] = (uint32_t)pair;
+		res[i + 1] = (uint32_t)(pair >> 32);
 	}
 	if (i < w) {
 		uint64_t left = cur[i - 1];
 		pair = codes8(cur[i], prev ? mean8(left, prev[i]) : left);
-		memcpy(res + 4 * i, &pair, 4);
+		res[i] = (uint32_t)pair;
 	}
 }
 
@@ -320,7 +319,7 @@ static SF_ALWAYS_INLINE void code_pixel(struct quic *q, const uint32_t *prev, ui
 						  cur[i] >> s & 255, true, false, &bits, &nbits)
 				      << s;
 			else
-				code_sample(q, &q->ch[c], i, 0, q->res[4 * i + s / 8], false, true,
+				code_sample(q, &q->ch[c], i, 0, q->res[i] >> s & 255, false, true,
 					    &bits, &nbits);
 		}
 	}
@@ -607,7 +606,7 @@ size_t sf_quic_encode(const struct sf_image *img, uint32_t x, uint32_t y, uint32
 
 	if (!q || !rows)
 		goto done;
-	q->res = (uint8_t *)(rows + 2 * (size_t)w);
+	q->res = rows + 2 * (size_t)w;
 	q->wp = out;
 	q->end = out + cap;
 	put(q, QUIC_MAGIC, 32);
