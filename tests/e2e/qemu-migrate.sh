@@ -129,7 +129,7 @@ run_case() {
 	shot=$dp
 	[ "$c" = cancel ] && shot=$sp
 	timeout 30 spicy-screenshot -h 127.0.0.1 -p "$shot" -o "$TMP/$c.fresh.ppm" >/dev/null 2>&1
-	sed 's/^/# /' "$TMP/$c.client" | grep -E "RESULT|port|rror" | head -5
+	sed 's/^/# /' "$TMP/$c.client" | grep -E "RESULT|port|rror|lost|repeated|wrong" | head -6
 	return $rc
 }
 
