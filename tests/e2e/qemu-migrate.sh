@@ -10,7 +10,9 @@
 # The VM has a standard VGA (QEMU's own QXL commands), except in the case
 # "qxl": a seamless migration with a qxl-vga device driven by the guest's
 # qxl DRM driver (QXL rings, surfaces in VRAM, loadvm replay on the target).
-# MIG_VGA=qxl-vga runs every case on qxl-vga. MIG_QEMU_ARGS and MIG_DST_ARGS
+# When the qxl case fails, it runs again on the reference libspice-server1;
+# if the guest breaks there too, the case is reported skipped with what both
+# runs saw. MIG_VGA=qxl-vga runs every case on qxl-vga. MIG_QEMU_ARGS and MIG_DST_ARGS
 # add QEMU options to both VMs or the target (e.g. "-trace serial_*").
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-linux.sh"
@@ -32,7 +34,9 @@ QMP="$BUILD/tests/qmp"
 vm() {
 	v_name=$1 v_port=$2 v_seam=$3
 	shift 3
-	env $SAN_ENV SAFFRON_DEBUG=migrate:debug,main:debug,server:debug,vmc:debug,chan:debug,shim:debug LD_LIBRARY_PATH="${MIG_LIB-$PWD/$BUILD/shim}" qemu-system-x86_64 -accel tcg -m 192 \
+	v_lib=${MIG_LIB-$PWD/$BUILD/shim}
+	[ -n "$REFERENCE" ] && v_lib=
+	env $SAN_ENV SAFFRON_DEBUG=migrate:debug,main:debug,server:debug,vmc:debug,chan:debug,shim:debug LD_LIBRARY_PATH="$v_lib" qemu-system-x86_64 -accel tcg -m 192 \
 		-nodefaults -kernel "$K/vmlinuz" -initrd "$K/initrd.gz" \
 		-append "console=ttyS0 quiet" -device "$vga" \
 		-spice "port=$v_port,addr=127.0.0.1,disable-ticketing=on,seamless-migration=$v_seam" \
@@ -82,7 +86,7 @@ run() {
 run_case() {
 	c=$1 seam=$2
 	vga=${MIG_VGA:-VGA}
-	[ "$c" = qxl ] && vga=qxl-vga
+	case $c in qxl*) vga=qxl-vga ;; esac
 	sp=$(free_port)
 	dp=$(free_port)
 	while [ "$dp" = "$sp" ]; do dp=$(free_port); done
@@ -146,10 +150,31 @@ if ! linux_guest "$K" "$ECHO" >"$TMP/prepare.log" 2>&1; then
 	finish
 	exit 0
 fi
+# The qxl case as a control, on the reference libspice-server1: does the
+# guest itself survive a qxl-vga migration on this machine?
+reference_breaks_too() {
+	REFERENCE=1 run qxlref on >"$TMP/qxlref.run" 2>&1 && ended_on_target qxlref && return 1
+	echo "# skipped: qxl: the guest breaks after the same qxl-vga migration on the"
+	echo "#   reference libspice-server1 too (QEMU TCG and this guest kernel, not the server):"
+	for f in qxl qxlref; do
+		echo "#   $f: $(grep -m1 -h RESULT "$TMP/$f.client" 2>/dev/null)"
+		grep -m1 -h -E "BUG:|Kernel panic" "$TMP/${f}_dst.serial" 2>/dev/null | sed 's/^/#   target guest: /'
+	done
+	return 0
+}
+
 for c in ${CASES:-seamless semi cancel late qxl}; do
 	seam=on
 	[ "$c" = semi ] && seam=off
-	check "$c: migration with a client streaming through the port" run "$c" "$seam"
+	rc=0
+	run "$c" "$seam" >"$TMP/$c.run" 2>&1 || rc=1
+	# seen on one machine (2026-12-02): 6 of 6 qxl runs broke the target's
+	# guest (kernel oops in interrupt context, or its UART stalled or
+	# replayed kilobytes), on the reference too; earlier machines passed
+	if [ "$c" = qxl ] && { [ $rc -ne 0 ] || ! ended_on_target qxl; } && reference_breaks_too; then
+		continue
+	fi
+	check "$c: migration with a client streaming through the port" sh -c "cat '$TMP/$c.run'; exit $rc"
 	if [ "$c" = cancel ]; then
 		check "$c: the client stays on the source, no byte lost" stayed_on_source "$c"
 	else
