@@ -78,7 +78,7 @@ struct quic {
 	struct chan ch[4];  /* r, g, b: the order of the stream; then alpha */
 	struct state st[2]; /* RGB, alpha */
 	struct state *s;    /* the plane being coded */
-	uint32_t *res;	    /* encoding RGB: this row's codes, a word per pixel (see residuals) */
+	uint32_t *res;	    /* encoding: this row's codes, a word per pixel (see residuals) */
 	uint8_t *wp;	    /* encoding: next output byte */
 	const uint8_t *rp;  /* decoding: next input byte */
 	const uint8_t *end;
@@ -123,15 +123,7 @@ static inline unsigned bucket_of(uint8_t ctx)
 	return golomb.bucket[ctx];
 }
 
-/* Residual 0, -1, 1, -2, ... (mod 256) to code 0, 1, 2, 3, ...: small
- * magnitudes first. Branch-free: the sign bit picks the mirrored half. */
-static inline unsigned to_code(unsigned diff)
-{
-	unsigned neg = diff >> 7;
-
-	return ((diff ^ (0u - neg)) & 0x7f) << 1 | neg;
-}
-
+/* The decoder's inverse of codes8()'s mapping. */
 static inline unsigned from_code(unsigned s)
 {
 	return s & 1 ? 255 - (s >> 1) : s >> 1;
@@ -140,7 +132,9 @@ static inline unsigned from_code(unsigned s)
 #define BYTES_H 0x8080808080808080ull
 #define BYTES_L 0x7f7f7f7f7f7f7f7full
 
-/* Eight bytes at once: to_code((v - p) & 255) of each byte pair. */
+/* Residual 0, -1, 1, -2, ... (mod 256) to code 0, 1, 2, 3, ...: small
+ * magnitudes first; the sign bit picks the mirrored half. Eight bytes at
+ * once: the code of (v - p) & 255 for each byte pair. */
 static inline uint64_t codes8(uint64_t v, uint64_t p)
 {
 	uint64_t d = ((v | BYTES_H) - (p & BYTES_L)) ^ ((v ^ p ^ BYTES_H) & BYTES_H);
@@ -258,19 +252,19 @@ static unsigned golomb_get(struct quic *q, unsigned l)
 	return n & 255;
 }
 
-/* One sample: its residual against @pred is coded with the parameter its
- * left neighbour's residual selects. Returns the sample (decoded or given). */
-static SF_ALWAYS_INLINE unsigned code_sample(struct quic *q, struct chan *c, int i, unsigned pred,
-					     unsigned val, bool dec, bool coded, uint64_t *bits,
-					     unsigned *nbits)
+/* One sample: its residual code is coded with the parameter its left
+ * neighbour's residual selects. Decoding, @v is the sample's prediction and
+ * the decoded sample is returned; encoding, @v is its code (residuals()). */
+static SF_ALWAYS_INLINE unsigned code_sample(struct quic *q, struct chan *c, int i, unsigned v,
+					     bool dec, uint64_t *bits, unsigned *nbits)
 {
-	unsigned l = c->best[bucket_of(c->corr[i - 1])], code;
+	unsigned l = c->best[bucket_of(c->corr[i - 1])], code, val = 0;
 
 	if (dec) {
 		code = golomb_get(q, l);
-		val = (from_code(code) + pred) & 255;
+		val = (from_code(code) + v) & 255;
 	} else {
-		code = coded ? val : to_code((val - pred) & 255);
+		code = v;
 		unsigned w = golomb.word[code][l];
 		*bits = *bits << (w >> 10) | (w & 0x3ff);
 		*nbits += w >> 10;
@@ -301,8 +295,8 @@ static SF_ALWAYS_INLINE void code_pixel(struct quic *q, const uint32_t *prev, ui
 	unsigned nbits = 0;
 
 	if (a) {
-		px = code_sample(q, &q->ch[3], i, predict(prev, cur, i, 24), cur[i] >> 24, dec,
-				 false, &bits, &nbits)
+		px = code_sample(q, &q->ch[3], i, dec ? predict(prev, cur, i, 24) : q->res[i] >> 24,
+				 dec, &bits, &nbits)
 		     << 24;
 	} else {
 #pragma GCC unroll 3
@@ -314,13 +308,10 @@ static SF_ALWAYS_INLINE void code_pixel(struct quic *q, const uint32_t *prev, ui
 				bits = 0;
 				nbits = 0;
 			}
-			if (dec)
-				px |= code_sample(q, &q->ch[c], i, predict(prev, cur, i, s),
-						  cur[i] >> s & 255, true, false, &bits, &nbits)
-				      << s;
-			else
-				code_sample(q, &q->ch[c], i, 0, q->res[i] >> s & 255, false, true,
-					    &bits, &nbits);
+			px |= code_sample(q, &q->ch[c], i,
+					  dec ? predict(prev, cur, i, s) : q->res[i] >> s & 255,
+					  dec, &bits, &nbits)
+			      << s;
 		}
 	}
 	if (dec)
