@@ -10,8 +10,17 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
+#if defined(SF_QUIC_NO_SSE2) && !defined(SF_QUIC_PORTABLE)
+#define SF_QUIC_PORTABLE
+#endif
+#if defined(__SSE2__) && !defined(SF_QUIC_NO_SSE2)
 #include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && !defined(SF_QUIC_PORTABLE)
+#define SF_QUIC_MINPOS 1
+#include <smmintrin.h>
+#else
+#define SF_QUIC_MINPOS 0
 #endif
 #include <spice/enums.h>
 #include "encoders/quic.h"
@@ -67,6 +76,15 @@ struct chan {
 	uint8_t best[BUCKETS];
 };
 
+/* The encoder's bit writer: @acc's low @n bits are pending, @wp is the
+ * next byte of the row's scratch space. The row coder keeps it in a local
+ * (registers): stores through @wp could otherwise alias a struct quic. */
+struct bits {
+	uint64_t acc;
+	unsigned n;
+	uint8_t *wp;
+};
+
 /* Model update pacing and run-length coding: one for the RGB channels
  * together, one for alpha (the format's per-channel state). */
 struct state {
@@ -79,8 +97,13 @@ struct quic {
 	struct state st[2]; /* RGB, alpha */
 	struct state *s;    /* the plane being coded */
 	uint32_t *res;	    /* encoding: this row's codes, a word per pixel (see residuals) */
-	uint8_t *wp;	    /* encoding: next output byte */
-	const uint8_t *rp;  /* decoding: next input byte */
+	/* encoding: the RGB channels' corr rows as one word per pixel, laid out
+	 * as res; NULL when decoding, which keeps them in ch[].corr */
+	uint32_t *cw;
+	struct bits bw;	   /* encoding: the output, between rows */
+	uint8_t *scratch;  /* encoding: sized for the worst row (row_worst) */
+	uint8_t *out;	   /* encoding: next output byte */
+	const uint8_t *rp; /* decoding: next input byte */
 	const uint8_t *end;
 	uint64_t acc;
 	unsigned nbits;
@@ -92,7 +115,8 @@ struct quic {
 static struct {
 	uint16_t word[256][CODES]; /* codeword (at most 9 bits) | length << 10 */
 	uint16_t rlen[256][CODES] __attribute__((aligned(16))); /* lengths, last parameter first */
-	uint8_t bucket[256]; /* a residual code's context bucket */
+	uint8_t bucket[256];				     /* a residual code's context bucket */
+	void (*update_model)(struct quic *q, int i, bool a); /* the CPU's best build */
 } golomb;
 static pthread_once_t golomb_once = PTHREAD_ONCE_INIT;
 
@@ -102,8 +126,18 @@ static unsigned bucket_init(unsigned ctx)
 	return ctx >= 127 ? BUCKETS - 1 : 31 - (unsigned)__builtin_clz(ctx + 1);
 }
 
+static void update_model(struct quic *q, int i, bool a);
+#if SF_QUIC_MINPOS
+static void update_model_minpos(struct quic *q, int i, bool a);
+#endif
+
 static void golomb_init(void)
 {
+	golomb.update_model = update_model;
+#if SF_QUIC_MINPOS
+	if (__builtin_cpu_supports("sse4.1"))
+		golomb.update_model = update_model_minpos;
+#endif
 	for (unsigned n = 0; n < 256; n++)
 		golomb.bucket[n] = (uint8_t)bucket_init(n);
 	for (unsigned n = 0; n < 256; n++)
@@ -157,15 +191,18 @@ static inline uint64_t load8(const uint32_t *p)
 
 /* Encoding depends on the pixels only through each sample's residual code
  * against predict(), which needs no model state: a whole row's codes come
- * first, two pixels per step, and the serial coder only looks them up.
- * Bits 8k..8k+7 of res[i] hold the code of the channel at bit 8k. */
-static void residuals(uint32_t *res, const uint32_t *prev, const uint32_t *cur, unsigned w)
+ * first, and the serial coder only looks them up. Bits 8k..8k+7 of res[i]
+ * hold the code of the channel at bit 8k. This takes two pixels per step,
+ * from @i on; residuals() below, with SSE2, four. */
+static void residuals_from(uint32_t *res, const uint32_t *prev, const uint32_t *cur, unsigned i,
+			   unsigned w)
 {
 	uint64_t pair;
-	unsigned i = 1;
 
-	pair = codes8(cur[0], prev ? prev[0] : 0);
-	res[0] = (uint32_t)pair;
+	if (!i) {
+		res[0] = (uint32_t)codes8(cur[0], prev ? prev[0] : 0);
+		i = 1;
+	}
 	for (; i + 2 <= w; i += 2) {
 		uint64_t left = load8(cur + i - 1);
 		pair = codes8(load8(cur + i), prev ? mean8(left, load8(prev + i)) : left);
@@ -179,45 +216,95 @@ static void residuals(uint32_t *res, const uint32_t *prev, const uint32_t *cur, 
 	}
 }
 
-static void emit32(struct quic *q, uint32_t v)
+#if defined(__SSE2__) && !defined(SF_QUIC_NO_SSE2)
+/* codes8() for sixteen bytes: the sign of each difference mirrors it. */
+static inline __m128i codes16(__m128i v, __m128i p)
 {
-	if (q->end - q->wp < 4) {
+	__m128i d = _mm_sub_epi8(v, p), neg = _mm_cmplt_epi8(d, _mm_setzero_si128());
+	__m128i m = _mm_xor_si128(d, neg);
+
+	return _mm_sub_epi8(_mm_add_epi8(m, m), neg);
+}
+
+/* mean8() for sixteen bytes: the rounded-up average less the odd bit. */
+static inline __m128i mean16(__m128i a, __m128i b)
+{
+	__m128i odd = _mm_and_si128(_mm_xor_si128(a, b), _mm_set1_epi8(1));
+
+	return _mm_sub_epi8(_mm_avg_epu8(a, b), odd);
+}
+
+static inline __m128i load16(const uint32_t *p)
+{
+	return _mm_loadu_si128((const __m128i *)p);
+}
+
+static void residuals(uint32_t *res, const uint32_t *prev, const uint32_t *cur, unsigned w)
+{
+	unsigned i = 1;
+
+	res[0] = (uint32_t)codes8(cur[0], prev ? prev[0] : 0);
+	if (prev)
+		for (; i + 4 <= w; i += 4)
+			_mm_storeu_si128((__m128i *)(res + i),
+					 codes16(load16(cur + i),
+						 mean16(load16(cur + i - 1), load16(prev + i))));
+	else
+		for (; i + 4 <= w; i += 4)
+			_mm_storeu_si128((__m128i *)(res + i),
+					 codes16(load16(cur + i), load16(cur + i - 1)));
+	residuals_from(res, prev, cur, i, w);
+}
+#else
+static void residuals(uint32_t *res, const uint32_t *prev, const uint32_t *cur, unsigned w)
+{
+	residuals_from(res, prev, cur, 0, w);
+}
+#endif
+
+/* The most a row can take, alpha plane included: per pixel 78 bits of RGB
+ * codes and 26 of alpha, and before each a run code (at most a bit a pixel
+ * plus 16), so 18 bytes; plus a partial word and the closing words. */
+static size_t row_worst(uint32_t w)
+{
+	return (size_t)w * 18 + 16;
+}
+
+/* @len in 1..32; @v has no bits above @len. The word is stored whether or
+ * not it is complete (then the next put overwrites it), so there is no
+ * branch: the scratch space has room for the worst row. */
+static SF_ALWAYS_INLINE void put(struct bits *b, uint32_t v, unsigned len)
+{
+	uint32_t word;
+
+	b->acc = b->acc << len | v;
+	b->n += len;
+	word = htole32((uint32_t)(b->acc >> (b->n & 31)));
+	memcpy(b->wp, &word, 4);
+	b->wp += b->n >> 5 << 2;
+	b->n &= 31;
+}
+
+/* The scratch space's whole words to the output, if they fit. */
+static void move_out(struct quic *q)
+{
+	size_t n = (size_t)(q->bw.wp - q->scratch);
+
+	if (n > (size_t)(q->end - q->out))
 		q->err = true;
-		return;
-	}
-	v = htole32(v);
-	memcpy(q->wp, &v, 4);
-	q->wp += 4;
-}
-
-/* @len in 1..32; @v has no bits above @len. */
-static inline void put(struct quic *q, uint32_t v, unsigned len)
-{
-	q->acc = q->acc << len | v;
-	q->nbits += len;
-	if (q->nbits >= 32) {
-		q->nbits -= 32;
-		emit32(q, (uint32_t)(q->acc >> q->nbits));
-	}
-}
-
-/* @len in 1..64: a pixel's codes at once, in one word where they fit. */
-static inline void put_long(struct quic *q, uint64_t v, unsigned len)
-{
-	if (len > 32) {
-		put(q, (uint32_t)(v >> 32), len - 32);
-		len = 32;
-	}
-	put(q, (uint32_t)v, len);
+	else
+		memcpy(q->out, q->scratch, n);
+	q->out += q->err ? 0 : n;
+	q->bw.wp = q->scratch;
 }
 
 /* The decoder reads one word ahead, so a zero word follows the last one. */
 static void put_flush(struct quic *q)
 {
-	if (q->nbits)
-		emit32(q, (uint32_t)(q->acc << (32 - q->nbits)));
-	q->nbits = 0;
-	emit32(q, 0);
+	if (q->bw.n)
+		put(&q->bw, 0, 32 - q->bw.n);
+	put(&q->bw, 0, 32);
+	move_out(q);
 }
 
 /* @len in 1..32. Past the end of input: zeros and the error flag, so every
@@ -252,25 +339,38 @@ static unsigned golomb_get(struct quic *q, unsigned l)
 	return n & 255;
 }
 
-/* One sample: its residual code is coded with the parameter its left
- * neighbour's residual selects. Decoding, @v is the sample's prediction and
- * the decoded sample is returned; encoding, @v is its code (residuals()). */
-static SF_ALWAYS_INLINE unsigned code_sample(struct quic *q, struct chan *c, int i, unsigned v,
-					     bool dec, uint64_t *bits, unsigned *nbits)
+/* Decodes one sample: its residual code is read with the parameter its
+ * left neighbour's code selects, and added to the prediction @pred. */
+static SF_ALWAYS_INLINE unsigned decode_sample(struct quic *q, struct chan *c, int i, unsigned pred)
 {
-	unsigned l = c->best[bucket_of(c->corr[i - 1])], code, val = 0;
+	unsigned code = golomb_get(q, c->best[bucket_of(c->corr[i - 1])]);
 
-	if (dec) {
-		code = golomb_get(q, l);
-		val = (from_code(code) + v) & 255;
-	} else {
-		code = v;
-		unsigned w = golomb.word[code][l];
-		*bits = *bits << (w >> 10) | (w & 0x3ff);
-		*nbits += w >> 10;
-	}
 	c->corr[i] = (uint8_t)code;
-	return val;
+	return (from_code(code) + pred) & 255;
+}
+
+/* The shift of channel @c's byte in a pixel, res and cw. */
+static SF_ALWAYS_INLINE unsigned chan_shift(unsigned c)
+{
+	return c < 3 ? 16 - 8 * c : 24;
+}
+
+/* Channel @c's code at pixel @i of the corr row, which keeps a pixel's
+ * codes until the pixel is coded again: pixels in runs are not, so after a
+ * run the left context is the code of an earlier row, as in the format. */
+static SF_ALWAYS_INLINE unsigned corr_at(const struct quic *q, unsigned c, int i)
+{
+	return q->cw && c < 3 ? q->cw[i] >> chan_shift(c) & 255 : q->ch[c].corr[i];
+}
+
+/* Encodes a sample's code (from residuals()) with the parameter of the
+ * left context @ctx's bucket. */
+static SF_ALWAYS_INLINE void encode_sample(struct bits *b, struct chan *c, unsigned ctx,
+					   unsigned code)
+{
+	unsigned w = golomb.word[code][c->best[bucket_of((uint8_t)ctx)]];
+
+	put(b, w & 0x3ff, w >> 10);
 }
 
 /* Predictions: nothing for the first pixel, the left pixel on row 0, the
@@ -287,45 +387,43 @@ static SF_ALWAYS_INLINE unsigned predict(const uint32_t *prev, const uint32_t *c
 }
 
 /* One pixel of the plane: the RGB channels or (@a) alpha. */
-static SF_ALWAYS_INLINE void code_pixel(struct quic *q, const uint32_t *prev, uint32_t *cur, int i,
-					bool dec, bool a)
+static SF_ALWAYS_INLINE void code_pixel(struct quic *q, struct bits *b, const uint32_t *prev,
+					uint32_t *cur, int i, bool dec, bool a)
 {
 	uint32_t px = 0;
-	uint64_t bits = 0; /* encoding: the pixel's codes, emitted together */
-	unsigned nbits = 0;
 
-	if (a) {
-		px = code_sample(q, &q->ch[3], i, dec ? predict(prev, cur, i, 24) : q->res[i] >> 24,
-				 dec, &bits, &nbits)
-		     << 24;
+	if (!dec && a) {
+		encode_sample(b, &q->ch[3], q->ch[3].corr[i - 1], q->res[i] >> 24);
+		q->ch[3].corr[i] = (uint8_t)(q->res[i] >> 24);
+	} else if (!dec) {
+		uint32_t code = q->res[i], left = q->cw[i - 1];
+
+		q->cw[i] = code;
+#pragma GCC unroll 3
+		for (unsigned c = 0; c < 3; c++)
+			encode_sample(b, &q->ch[c], left >> chan_shift(c),
+				      code >> chan_shift(c) & 255);
+	} else if (a) {
+		px = decode_sample(q, &q->ch[3], i, predict(prev, cur, i, 24)) << 24;
+		cur[i] = (cur[i] & 0xffffff) | px;
 	} else {
 #pragma GCC unroll 3
-		for (unsigned c = 0; c < 3; c++) {
-			unsigned s = 16 - 8 * c;
-			/* codes are at most 26 bits: keep the three within 64 */
-			if (!dec && c == 2 && nbits > 64 - 26) {
-				put_long(q, bits, nbits);
-				bits = 0;
-				nbits = 0;
-			}
-			px |= code_sample(q, &q->ch[c], i,
-					  dec ? predict(prev, cur, i, s) : q->res[i] >> s & 255,
-					  dec, &bits, &nbits)
-			      << s;
-		}
+		for (unsigned c = 0; c < 3; c++)
+			px |= decode_sample(q, &q->ch[c], i, predict(prev, cur, i, chan_shift(c)))
+			      << chan_shift(c);
+		cur[i] = px;
 	}
-	if (dec)
-		cur[i] = a ? (cur[i] & 0xffffff) | px : px;
-	else
-		put_long(q, bits, nbits);
 }
 
 /* The bucket's best parameter becomes the one with the least total code
  * length so far; on ties the larger parameter stays, as the format's
  * descending scan keeps it. Counters are stored largest parameter first, so
- * that is the lowest lane holding the least total. */
-#ifdef __SSE2__
-static void update_bucket(struct quic *q, struct chan *c, unsigned b, unsigned val)
+ * that is the lowest lane holding the least total. Three builds: SSE4.1's
+ * PHMINPOSUW (which returns exactly that lane), chosen at run time; SSE2
+ * otherwise; plain C where neither exists. SF_QUIC_PORTABLE (a test build)
+ * leaves only the last two. */
+#if defined(__SSE2__) && !defined(SF_QUIC_NO_SSE2)
+static SF_ALWAYS_INLINE void update_bucket(struct quic *q, struct chan *c, unsigned b, unsigned val)
 {
 	__m128i *p = (__m128i *)c->counters[b];
 	__m128i cnt =
@@ -344,7 +442,7 @@ static void update_bucket(struct quic *q, struct chan *c, unsigned b, unsigned v
 	_mm_store_si128(p, cnt);
 }
 #else
-static void update_bucket(struct quic *q, struct chan *c, unsigned b, unsigned val)
+static SF_ALWAYS_INLINE void update_bucket(struct quic *q, struct chan *c, unsigned b, unsigned val)
 {
 	uint16_t *cnt = c->counters[b];
 	const uint16_t *len = golomb.rlen[val];
@@ -364,11 +462,36 @@ static void update_bucket(struct quic *q, struct chan *c, unsigned b, unsigned v
 }
 #endif
 
+/* Channel @c's bucket update at pixel @i: the context is the code left of it. */
 static void update_model(struct quic *q, int i, bool a)
 {
 	for (unsigned c = a ? 3 : 0; c < (a ? 4u : 3u); c++)
-		update_bucket(q, &q->ch[c], bucket_of(q->ch[c].corr[i - 1]), q->ch[c].corr[i]);
+		update_bucket(q, &q->ch[c], bucket_of((uint8_t)corr_at(q, c, i - 1)),
+			      corr_at(q, c, i));
 }
+
+#if SF_QUIC_MINPOS
+__attribute__((target("sse4.1"))) static SF_ALWAYS_INLINE void
+update_bucket_minpos(struct quic *q, struct chan *c, unsigned b, unsigned val)
+{
+	__m128i *p = (__m128i *)c->counters[b];
+	__m128i cnt =
+		_mm_add_epi16(_mm_load_si128(p), _mm_load_si128((const __m128i *)golomb.rlen[val]));
+	unsigned m = (unsigned)_mm_cvtsi128_si32(_mm_minpos_epu16(cnt));
+
+	c->best[b] = (uint8_t)(CODES - 1 - (m >> 16 & 7));
+	if ((m & 0xffff) > q->s->wm_trigger)
+		cnt = _mm_srli_epi16(cnt, 1);
+	_mm_store_si128(p, cnt);
+}
+
+__attribute__((target("sse4.1"))) static void update_model_minpos(struct quic *q, int i, bool a)
+{
+	for (unsigned c = a ? 3 : 0; c < (a ? 4u : 3u); c++)
+		update_bucket_minpos(q, &q->ch[c], bucket_of((uint8_t)corr_at(q, c, i - 1)),
+				     corr_at(q, c, i));
+}
+#endif
 
 static inline unsigned next_wait(struct quic *q, unsigned mask)
 {
@@ -387,7 +510,7 @@ static void melc_step(struct quic *q, int dir)
 	q->s->melcorder = 1u << q->s->melclen;
 }
 
-static void run_put(struct quic *q, unsigned len)
+static SF_ALWAYS_INLINE void run_put(struct quic *q, struct bits *b, unsigned len)
 {
 	unsigned hits = 0;
 
@@ -396,10 +519,10 @@ static void run_put(struct quic *q, unsigned len)
 		melc_step(q, 1);
 	}
 	for (; hits >= 32; hits -= 32)
-		put(q, UINT32_MAX, 32);
+		put(b, UINT32_MAX, 32);
 	if (hits)
-		put(q, (1u << hits) - 1, hits);
-	put(q, len, q->s->melclen + 1);
+		put(b, (1u << hits) - 1, hits);
+	put(b, len, q->s->melclen + 1);
 	melc_step(q, -1);
 }
 
@@ -438,8 +561,8 @@ static inline bool run_here(const uint32_t *prev, const uint32_t *cur, int i, in
 
 /* Codes a run of repeats of cur[*i - 1] from *i. Returns false when the run
  * reached @end (the segment is done). */
-static SF_ALWAYS_INLINE bool code_run(struct quic *q, uint32_t *cur, int *i, int end, bool dec,
-				      bool a)
+static SF_ALWAYS_INLINE bool code_run(struct quic *q, struct bits *b, uint32_t *cur, int *i,
+				      int end, bool dec, bool a)
 {
 	unsigned len = 0;
 
@@ -453,28 +576,29 @@ static SF_ALWAYS_INLINE bool code_run(struct quic *q, uint32_t *cur, int *i, int
 	while (same(cur[*i], cur[*i - 1], a)) {
 		len++;
 		if (++*i == end) {
-			run_put(q, len);
+			run_put(q, b, len);
 			return false;
 		}
 	}
-	run_put(q, len);
+	run_put(q, b, len);
 	return true;
 }
 
 /* Pixels [i, end) of a row under one wait mask. The model is updated at
  * every `stop` pixel; the gap to the next one is drawn from the table. */
-static SF_ALWAYS_INLINE void code_seg(struct quic *q, const uint32_t *prev, uint32_t *cur, int i,
-				      int end, unsigned mask, bool dec, bool a)
+static SF_ALWAYS_INLINE void code_seg(struct quic *q, struct bits *b, const uint32_t *prev,
+				      uint32_t *cur, int i, int end, unsigned mask, bool dec,
+				      bool a)
 {
 	int stop, run_index = 0;
 
 	if (i == 0) {
-		code_pixel(q, prev, cur, 0, dec, a);
+		code_pixel(q, b, prev, cur, 0, dec, a);
 		if (q->s->waitcnt) {
 			q->s->waitcnt--;
 		} else {
 			q->s->waitcnt = next_wait(q, mask);
-			update_model(q, 0, a);
+			golomb.update_model(q, 0, a);
 		}
 		stop = ++i + (int)q->s->waitcnt;
 	} else {
@@ -484,14 +608,14 @@ static SF_ALWAYS_INLINE void code_seg(struct quic *q, const uint32_t *prev, uint
 		if (prev && run_here(prev, cur, i, run_index, a)) {
 			q->s->waitcnt = (unsigned)(stop - i);
 			run_index = i;
-			if (!code_run(q, cur, &i, end, dec, a))
+			if (!code_run(q, b, cur, &i, end, dec, a))
 				return;
 			stop = i + (int)q->s->waitcnt;
 			continue;
 		}
-		code_pixel(q, prev, cur, i, dec, a);
+		code_pixel(q, b, prev, cur, i, dec, a);
 		if (i == stop) {
-			update_model(q, stop, a);
+			golomb.update_model(q, stop, a);
 			stop = i + 1 + (int)next_wait(q, mask);
 		}
 		i++;
@@ -500,17 +624,20 @@ static SF_ALWAYS_INLINE void code_seg(struct quic *q, const uint32_t *prev, uint
 }
 
 /* A row, split where the wait mask grows (every WM_NEXT pixels). */
-static SF_ALWAYS_INLINE void code_row(struct quic *q, const uint32_t *prev, uint32_t *cur,
-				      unsigned width, bool dec, bool a)
+static SF_ALWAYS_INLINE void code_row(struct quic *q, struct bits *b, const uint32_t *prev,
+				      uint32_t *cur, unsigned width, bool dec, bool a)
 {
 	unsigned pos = 0;
 
 	q->s = &q->st[a];
-	for (unsigned c = a ? 3 : 0; c < (a ? 4u : 3u); c++)
-		q->ch[c].corr[-1] = prev ? q->ch[c].corr[0] : 0;
+	if (q->cw && !a)
+		q->cw[-1] = prev ? q->cw[0] : 0;
+	else
+		for (unsigned c = a ? 3 : 0; c < (a ? 4u : 3u); c++)
+			q->ch[c].corr[-1] = prev ? q->ch[c].corr[0] : 0;
 	while (q->s->wmidx < WM_MAX && q->s->wmileft <= width) {
 		if (q->s->wmileft) {
-			code_seg(q, prev, cur, (int)pos, (int)(pos + q->s->wmileft),
+			code_seg(q, b, prev, cur, (int)pos, (int)(pos + q->s->wmileft),
 				 (1u << q->s->wmidx) - 1, dec, a);
 			width -= q->s->wmileft;
 			pos += q->s->wmileft;
@@ -520,8 +647,8 @@ static SF_ALWAYS_INLINE void code_row(struct quic *q, const uint32_t *prev, uint
 		q->s->wmileft = WM_NEXT;
 	}
 	if (width) {
-		code_seg(q, prev, cur, (int)pos, (int)(pos + width), (1u << q->s->wmidx) - 1, dec,
-			 a);
+		code_seg(q, b, prev, cur, (int)pos, (int)(pos + width), (1u << q->s->wmidx) - 1,
+			 dec, a);
 		if (q->s->wmidx < WM_MAX)
 			q->s->wmileft -= width;
 	}
@@ -530,25 +657,31 @@ static SF_ALWAYS_INLINE void code_row(struct quic *q, const uint32_t *prev, uint
 static __attribute__((noinline)) void encode_row(struct quic *q, const uint32_t *prev,
 						 uint32_t *cur, unsigned width)
 {
-	code_row(q, prev, cur, width, false, false);
+	struct bits b = q->bw;
+
+	code_row(q, &b, prev, cur, width, false, false);
+	q->bw = b;
 }
 
 static __attribute__((noinline)) void decode_row(struct quic *q, const uint32_t *prev,
 						 uint32_t *cur, unsigned width)
 {
-	code_row(q, prev, cur, width, true, false);
+	code_row(q, NULL, prev, cur, width, true, false);
 }
 
 static __attribute__((noinline)) void encode_alpha_row(struct quic *q, const uint32_t *prev,
 						       uint32_t *cur, unsigned width)
 {
-	code_row(q, prev, cur, width, false, true);
+	struct bits b = q->bw;
+
+	code_row(q, &b, prev, cur, width, false, true);
+	q->bw = b;
 }
 
 static __attribute__((noinline)) void decode_alpha_row(struct quic *q, const uint32_t *prev,
 						       uint32_t *cur, unsigned width)
 {
-	code_row(q, prev, cur, width, true, true);
+	code_row(q, NULL, prev, cur, width, true, true);
 }
 
 static struct quic *quic_new(uint32_t w)
@@ -587,37 +720,60 @@ size_t sf_quic_bound(uint32_t w, uint32_t h)
 	return HEADER_BYTES + (size_t)w * h * 4;
 }
 
+/* One block for the encoder's rows: previous and current pixels, their
+ * codes, the corr words (one in front for column -1) and the scratch space
+ * (a word more: put() stores a word ahead). */
+static uint32_t *encoder_rows(struct quic *q, uint32_t w)
+{
+	uint32_t *rows = malloc((size_t)w * 16 + 4 + row_worst(w) + 4);
+
+	if (rows) {
+		q->res = rows + 2 * (size_t)w;
+		q->cw = rows + 3 * (size_t)w + 1;
+		q->scratch = q->bw.wp = (uint8_t *)(rows + 4 * (size_t)w + 1);
+	}
+	return rows;
+}
+
 size_t sf_quic_encode(const struct sf_image *img, uint32_t x, uint32_t y, uint32_t w, uint32_t h,
 		      uint8_t *out, size_t cap)
 {
-	uint32_t *rows = malloc((size_t)w * 12), *prev = rows, *cur = rows + w, *t;
 	struct quic *q = w && h ? quic_new(w) : NULL;
+	uint32_t *rows = q ? encoder_rows(q, w) : NULL, *prev = NULL, *cur;
 	bool rgba = img->format == SPICE_BITMAP_FMT_RGBA;
 	size_t n = 0;
 
-	if (!q || !rows)
+	if (!rows)
 		goto done;
-	q->res = rows + 2 * (size_t)w;
-	q->wp = out;
+	q->out = out;
 	q->end = out + cap;
-	put(q, QUIC_MAGIC, 32);
-	put(q, QUIC_VERSION, 32);
-	put(q, rgba ? QUIC_TYPE_RGBA : QUIC_TYPE_RGB32, 32);
-	put(q, w, 32);
-	put(q, h, 32);
+	put(&q->bw, QUIC_MAGIC, 32);
+	put(&q->bw, QUIC_VERSION, 32);
+	put(&q->bw, rgba ? QUIC_TYPE_RGBA : QUIC_TYPE_RGB32, 32);
+	put(&q->bw, w, 32);
+	put(&q->bw, h, 32);
+	move_out(q);
 	for (uint32_t r = 0; r < h && !q->err; r++) {
-		memcpy(cur, sf_image_row(img, y + r) + (size_t)x * 4, (size_t)w * 4);
+		/* the row coder reads a pixel more than once (codes, then runs):
+		 * memory the guest may still write is copied first; an image of
+		 * our own is not written while the producer encodes it */
+		uint8_t *row = sf_image_row(img, y + r) + (size_t)x * 4;
+		if (img->alloc) {
+			cur = (uint32_t *)(void *)row; /* read only: encoding */
+		} else {
+			cur = prev == rows ? rows + w : rows;
+			memcpy(cur, row, (size_t)w * 4);
+		}
 		residuals(q->res, r ? prev : NULL, cur, w);
 		encode_row(q, r ? prev : NULL, cur, w);
 		if (rgba)
 			encode_alpha_row(q, r ? prev : NULL, cur, w);
-		t = prev;
+		move_out(q);
 		prev = cur;
-		cur = t;
 	}
 	put_flush(q);
 	if (!q->err)
-		n = (size_t)(q->wp - out);
+		n = (size_t)(q->out - out);
 done:
 	if (q)
 		quic_free(q);
