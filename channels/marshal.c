@@ -329,6 +329,7 @@ static struct sf_buf *encoded(enum sf_codec k, void *ctx, const struct head *h,
 	size_t bound = jalpha ? jpeg_alpha_bound(w_px, h_px) : e->bound(w_px, h_px), n = 0;
 	uint32_t x = (uint32_t)src_x, y = (uint32_t)src_y;
 	struct sf_wbuf w;
+	struct sf_buf *b;
 	uint8_t *p;
 
 	wbuf_init_draw(&w, h, bound + 96);
@@ -354,7 +355,8 @@ static struct sf_buf *encoded(enum sf_codec k, void *ctx, const struct head *h,
 	sf_wbuf_patch_u32(&w, size_off, (uint32_t)n);
 	if (jalpha)
 		sf_wbuf_patch_u32(&w, jsize_off, jpeg_size);
-	return sf_wbuf_finish(&w);
+	b = sf_wbuf_finish(&w);
+	return b ? sf_buf_trim(b) : NULL;
 }
 
 struct sf_buf *sf_marshal_copy_as(enum sf_codec codec, uint32_t surface_id, const struct sf_rect *r,

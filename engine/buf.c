@@ -2,7 +2,11 @@
 /* engine/buf.c: refcounted message bodies. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include "engine/buf.h"
+
+/* Bodies smaller than this are not worth moving to trim them. */
+#define TRIM_MIN (32u << 10)
 
 struct sf_buf *sf_buf_new(uint16_t type, uint32_t cap)
 {
@@ -28,6 +32,21 @@ struct sf_buf *sf_buf_reserve(struct sf_buf *buf, uint32_t cap)
 	if (!nb)
 		return NULL;
 	nb->cap = cap;
+	return nb;
+}
+
+struct sf_buf *sf_buf_trim(struct sf_buf *buf)
+{
+	struct sf_buf *nb;
+
+	if (buf->size > buf->cap / 2 || buf->cap < TRIM_MIN)
+		return buf;
+	nb = sf_buf_new(buf->type, buf->size);
+	if (!nb)
+		return buf;
+	memcpy(nb->data, buf->data, buf->size);
+	nb->size = buf->size;
+	free(buf);
 	return nb;
 }
 

@@ -29,6 +29,12 @@ struct sf_buf *sf_buf_new(uint16_t type, uint32_t cap);
  * (refcount 1). Returns the new pointer or NULL (old buffer untouched). */
 struct sf_buf *sf_buf_reserve(struct sf_buf *buf, uint32_t cap);
 
+/* Before publication (refcount 1): a body using at most half its space (an
+ * image encoded into its worst case) is moved into one of its size, so
+ * queued messages hold what they send; otherwise @buf itself. Returns the
+ * buffer to use (@buf is released if it moved); never NULL. */
+struct sf_buf *sf_buf_trim(struct sf_buf *buf);
+
 /* Mark @buf superseded. Thread: any. */
 static inline void sf_buf_set_obsolete(struct sf_buf *buf)
 {

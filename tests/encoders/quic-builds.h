@@ -14,8 +14,8 @@
 size_t sf_quic_encode_sse2(const struct sf_image *img, uint32_t x, uint32_t y, uint32_t w,
 			   uint32_t h, uint8_t *out, size_t cap);
 int sf_quic_decode_sse2(const uint8_t *in, size_t len, uint32_t w, uint32_t h, uint32_t *out);
-size_t sf_quic_encode_c(const struct sf_image *img, uint32_t x, uint32_t y, uint32_t w,
-			uint32_t h, uint8_t *out, size_t cap);
+size_t sf_quic_encode_c(const struct sf_image *img, uint32_t x, uint32_t y, uint32_t w, uint32_t h,
+			uint8_t *out, size_t cap);
 int sf_quic_decode_c(const uint8_t *in, size_t len, uint32_t w, uint32_t h, uint32_t *out);
 
 #endif

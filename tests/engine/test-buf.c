@@ -31,6 +31,26 @@ SF_TEST(wbuf_grows_and_is_little_endian)
 	sf_buf_unref(NULL);
 }
 
+SF_TEST(buf_trim_moves_a_mostly_empty_large_body_only)
+{
+	struct sf_buf *big = sf_buf_new(5, 256u << 10), *small = sf_buf_new(6, 1024), *t;
+
+	SF_TEST_ASSERT(big && small);
+	for (uint32_t i = 0; i < 100000; i++)
+		big->data[i] = (uint8_t)(i * 7);
+	big->size = 100000;
+	t = sf_buf_trim(big); /* under half of 256 KiB: moved, same bytes */
+	SF_TEST_ASSERT(t->cap == 100000 && t->size == 100000 && t->type == 5);
+	SF_TEST_ASSERT(atomic_load(&t->ref) == 1 && !sf_buf_is_obsolete(t));
+	for (uint32_t i = 0; i < 100000; i++)
+		SF_TEST_ASSERT(t->data[i] == (uint8_t)(i * 7));
+	SF_TEST_ASSERT(sf_buf_trim(t) == t); /* full now */
+	small->size = 10;
+	SF_TEST_ASSERT(sf_buf_trim(small) == small); /* too small to bother */
+	sf_buf_unref(t);
+	sf_buf_unref(small);
+}
+
 SF_TEST(rbuf_underrun_sets_error_and_returns_zero)
 {
 	const uint8_t data[] = {1, 2, 3, 4, 5};
