@@ -46,6 +46,10 @@ static inline uint8_t *sf_image_row(const struct sf_image *img, uint32_t y)
 /* Allocate a zeroed image (stride = width * 4). Returns NULL with errno set
  * (also for sizes over 16384 x 16384). Thread: any. */
 struct sf_image *sf_image_new(uint32_t width, uint32_t height, uint8_t format);
+/* The same with the pixels left unset, for a caller that writes every one
+ * before anyone else sees the image (a copy of a bitmap or an area): large
+ * images skip zeroing memory that is overwritten at once. */
+struct sf_image *sf_image_new_unset(uint32_t width, uint32_t height, uint8_t format);
 /* Wrap memory the caller keeps alive for the image's lifetime (guest VRAM).
  * @row0 is row 0; @stride may be negative. Returns NULL with errno set. */
 struct sf_image *sf_image_wrap(uint32_t width, uint32_t height, uint8_t *row0, int32_t stride);

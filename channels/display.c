@@ -214,7 +214,7 @@ static struct sf_image *surface_source(struct sf_display *d, const struct sf_cmd
 	    !sf_surface_contains(d->surfaces[cmd->src_surface], &src))
 		return NULL;
 	si = sf_surface_image(d->surfaces[cmd->src_surface]);
-	img = sf_image_new(w, h, SPICE_BITMAP_FMT_32BIT);
+	img = sf_image_new_unset(w, h, SPICE_BITMAP_FMT_32BIT);
 	for (uint32_t y = 0; img && y < h; y++)
 		memcpy(sf_image_row(img, y),
 		       sf_image_row(si, (uint32_t)cmd->src_y + y) + (size_t)cmd->src_x * 4,

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* channels/image.c: refcounted images (display-t.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include "channels/display-t.h"
 #include "engine/ids.h"
 
 #define MAX_DIM 16384
 
-struct sf_image *sf_image_new(uint32_t width, uint32_t height, uint8_t format)
+static struct sf_image *image_new(uint32_t width, uint32_t height, uint8_t format, bool zero)
 {
 	struct sf_image *img;
+	size_t bytes = (size_t)width * height * 4;
 
 	if (!width || !height || width > MAX_DIM || height > MAX_DIM) {
 		errno = EINVAL;
@@ -18,7 +20,7 @@ struct sf_image *sf_image_new(uint32_t width, uint32_t height, uint8_t format)
 	img = calloc(1, sizeof(*img));
 	if (!img)
 		return NULL;
-	img->alloc = img->pixels = calloc((size_t)width * height, 4);
+	img->alloc = img->pixels = zero ? calloc(bytes, 1) : malloc(bytes);
 	if (!img->pixels) {
 		free(img);
 		return NULL;
@@ -30,6 +32,16 @@ struct sf_image *sf_image_new(uint32_t width, uint32_t height, uint8_t format)
 	img->stride = (int32_t)width * 4;
 	img->format = format;
 	return img;
+}
+
+struct sf_image *sf_image_new(uint32_t width, uint32_t height, uint8_t format)
+{
+	return image_new(width, height, format, true);
+}
+
+struct sf_image *sf_image_new_unset(uint32_t width, uint32_t height, uint8_t format)
+{
+	return image_new(width, height, format, false);
 }
 
 struct sf_image *sf_image_wrap(uint32_t width, uint32_t height, uint8_t *row0, int32_t stride)

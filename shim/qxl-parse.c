@@ -161,10 +161,10 @@ static int read_bitmap(struct sf_qxl_parser *p, const QXLImage *im, bool keep_al
 		}
 		src = tmp;
 	}
-	img = sf_image_new(b->x, b->y,
-			   keep_alpha && b->format == SPICE_BITMAP_FMT_RGBA
-				   ? SPICE_BITMAP_FMT_RGBA
-				   : SPICE_BITMAP_FMT_32BIT);
+	img = sf_image_new_unset(b->x, b->y,
+				 keep_alpha && b->format == SPICE_BITMAP_FMT_RGBA
+					 ? SPICE_BITMAP_FMT_RGBA
+					 : SPICE_BITMAP_FMT_32BIT);
 	if (!img) {
 		free(tmp);
 		return fail(p, -ENOMEM, "out of memory");
@@ -379,7 +379,7 @@ static int transparent(struct sf_qxl_parser *p, const QXLTransparent *tr, const 
 	if (t->from_surface)
 		return fail(p, -ENOTSUP, "transparent copy from a surface");
 	src = t->image;
-	img = sf_image_new(src->width, src->height, SPICE_BITMAP_FMT_RGBA);
+	img = sf_image_new_unset(src->width, src->height, SPICE_BITMAP_FMT_RGBA);
 	for (uint32_t y = 0; img && y < src->height; y++) {
 		const uint32_t *in = (const uint32_t *)sf_image_row(src, y);
 		uint32_t *out = (uint32_t *)sf_image_row(img, y);
