@@ -327,15 +327,20 @@ void sf_loop_set_tick(struct sf_loop *loop, unsigned ms)
 		loop->tick_timer = sf_loop_timer_add(loop, run_deferred, loop);
 }
 
-/* Every write a tick makes costs a syscall and, on the peer's side, a wakeup:
- * per second, batchers x ticks. A wide loop halves its tick rate so that cost
- * stays bounded as clients are added; messages still leave at once after a
- * quiet tick. */
+/* Every write a tick makes costs a syscall and, on the peer's side, a wakeup
+ * (on loopback the receiver's TCP work runs on the writer's core too): per
+ * second, batchers x ticks. The tick stretches to keep that near
+ * SF_LOOP_WRITES_PER_S, up to SF_LOOP_TICK_STRETCH times the set one, so a
+ * loop's write cost stops growing with its connections while the delay it
+ * adds stays bounded; messages still leave at once after a quiet tick. */
 unsigned sf_loop_tick(const struct sf_loop *loop)
 {
+	unsigned need;
+
 	if (!loop->tick_timer)
 		return 0;
-	return loop->batchers >= SF_LOOP_WIDE ? 2 * loop->tick_ms : loop->tick_ms;
+	need = (loop->batchers * 1000 + SF_LOOP_WRITES_PER_S - 1) / SF_LOOP_WRITES_PER_S;
+	return SF_MIN(SF_MAX(need, loop->tick_ms), SF_LOOP_TICK_STRETCH * loop->tick_ms);
 }
 
 void sf_loop_batch_join(struct sf_loop *loop)

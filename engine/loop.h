@@ -72,13 +72,17 @@ bool sf_loop_wake(struct sf_loop *loop, struct sf_task *task);
  * tick. 0 (the default) disables deferral. Thread: owner, or before run. */
 void sf_loop_set_tick(struct sf_loop *loop, unsigned ms);
 
-/* The tick in force: the set one, doubled while SF_LOOP_WIDE or more batching
- * connections have joined; 0 without a tick. Thread: owner. */
+/* The tick in force, 0 without a tick: the set one, stretched while so many
+ * batching connections have joined that writing to each once a tick would
+ * pass SF_LOOP_WRITES_PER_S writes a second, up to SF_LOOP_TICK_STRETCH
+ * times the set one (16 ms: unchanged up to 12 connections, 40 ms at 32,
+ * 64 ms from 52). Thread: owner. */
+#define SF_LOOP_WRITES_PER_S 800
+#define SF_LOOP_TICK_STRETCH 4
 unsigned sf_loop_tick(const struct sf_loop *loop);
 
 /* A connection that batches on the tick counts itself in while it is open.
  * Thread: owner. */
-#define SF_LOOP_WIDE 32
 void sf_loop_batch_join(struct sf_loop *loop);
 void sf_loop_batch_leave(struct sf_loop *loop);
 

@@ -145,20 +145,30 @@ SF_TEST(loop_defer_runs_once_at_the_tick)
 	sf_loop_destroy(bare);
 }
 
-/* A loop serving SF_LOOP_WIDE batching connections ticks at half the rate. */
-SF_TEST(loop_tick_doubles_when_wide)
+/* The tick stretches with the batching connections to hold the writes a
+ * second near SF_LOOP_WRITES_PER_S, within SF_LOOP_TICK_STRETCH times the
+ * set tick, and shrinks back as they leave. */
+SF_TEST(loop_tick_stretches_with_connections_within_a_bound)
 {
+	static const struct {
+		unsigned batchers, tick;
+	} want[] = {{0, 16},  {12, 16}, {13, 17}, {20, 25},
+		    {32, 40}, {51, 64}, {52, 64}, {1000, 64}};
 	struct sf_loop *loop = sf_loop_create();
+	unsigned joined = 0;
 
 	SF_TEST_ASSERT(loop);
 	SF_TEST_ASSERT(sf_loop_tick(loop) == 0);
 	sf_loop_set_tick(loop, 16);
-	for (int i = 0; i < SF_LOOP_WIDE - 1; i++)
-		sf_loop_batch_join(loop);
-	SF_TEST_ASSERT(sf_loop_tick(loop) == 16);
-	sf_loop_batch_join(loop);
-	SF_TEST_ASSERT(sf_loop_tick(loop) == 32);
-	sf_loop_batch_leave(loop);
+	for (unsigned k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+		for (; joined < want[k].batchers; joined++)
+			sf_loop_batch_join(loop);
+		SF_TEST_ASSERT(sf_loop_tick(loop) == want[k].tick);
+		SF_TEST_ASSERT(joined * 1000 / sf_loop_tick(loop) <= SF_LOOP_WRITES_PER_S ||
+			       sf_loop_tick(loop) == 16 * SF_LOOP_TICK_STRETCH);
+	}
+	for (; joined > 12; joined--)
+		sf_loop_batch_leave(loop);
 	SF_TEST_ASSERT(sf_loop_tick(loop) == 16);
 	sf_loop_destroy(loop);
 }
