@@ -56,6 +56,7 @@ struct client {
 	uint32_t *fb;
 	uint64_t images[2];		  /* decoded compressed images: other codecs, QUIC */
 	uint64_t glz_images, jpeg_images; /* JPEG: lossy, verified by PSNR */
+	uint64_t stream_frames;		  /* STREAM_DATA received, verified or not */
 	struct sf_glz_window *glz;	  /* as spice-gtk's: one per session */
 	bool undecodable;
 };
@@ -420,6 +421,8 @@ static void handle(struct conn *c, uint16_t type, const uint8_t *p, uint32_t siz
 		send_msg(c->fd, SPICE_MSGC_ACK, NULL, 0);
 		c->since_ack = 0;
 	}
+	if (c->display && type == SPICE_MSG_DISPLAY_STREAM_DATA)
+		c->cl->stream_frames++;
 	if (c->display && g_verify && type >= SPICE_MSG_DISPLAY_MODE)
 		draw(c->cl, type, p, size);
 }
@@ -510,7 +513,7 @@ int main(int argc, char **argv)
 	const char *expected = NULL;
 	int stall_s = 0, stall_at = 3, ep, opt;
 	struct epoll_event ev, evs[256];
-	uint64_t t0, min = UINT64_MAX, max = 0, sum = 0;
+	uint64_t t0, min = UINT64_MAX, max = 0, sum = 0, fmin = UINT64_MAX, fsum = 0;
 	bool stalled = false;
 
 	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -593,10 +596,14 @@ int main(int argc, char **argv)
 		min = SF_MIN(min, g_cl[i].bytes);
 		max = SF_MAX(max, g_cl[i].bytes);
 		sum += g_cl[i].bytes;
+		fmin = SF_MIN(fmin, g_cl[i].stream_frames);
+		fsum += g_cl[i].stream_frames;
 	}
-	printf("clients=%d bytes_min=%llu bytes_avg=%llu bytes_max=%llu\n", g_n,
-	       (unsigned long long)min, (unsigned long long)(sum / (uint64_t)SF_MAX(g_n, 1)),
-	       (unsigned long long)max);
+	printf("clients=%d bytes_min=%llu bytes_avg=%llu bytes_max=%llu frames_min=%llu "
+	       "frames_avg=%llu\n",
+	       g_n, (unsigned long long)min, (unsigned long long)(sum / (uint64_t)SF_MAX(g_n, 1)),
+	       (unsigned long long)max, (unsigned long long)(g_n ? fmin : 0),
+	       (unsigned long long)(fsum / (uint64_t)SF_MAX(g_n, 1)));
 	if (g_verify) {
 		uint32_t *ref = load_ppm(expected);
 		int ok = 0, undecodable = 0;

@@ -6,6 +6,7 @@
 # spice_server_set_jpeg_compression. Prints one line:
 # server workload clients connected commands cpu_s bytes_avg verified
 # peak_rss_kb server_s (cpu_s less the host's own loop, see harness.c)
+# stream_frames (STREAM_DATA messages per client, averaged)
 BUILD=${BUILD:-build}
 server=$1 workload=$2 n=$3 count=${4:-1000}
 shift 4 2>/dev/null || shift $#
@@ -36,6 +37,7 @@ cpu=$(sed -n 's/.*cpu_s=\([0-9.]*\).*/\1/p' "$TMP/h.out")
 srv=$(sed -n 's/.*server_s=\([0-9.-]*\).*/\1/p' "$TMP/h.out")
 conn=$(sed -n 's/.*connected=\([0-9]*\).*/\1/p' "$TMP/h.out")
 bytes=$(sed -n 's/.*bytes_avg=\([0-9]*\).*/\1/p' "$TMP/l.out")
+frames=$(sed -n 's/.*frames_avg=\([0-9]*\).*/\1/p' "$TMP/l.out")
 ver=$(sed -n 's/^verified=\([0-9]*\) of \([0-9]*\) undecodable=\([0-9]*\).*/\1\/\2(undec \3)/p' "$TMP/l.out")
-echo "$server $workload $n ${conn:-0} $count ${cpu:-NA} ${bytes:-NA} ${ver:--} $peak ${srv:-NA}"
+echo "$server $workload $n ${conn:-0} $count ${cpu:-NA} ${bytes:-NA} ${ver:--} $peak ${srv:-NA} ${frames:-NA}"
 rm -rf "$TMP"

@@ -9,7 +9,7 @@ OUT=${OUT:-$BUILD/bench}
 NS=${*:-1 16 100 1000}
 mkdir -p "$OUT"
 csv=$OUT/results.csv
-echo "server,workload,clients,connected,commands,cpu_s,bytes_per_client,verified,peak_rss_kb,server_s" >"$csv"
+echo "server,workload,clients,connected,commands,cpu_s,bytes_per_client,verified,peak_rss_kb,server_s,stream_frames" >"$csv"
 count_of() { case $1 in office) echo 1000 ;; bitmap) echo 300 ;; video) echo 150 ;; esac; }
 for w in office bitmap video; do
 	for n in $NS; do

@@ -108,8 +108,12 @@ struct sf_display {
 	struct sf_rect stream_rect;
 	uint32_t stream_id, next_stream_id; /* stream_id 0: none */
 	uint64_t stream_last_ns;
-	struct sf_buf *stream_frame[SF_STREAM_TIERS]; /* newest per tier, obsoleted by the next */
-	uint64_t stream_seq;			      /* frames of this stream so far */
+	/* the two newest frames per tier, [0] newest. A frame is obsoleted
+	 * only when two more have come: a client whose send stage holds a
+	 * stretched tick's two frames (64 ms at 30 fps) still gets both, one
+	 * that fell further behind skips to the newest two */
+	struct sf_buf *stream_frame[SF_STREAM_TIERS][2];
+	uint64_t stream_seq; /* frames of this stream so far */
 	struct sf_timer *stream_timer;
 	bool guest_monitors; /* set by the guest, not derived from surface 0 */
 	bool caps_known, caps_present;

@@ -1046,7 +1046,8 @@ void sf_display_destroy(struct sf_display *d)
 	sf_image_unref(d->cursor);
 	sf_buf_unref(d->monitors);
 	for (int t = 0; t < SF_STREAM_TIERS; t++)
-		sf_buf_unref(d->stream_frame[t]);
+		for (int k = 0; k < 2; k++)
+			sf_buf_unref(d->stream_frame[t][k]);
 	sf_loop_timer_remove(d->stream_timer);
 	sf_loop_timer_remove(d->pace_timer);
 	for (int k = 0; k < SF_CODECS; k++)

@@ -80,10 +80,11 @@ void sf_stream_stop(struct sf_display *d, bool upgrade)
 		if (c->stream_id == d->stream_id && sf_dpy_client_ready(d, c, K_DISPLAY))
 			sf_stream_forget(c);
 	d->stream_id = 0;
-	for (int t = 0; t < SF_STREAM_TIERS; t++) {
-		sf_buf_unref(d->stream_frame[t]);
-		d->stream_frame[t] = NULL;
-	}
+	for (int t = 0; t < SF_STREAM_TIERS; t++)
+		for (int k = 0; k < 2; k++) {
+			sf_buf_unref(d->stream_frame[t][k]);
+			d->stream_frame[t][k] = NULL;
+		}
 	if (upgrade && d->surfaces[0]) {
 		const struct sf_image *img = sf_surface_image(d->surfaces[0]);
 		sf_dpy_fanout_copy(d, 0, &r, img, r.left, r.top);
@@ -144,13 +145,14 @@ bool sf_stream_detect(struct sf_display *d, const struct sf_cmd *cmd, uint64_t n
 }
 
 /* Rate adaptation, per client, from its acks: a client whose pipe still
- * holds the previous frame when the next comes (its acks lag, or its link
- * is slow) is behind. STREAM_BEHIND_FRAMES in a row move it a tier down
- * (lower quality, then fewer frames); STREAM_KEPT_UP_FRAMES in a row move it
+ * holds the two previous frames when the next comes (its acks lag, or its
+ * link is slow) is behind; one frame waiting is the send stage's tick (up
+ * to 64 ms with many clients: two frames at 30 fps), not the client. STREAM_BEHIND_FRAMES in a row
+ * move it a tier down (lower quality, then fewer frames); STREAM_KEPT_UP_FRAMES in a row move it
  * back up. A frame is encoded once per tier some client is on now. */
 static void stream_adapt(struct sf_display *d, struct client *c)
 {
-	bool behind = c->last_frame && sf_chan_backlog(c->chan) >= c->last_frame;
+	bool behind = c->last_frame && sf_chan_backlog(c->chan) >= 2 * (size_t)c->last_frame;
 
 	c->behind = behind ? (uint8_t)SF_MIN(c->behind + 1, 255) : 0;
 	c->kept_up = behind ? 0 : (uint16_t)SF_MIN(c->kept_up + 1, 65535);
@@ -179,11 +181,12 @@ static struct sf_buf *stream_encode(struct sf_display *d, const struct sf_cmd *c
 	if (!b)
 		return NULL;
 	d->stats.stream_tier_frames[tier]++;
-	/* a client of this tier that fell behind skips to the newest */
-	if (d->stream_frame[tier])
-		sf_buf_set_obsolete(d->stream_frame[tier]);
-	sf_buf_unref(d->stream_frame[tier]);
-	d->stream_frame[tier] = sf_buf_ref(b);
+	/* a client of this tier that fell behind skips to the newest two */
+	if (d->stream_frame[tier][1])
+		sf_buf_set_obsolete(d->stream_frame[tier][1]);
+	sf_buf_unref(d->stream_frame[tier][1]);
+	d->stream_frame[tier][1] = d->stream_frame[tier][0];
+	d->stream_frame[tier][0] = sf_buf_ref(b);
 	return b;
 }
 
