@@ -147,9 +147,10 @@ bool sf_stream_detect(struct sf_display *d, const struct sf_cmd *cmd, uint64_t n
 /* Rate adaptation, per client, from its acks: a client whose pipe still
  * holds the two previous frames when the next comes (its acks lag, or its
  * link is slow) is behind; one frame waiting is the send stage's tick (up
- * to 64 ms with many clients: two frames at 30 fps), not the client. STREAM_BEHIND_FRAMES in a row
- * move it a tier down (lower quality, then fewer frames); STREAM_KEPT_UP_FRAMES in a row move it
- * back up. A frame is encoded once per tier some client is on now. */
+ * to 64 ms with many clients: two frames at 30 fps), not the client.
+ * STREAM_BEHIND_FRAMES in a row move it a tier down (lower quality, then
+ * fewer frames); STREAM_KEPT_UP_FRAMES in a row move it back up. A frame is
+ * encoded once per tier some client is on now. */
 static void stream_adapt(struct sf_display *d, struct client *c)
 {
 	bool behind = c->last_frame && sf_chan_backlog(c->chan) >= 2 * (size_t)c->last_frame;
