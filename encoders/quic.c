@@ -290,11 +290,12 @@ static void move_out(struct quic *q)
 {
 	size_t n = (size_t)(q->bw.wp - q->scratch);
 
-	if (n > (size_t)(q->end - q->out))
+	if (n > (size_t)(q->end - q->out)) {
 		q->err = true;
-	else
+	} else {
 		memcpy(q->out, q->scratch, n);
-	q->out += q->err ? 0 : n;
+		q->out += n;
+	}
 	q->bw.wp = q->scratch;
 }
 
@@ -423,11 +424,26 @@ static SF_ALWAYS_INLINE void code_pixel(struct quic *q, struct bits *b, const ui
  * otherwise; plain C where neither exists. SF_QUIC_PORTABLE (a test build)
  * leaves only the last two. */
 #if defined(__SSE2__) && !defined(SF_QUIC_NO_SSE2)
+/* The bucket's totals with @val's code lengths added. */
+static SF_ALWAYS_INLINE __m128i bucket_totals(struct chan *c, unsigned b, unsigned val)
+{
+	return _mm_add_epi16(_mm_load_si128((const __m128i *)c->counters[b]),
+			     _mm_load_si128((const __m128i *)golomb.rlen[val]));
+}
+
+/* Both SIMD builds end alike: @lane holds the @least total of @cnt. */
+static SF_ALWAYS_INLINE void bucket_settle(struct quic *q, struct chan *c, unsigned b, __m128i cnt,
+					   unsigned least, unsigned lane)
+{
+	c->best[b] = (uint8_t)(CODES - 1 - lane);
+	if (least > q->s->wm_trigger)
+		cnt = _mm_srli_epi16(cnt, 1);
+	_mm_store_si128((__m128i *)c->counters[b], cnt);
+}
+
 static SF_ALWAYS_INLINE void update_bucket(struct quic *q, struct chan *c, unsigned b, unsigned val)
 {
-	__m128i *p = (__m128i *)c->counters[b];
-	__m128i cnt =
-		_mm_add_epi16(_mm_load_si128(p), _mm_load_si128((const __m128i *)golomb.rlen[val]));
+	__m128i cnt = bucket_totals(c, b, val);
 	/* the least of the eight (all under 2^15, so the signed min does) */
 	__m128i m = _mm_min_epi16(cnt, _mm_shuffle_epi32(cnt, _MM_SHUFFLE(1, 0, 3, 2)));
 	m = _mm_min_epi16(m, _mm_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1)));
@@ -436,10 +452,7 @@ static SF_ALWAYS_INLINE void update_bucket(struct quic *q, struct chan *c, unsig
 	unsigned mask =
 		(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi16(cnt, _mm_set1_epi16((short)least)));
 
-	c->best[b] = (uint8_t)(CODES - 1 - (unsigned)__builtin_ctz(mask) / 2);
-	if (least > q->s->wm_trigger)
-		cnt = _mm_srli_epi16(cnt, 1);
-	_mm_store_si128(p, cnt);
+	bucket_settle(q, c, b, cnt, least, (unsigned)__builtin_ctz(mask) / 2);
 }
 #else
 static SF_ALWAYS_INLINE void update_bucket(struct quic *q, struct chan *c, unsigned b, unsigned val)
@@ -474,15 +487,10 @@ static void update_model(struct quic *q, int i, bool a)
 __attribute__((target("sse4.1"))) static SF_ALWAYS_INLINE void
 update_bucket_minpos(struct quic *q, struct chan *c, unsigned b, unsigned val)
 {
-	__m128i *p = (__m128i *)c->counters[b];
-	__m128i cnt =
-		_mm_add_epi16(_mm_load_si128(p), _mm_load_si128((const __m128i *)golomb.rlen[val]));
+	__m128i cnt = bucket_totals(c, b, val);
 	unsigned m = (unsigned)_mm_cvtsi128_si32(_mm_minpos_epu16(cnt));
 
-	c->best[b] = (uint8_t)(CODES - 1 - (m >> 16 & 7));
-	if ((m & 0xffff) > q->s->wm_trigger)
-		cnt = _mm_srli_epi16(cnt, 1);
-	_mm_store_si128(p, cnt);
+	bucket_settle(q, c, b, cnt, m & 0xffff, m >> 16 & 7);
 }
 
 __attribute__((target("sse4.1"))) static void update_model_minpos(struct quic *q, int i, bool a)
@@ -764,10 +772,10 @@ size_t sf_quic_encode(const struct sf_image *img, uint32_t x, uint32_t y, uint32
 			cur = prev == rows ? rows + w : rows;
 			memcpy(cur, row, (size_t)w * 4);
 		}
-		residuals(q->res, r ? prev : NULL, cur, w);
-		encode_row(q, r ? prev : NULL, cur, w);
+		residuals(q->res, prev, cur, w); /* prev: NULL on row 0 */
+		encode_row(q, prev, cur, w);
 		if (rgba)
-			encode_alpha_row(q, r ? prev : NULL, cur, w);
+			encode_alpha_row(q, prev, cur, w);
 		move_out(q);
 		prev = cur;
 	}
