@@ -898,7 +898,10 @@ struct sf_image *sf_display_read_pixels(struct sf_display *d, uint32_t surface_i
 
 static void stats_fn(struct sf_display *d, void *arg)
 {
-	*(struct sf_display_stats *)arg = d->stats;
+	struct sf_display_stats *st = arg;
+
+	*st = d->stats;
+	st->held_draws = d->ndrawn;
 }
 
 int sf_display_get_stats(struct sf_display *d, struct sf_display_stats *out)

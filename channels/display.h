@@ -46,6 +46,7 @@ struct sf_display_stats {
 	uint64_t images[SF_CODECS];	  /* images (copies, blends) encoded once each, by codec */
 	uint64_t blend_images[SF_CODECS]; /* the blends among them (JPEG: JPEG_ALPHA if RGBA) */
 	uint32_t clients, cursor_clients;
+	uint32_t held_draws; /* recent draws whose bodies are kept for occlusion */
 };
 
 /* Returns NULL with errno set. Thread: main. Nothing runs before start. */

@@ -110,6 +110,32 @@ SF_TEST(display_superseded_draws_are_dropped_from_lagging_pipes)
 	rig_down(&r);
 }
 
+SF_TEST(display_draws_every_pipe_has_sent_are_let_go)
+{
+	struct rig r = {0};
+	struct sf_display_stats st;
+
+	SF_TEST_ASSERT(rig_up(&r, 16 << 20));
+	pump(r.m, 200);
+	for (int i = 0; i < 100; i++) { /* the client keeps up */
+		fill(&r.src, r.d, i % (W - 8), 0, i % (W - 8) + 8, 8, 0x010101u * (uint32_t)i);
+		sf_display_flush(r.d);
+		pump(r.m, 5);
+	}
+	pump(r.m, 200);
+	fill(&r.src, r.d, 0, 20, 4, 24, 0xff); /* the next draw lets the sent ones go */
+	SF_TEST_ASSERT(sf_display_get_stats(r.d, &st) == 0);
+	SF_TEST_ASSERT(st.held_draws <= 2);
+	/* a client that reads nothing: its queued draws stay obsoletable */
+	for (int i = 0; i < 400; i++) /* apart: none covers another */
+		fill(&r.src, r.d, i % 40, 40 + i / 40, i % 40 + 1, 41 + i / 40, (uint32_t)i);
+	SF_TEST_ASSERT(sf_display_get_stats(r.d, &st) == 0);
+	SF_TEST_ASSERT(st.held_draws >= 90);
+	pump(r.m, 500);
+	SF_TEST_ASSERT(model_matches(r.m, r.d));
+	rig_down(&r);
+}
+
 /* 300 one-pixel fills at (@x, @y): they fill the client's ack window, so
  * the draws after them queue unsent in its pipe. */
 static void queue_behind(struct rig *r, int x, int y)
