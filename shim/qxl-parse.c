@@ -126,6 +126,37 @@ static uint32_t pixel(const uint8_t *row, uint32_t x, uint8_t fmt, const uint32_
 
 /* @keep_alpha: an RGBA bitmap stays RGBA (blend sources); otherwise every
  * format becomes 32-bit, whose fourth byte nobody reads. */
+/* A 32-bit bitmap whose rows lie in one piece of guest memory (direct, or
+ * one chunk holding them all: QEMU's own updates and Linux's qxl driver)
+ * is read where it is: NULL if it is not such a bitmap. The caller keeps
+ * the drawable from the guest until its commands have run. */
+static struct sf_image *wrap_in_place(struct sf_qxl_parser *p, const QXLBitmap *b, bool keep_alpha,
+				      size_t total)
+{
+	QXLDataChunk c;
+	uint8_t *src;
+	struct sf_image *img;
+
+	if (bits_per_pixel(b->format) != 32)
+		return NULL;
+	if (b->flags & QXL_BITMAP_DIRECT) {
+		src = sf_memslot_get(p->ms, p->group, b->data, total);
+	} else {
+		if (!rd(p, b->data, &c, sizeof(c)) || c.data_size < total)
+			return NULL;
+		src = sf_memslot_get(p->ms, p->group, b->data + sizeof(c), total);
+	}
+	if (!src)
+		return NULL;
+	img = (b->flags & QXL_BITMAP_TOP_DOWN)
+		      ? sf_image_wrap(b->x, b->y, src, (int32_t)b->stride)
+		      : sf_image_wrap(b->x, b->y, src + (size_t)(b->y - 1) * b->stride,
+				      -(int32_t)b->stride);
+	if (img && keep_alpha && b->format == SPICE_BITMAP_FMT_RGBA)
+		img->format = SPICE_BITMAP_FMT_RGBA;
+	return img;
+}
+
 static int read_bitmap(struct sf_qxl_parser *p, const QXLImage *im, bool keep_alpha,
 		       struct sf_image **out)
 {
@@ -145,6 +176,8 @@ static int read_bitmap(struct sf_qxl_parser *p, const QXLImage *im, bool keep_al
 	total = (uint64_t)b->stride * b->y;
 	if (b->stride < need_row || total > MAX_IMAGE_BYTES)
 		return fail(p, -EINVAL, "bitmap stride too small or bitmap too large");
+	if ((*out = wrap_in_place(p, b, keep_alpha, (size_t)total)))
+		return 0;
 	if (bpp <= 8 && read_palette(p, b->palette, bpp, pal) < 0)
 		return -EINVAL;
 	if (b->flags & QXL_BITMAP_DIRECT) {
@@ -546,6 +579,23 @@ int sf_qxl_parse_drawable(struct sf_qxl_parser *p, uint64_t addr, struct sf_cmd 
 	}
 	sf_image_unref(t.image);
 	return count;
+}
+
+int sf_qxl_own_images(struct sf_qxl_parser *p, struct sf_cmd *cmds, int n)
+{
+	struct sf_image *img = n > 0 ? cmds[0].image : NULL, *copy;
+
+	if (!img || img->alloc)
+		return 0;
+	copy = sf_image_new_unset(img->width, img->height, img->format);
+	for (uint32_t y = 0; copy && y < img->height; y++)
+		memcpy(sf_image_row(copy, y), sf_image_row(img, y), (size_t)img->width * 4);
+	for (int i = 0; i < n; i++) {
+		sf_image_unref(cmds[i].image);
+		cmds[i].image = copy ? sf_image_ref(copy) : NULL;
+	}
+	sf_image_unref(copy);
+	return copy ? 0 : fail(p, -ENOMEM, "out of memory");
 }
 
 uint8_t *sf_qxl_surface_mem(struct sf_qxl_parser *p, uint64_t addr, uint32_t width, uint32_t height,

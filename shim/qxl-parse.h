@@ -20,13 +20,21 @@ struct sf_qxl_parser {
 	const char *error; /* why the last parse failed (static string) */
 };
 
+/* Give @n commands from one drawable (they share its image) a copy of an
+ * image read in guest memory, so the drawable can go back to the guest
+ * before they run. Returns 0, or -ENOMEM with the commands' images
+ * dropped (p->error says why). */
+int sf_qxl_own_images(struct sf_qxl_parser *p, struct sf_cmd *cmds, int n);
+
 /* Host pointer to the release info at the start of the command at @addr, or
  * NULL if @addr is not valid guest memory. */
 void *sf_qxl_release_ptr(const struct sf_qxl_parser *p, uint64_t addr);
 
 /* QXL_CMD_DRAW. Fills up to SF_QXL_MAX_SPLIT commands; returns how many (0
  * when fully clipped away) or -EINVAL/-ENOTSUP/-ENOMEM (p->error says why).
- * On success the caller owns the commands' image references. */
+ * On success the caller owns the commands' image references. An image with
+ * alloc NULL is read in guest memory: the drawable goes back to the guest
+ * only after those commands have run. */
 int sf_qxl_parse_drawable(struct sf_qxl_parser *p, uint64_t addr, struct sf_cmd *out);
 
 /* QXL_CMD_SURFACE: one command. Returns 1 or -errno. */

@@ -2,7 +2,8 @@
 /* shim/qxl.c: a QXL device as a Saffron display. The producer thread pulls
  * the device's command and cursor rings (get_command, get_cursor_command),
  * parses each command out of guest memory (shim/qxl-parse.c) and releases it
- * at once: everything it needs was copied. The synchronous spice_qxl_* calls
+ * at once, or, when a command reads its bitmap in guest memory, once the
+ * commands made from it have run. The synchronous spice_qxl_* calls
  * run on the producer and block the caller, as spice-server's dispatcher
  * does; the _async ones complete through async_complete on the producer. */
 #include <errno.h>
@@ -26,11 +27,39 @@ static void release(QXLState *st, uint64_t addr, uint32_t group)
 		QIF(st)->release_resource(st->qin, ext);
 }
 
+static void draw_release(QXLState *st)
+{
+	if (st->draw_held.info)
+		QIF(st)->release_resource(st->qin, st->draw_held);
+	st->draw_held.info = NULL;
+}
+
 static void rejected(QXLState *st, const char *what)
 {
 	if (sf_ratelimit_test(&st->rl))
 		sf_log_warn("%p: qxl %d: %s rejected: %s", (void *)st, st->qin->id, what,
 			    st->parser.error ? st->parser.error : "invalid");
+}
+
+/* Keep the drawable at @addr while its command reads guest memory. A
+ * drawable split into several commands has its bitmap copied instead: the
+ * VM may stop between them, and a stopped VM gets every drawable back, as
+ * spice-server gives them back at stop. */
+static void draw_hold_or_release(QXLState *st, uint64_t addr, uint32_t group)
+{
+	struct sf_image *img = st->npending ? st->pending[0].image : NULL;
+
+	if (img && !img->alloc && st->npending == 1) {
+		st->parser.group = group;
+		st->draw_held.info = sf_qxl_release_ptr(&st->parser, addr);
+		st->draw_held.group_id = group;
+		return;
+	}
+	if (sf_qxl_own_images(&st->parser, st->pending, st->npending) < 0) {
+		st->npending = 0;
+		rejected(st, "drawable");
+	}
+	release(st, addr, group);
 }
 
 static void surface_created(QXLState *st, const struct sf_cmd *c, uint64_t addr, uint32_t group)
@@ -78,6 +107,7 @@ static void take(QXLState *st, const QXLCommandExt *ext)
 	uint64_t addr = ext->cmd.data;
 	int n;
 
+	draw_release(st); /* its commands ran: the ring is read only after them */
 	st->parser.group = ext->group_id;
 	st->npending = st->next_pending = 0;
 	switch (ext->cmd.type) {
@@ -91,7 +121,7 @@ static void take(QXLState *st, const QXLCommandExt *ext)
 		if (n < 0)
 			rejected(st, "drawable");
 		st->npending = n > 0 ? n : 0;
-		release(st, addr, ext->group_id);
+		draw_hold_or_release(st, addr, ext->group_id);
 		return;
 	case QXL_CMD_SURFACE:
 		n = sf_qxl_parse_surface(&st->parser, addr, st->pending);
@@ -143,6 +173,17 @@ static bool get_command(void *opaque, struct sf_cmd *cmd)
 		take(st, &ext);
 	}
 	return false;
+}
+
+/* The producer ran @cmd: after the last command of a held drawable the
+ * guest gets it back at once, not when the next one is read. */
+static void cmd_done(void *opaque, const struct sf_cmd *cmd)
+{
+	QXLState *st = opaque;
+
+	(void)cmd;
+	if (st->next_pending == st->npending)
+		draw_release(st);
 }
 
 static bool req_notification(void *opaque)
@@ -204,6 +245,7 @@ static void client_caps(void *opaque, bool present, uint32_t caps)
 static const struct sf_display_source_ops qxl_source = {
 	.get_command = get_command,
 	.req_notification = req_notification,
+	.release = cmd_done,
 	.get_cursor_command = get_cursor_command,
 	.req_cursor_notification = req_cursor_notification,
 	.client_caps = client_caps,
@@ -417,6 +459,7 @@ static void do_destroy_surfaces(struct sf_display *d, struct call *c)
 		destroy_one(d, c->st, i);
 	while (c->st->next_pending < c->st->npending)
 		sf_image_unref(c->st->pending[c->st->next_pending++].image);
+	draw_release(c->st);
 }
 
 static void do_create_primary(struct sf_display *d, struct call *c)

@@ -86,6 +86,9 @@ struct QXLState {
 	struct sf_qxl_parser parser;
 	struct sf_cmd pending[SF_QXL_MAX_SPLIT];
 	int npending, next_pending;
+	/* the drawable whose one command reads its bitmap in guest memory:
+	 * released once that command has run */
+	QXLReleaseInfoExt draw_held;
 	QXLReleaseInfoExt *surface_release; /* per surface: its create command */
 	QXLReleaseInfoExt cursor_release;   /* the current cursor's SET command */
 	uint16_t monitors_count;

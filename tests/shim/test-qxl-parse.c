@@ -83,6 +83,24 @@ static size_t fill_drawable(struct guestmem *g, uint32_t color, uint16_t ropd)
 	return d;
 }
 
+/* Clip drawable @d to two rectangles: its top-left 2x2 and from (+4, +6) on. */
+static void clip_two(struct guestmem *g, size_t d)
+{
+	QXLDrawable *dr = (QXLDrawable *)(g->ram + d);
+	size_t clip = gm_alloc(g, sizeof(QXLClipRects) + 2 * sizeof(QXLRect));
+	QXLClipRects *cr = (QXLClipRects *)(g->ram + clip);
+	int x = dr->bbox.left, y = dr->bbox.top;
+
+	cr->num_rects = 2;
+	cr->chunk.data_size = 2 * sizeof(QXLRect);
+	((QXLRect *)cr->chunk.data)[0] =
+		(QXLRect){.left = x, .top = y, .right = x + 2, .bottom = y + 2};
+	((QXLRect *)cr->chunk.data)[1] =
+		(QXLRect){.left = x + 4, .top = y + 6, .right = x + 100, .bottom = y + 100};
+	dr->clip.type = SPICE_CLIP_TYPE_RECTS;
+	dr->clip.data = gm_phys(clip);
+}
+
 static uint32_t px(const struct sf_image *img, uint32_t x, uint32_t y)
 {
 	return ((const uint32_t *)sf_image_row(img, y))[x] & 0xffffff;
@@ -127,13 +145,77 @@ SF_TEST(qxl_copy_direct_32bit_and_chunked_24bit_bottom_up)
 	sf_image_unref(out[0].image);
 }
 
+SF_TEST(qxl_32bit_bitmaps_in_one_piece_are_read_in_guest_memory)
+{
+	struct guestmem g;
+	struct sf_qxl_parser p;
+	struct sf_cmd out[SF_QXL_MAX_SPLIT];
+	size_t data, d, chunk;
+	QXLDataChunk *c;
+
+	gm_init(&g, ram, sizeof(ram));
+	p = parser(&g);
+	data = gm_alloc(&g, 20 * 3);
+	for (uint32_t i = 0; i < 15; i++)
+		((uint32_t *)(ram + data))[i] = 0x010203u * i;
+	/* direct, bottom up, stride padded to 5 pixels */
+	d = copy_drawable(&g, 0, 0, 4, 3, SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT, 20, data, 0);
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
+	SF_TEST_ASSERT(!out[0].image->alloc && out[0].image->stride == -20);
+	SF_TEST_ASSERT(sf_image_row(out[0].image, 2) == ram + data); /* the last row first */
+	SF_TEST_ASSERT(px(out[0].image, 1, 0) == ((0x010203u * 11) & 0xffffff));
+	((uint32_t *)(ram + data))[11] = 0xabcdef; /* the guest's bytes, not a copy */
+	SF_TEST_ASSERT(px(out[0].image, 1, 0) == 0xabcdef);
+	sf_image_unref(out[0].image);
+	/* one chunk holding every row, top down */
+	chunk = gm_alloc(&g, sizeof(QXLDataChunk) + 48);
+	c = (QXLDataChunk *)(ram + chunk);
+	memset(c, 0, sizeof(*c));
+	c->data_size = 48;
+	d = copy_drawable(&g, 0, 0, 4, 3, SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_TOP_DOWN, 16, chunk,
+			  0);
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
+	SF_TEST_ASSERT(!out[0].image->alloc && out[0].image->stride == 16);
+	SF_TEST_ASSERT(out[0].image->pixels == ram + chunk + sizeof(*c));
+	sf_image_unref(out[0].image);
+	/* a chunk short of the rows: copied through the chunk list (which
+	 * ends early here, so rejected) */
+	c->data_size = 47;
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -EINVAL);
+	/* direct rows running past the slot: rejected, not wrapped */
+	d = copy_drawable(&g, 0, 0, 4, 3, SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT, 16,
+			  sizeof(ram) - 40, 0);
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -EINVAL);
+	SF_TEST_ASSERT(strstr(p.error, "outside guest memory"));
+	/* split by a clip: the commands can be given one copy of their own */
+	data = gm_alloc(&g, 8 * 8 * 4);
+	for (uint32_t i = 0; i < 64; i++)
+		((uint32_t *)(ram + data))[i] = 0x030201u * i;
+	d = copy_drawable(&g, 0, 0, 8, 8, SPICE_BITMAP_FMT_32BIT,
+			  QXL_BITMAP_DIRECT | QXL_BITMAP_TOP_DOWN, 32, data, 0);
+	clip_two(&g, d);
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 2);
+	SF_TEST_ASSERT(out[0].image == out[1].image && !out[0].image->alloc);
+	SF_TEST_ASSERT(sf_qxl_own_images(&p, out, 2) == 0);
+	SF_TEST_ASSERT(out[0].image == out[1].image && out[0].image->alloc);
+	((uint32_t *)(ram + data))[63] = 0x123456; /* the guest moves on */
+	SF_TEST_ASSERT(px(out[0].image, 7, 7) == ((0x030201u * 63) & 0xffffff));
+	SF_TEST_ASSERT(atomic_load(&out[0].image->ref) == 2);
+	sf_image_unref(out[0].image);
+	sf_image_unref(out[1].image);
+	/* other depths are converted into an image of our own */
+	d = copy_drawable(&g, 0, 0, 4, 3, SPICE_BITMAP_FMT_16BIT, QXL_BITMAP_DIRECT, 8, data, 0);
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
+	SF_TEST_ASSERT(out[0].image->alloc != NULL); /* converted: our own copy */
+	sf_image_unref(out[0].image);
+}
+
 SF_TEST(qxl_copy_8bit_palette_and_clip_split)
 {
 	struct guestmem g;
 	struct sf_qxl_parser p;
 	struct sf_cmd out[SF_QXL_MAX_SPLIT];
-	size_t data, pal, d, clip;
-	QXLClipRects *cr;
+	size_t data, pal, d;
 
 	gm_init(&g, ram, sizeof(ram));
 	p = parser(&g);
@@ -146,16 +228,7 @@ SF_TEST(qxl_copy_8bit_palette_and_clip_split)
 	ram[data] = 0;
 	d = copy_drawable(&g, 100, 100, 8, 8, SPICE_BITMAP_FMT_8BIT,
 			  QXL_BITMAP_DIRECT | QXL_BITMAP_TOP_DOWN, 8, data, pal);
-	clip = gm_alloc(&g, sizeof(QXLClipRects) + 2 * sizeof(QXLRect));
-	cr = (QXLClipRects *)(ram + clip);
-	cr->num_rects = 2;
-	cr->chunk.data_size = 2 * sizeof(QXLRect);
-	((QXLRect *)cr->chunk.data)[0] =
-		(QXLRect){.left = 100, .top = 100, .right = 102, .bottom = 102};
-	((QXLRect *)cr->chunk.data)[1] =
-		(QXLRect){.left = 104, .top = 106, .right = 200, .bottom = 200};
-	((QXLDrawable *)(ram + d))->clip.type = SPICE_CLIP_TYPE_RECTS;
-	((QXLDrawable *)(ram + d))->clip.data = gm_phys(clip);
+	clip_two(&g, d);
 	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 2);
 	SF_TEST_ASSERT(out[0].rect.right == 102 && out[0].src_x == 0 && out[0].src_y == 0);
 	SF_TEST_ASSERT(out[1].rect.left == 104 && out[1].rect.right == 108 && out[1].src_x == 4 &&
