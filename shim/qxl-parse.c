@@ -124,12 +124,10 @@ static uint32_t pixel(const uint8_t *row, uint32_t x, uint8_t fmt, const uint32_
 	}
 }
 
-/* @keep_alpha: an RGBA bitmap stays RGBA (blend sources); otherwise every
- * format becomes 32-bit, whose fourth byte nobody reads. */
 /* A 32-bit bitmap whose rows lie in one piece of guest memory (direct, or
- * one chunk holding them all: QEMU's own updates and Linux's qxl driver)
- * is read where it is: NULL if it is not such a bitmap. The caller keeps
- * the drawable from the guest until its commands have run. */
+ * one chunk holding them all: QEMU's own updates and Linux's qxl driver),
+ * word-aligned, is read where it is: NULL if it is not such a bitmap. The
+ * caller keeps the drawable from the guest until its commands have run. */
 static struct sf_image *wrap_in_place(struct sf_qxl_parser *p, const QXLBitmap *b, bool keep_alpha,
 				      size_t total)
 {
@@ -146,7 +144,8 @@ static struct sf_image *wrap_in_place(struct sf_qxl_parser *p, const QXLBitmap *
 			return NULL;
 		src = sf_memslot_get(p->ms, p->group, b->data + sizeof(c), total);
 	}
-	if (!src)
+	/* rows are read as 32-bit words (and pixman takes only such rows) */
+	if (!src || (((uintptr_t)src | b->stride) & 3))
 		return NULL;
 	img = (b->flags & QXL_BITMAP_TOP_DOWN)
 		      ? sf_image_wrap(b->x, b->y, src, (int32_t)b->stride)
@@ -157,6 +156,8 @@ static struct sf_image *wrap_in_place(struct sf_qxl_parser *p, const QXLBitmap *
 	return img;
 }
 
+/* @keep_alpha: an RGBA bitmap stays RGBA (blend sources); otherwise every
+ * format becomes 32-bit, whose fourth byte nobody reads. */
 static int read_bitmap(struct sf_qxl_parser *p, const QXLImage *im, bool keep_alpha,
 		       struct sf_image **out)
 {
@@ -612,6 +613,10 @@ uint8_t *sf_qxl_surface_mem(struct sf_qxl_parser *p, uint64_t addr, uint32_t wid
 	base = sf_memslot_get(p->ms, p->group, addr, (size_t)(abs_stride * height));
 	if (!base) {
 		fail(p, -EINVAL, "surface memory outside guest memory");
+		return NULL;
+	}
+	if (((uintptr_t)base | abs_stride) & 3) { /* pixels are 32-bit words */
+		fail(p, -EINVAL, "surface memory not word-aligned");
 		return NULL;
 	}
 	return stride < 0 ? base + abs_stride * (height - 1) : base;

@@ -182,6 +182,17 @@ SF_TEST(qxl_32bit_bitmaps_in_one_piece_are_read_in_guest_memory)
 	 * ends early here, so rejected) */
 	c->data_size = 47;
 	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == -EINVAL);
+	/* rows off word alignment (odd stride, odd address): copied */
+	d = copy_drawable(&g, 0, 0, 4, 2, SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT, 17, data, 0);
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
+	SF_TEST_ASSERT(out[0].image->alloc && out[0].image->stride == 16);
+	SF_TEST_ASSERT(px(out[0].image, 0, 0) == (((0x010203u * 4) >> 8) & 0xffffff));
+	sf_image_unref(out[0].image);
+	d = copy_drawable(&g, 0, 0, 4, 1, SPICE_BITMAP_FMT_32BIT,
+			  QXL_BITMAP_DIRECT | QXL_BITMAP_TOP_DOWN, 16, data + 1, 0);
+	SF_TEST_ASSERT(sf_qxl_parse_drawable(&p, gm_phys(d), out) == 1);
+	SF_TEST_ASSERT(out[0].image->alloc);
+	sf_image_unref(out[0].image);
 	/* direct rows running past the slot: rejected, not wrapped */
 	d = copy_drawable(&g, 0, 0, 4, 3, SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_DIRECT, 16,
 			  sizeof(ram) - 40, 0);
@@ -611,6 +622,12 @@ SF_TEST(qxl_fill_copy_bits_surface_and_cursor)
 	sc->u.surface_create = (QXLSurface){SPICE_SURFACE_FMT_32_xRGB, 16, 8, -64, gm_phys(mem)};
 	SF_TEST_ASSERT(sf_qxl_parse_surface(&p, gm_phys(s), out) == 1);
 	SF_TEST_ASSERT(out[0].type == SF_CMD_SURFACE_CREATE && out[0].mem == ram + mem + 7 * 64);
+	sc->u.surface_create.stride = -66; /* rows off word alignment */
+	SF_TEST_ASSERT(sf_qxl_parse_surface(&p, gm_phys(s), out) == -EINVAL);
+	SF_TEST_ASSERT(strstr(p.error, "word-aligned"));
+	sc->u.surface_create.stride = -64;
+	sc->u.surface_create.data = gm_phys(mem + 2);
+	SF_TEST_ASSERT(sf_qxl_parse_surface(&p, gm_phys(s), out) == -EINVAL);
 	sc->u.surface_create.height = 9; /* one row more than the memory holds... */
 	sc->u.surface_create.data = gm_phys(sizeof(ram) - 16 * 8 * 4);
 	SF_TEST_ASSERT(sf_qxl_parse_surface(&p, gm_phys(s), out) == -EINVAL);
