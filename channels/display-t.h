@@ -52,6 +52,10 @@ struct sf_image *sf_image_new(uint32_t width, uint32_t height, uint8_t format);
 struct sf_image *sf_image_new_unset(uint32_t width, uint32_t height, uint8_t format);
 /* Wrap memory the caller keeps alive for the image's lifetime (guest VRAM).
  * @row0 is row 0; @stride may be negative. Returns NULL with errno set. */
+/* The area (@x, @y, @w x @h) of @img, which must lie inside it, in an image
+ * of our own with @img's format. Returns NULL with errno set. Thread: any. */
+struct sf_image *sf_image_copy(const struct sf_image *img, uint32_t x, uint32_t y, uint32_t w,
+			       uint32_t h);
 struct sf_image *sf_image_wrap(uint32_t width, uint32_t height, uint8_t *row0, int32_t stride);
 struct sf_image *sf_image_ref(struct sf_image *img);
 void sf_image_unref(struct sf_image *img);

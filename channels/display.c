@@ -208,18 +208,12 @@ static struct sf_image *surface_source(struct sf_display *d, const struct sf_cmd
 	struct sf_rect src = {cmd->src_x, cmd->src_y, cmd->src_x + (int32_t)w,
 			      cmd->src_y + (int32_t)h};
 	const struct sf_image *si;
-	struct sf_image *img;
 
 	if (cmd->src_surface >= SF_DISPLAY_MAX_SURFACES || !d->surfaces[cmd->src_surface] ||
 	    !sf_surface_contains(d->surfaces[cmd->src_surface], &src))
 		return NULL;
 	si = sf_surface_image(d->surfaces[cmd->src_surface]);
-	img = sf_image_new_unset(w, h, SPICE_BITMAP_FMT_32BIT);
-	for (uint32_t y = 0; img && y < h; y++)
-		memcpy(sf_image_row(img, y),
-		       sf_image_row(si, (uint32_t)cmd->src_y + y) + (size_t)cmd->src_x * 4,
-		       (size_t)w * 4);
-	return img;
+	return sf_image_copy(si, (uint32_t)cmd->src_x, (uint32_t)cmd->src_y, w, h);
 }
 
 static bool do_draw(struct sf_display *d, const struct sf_cmd *cmd)
@@ -879,11 +873,7 @@ static void read_px_fn(struct sf_display *d, void *arg)
 	if (r->sid >= SF_DISPLAY_MAX_SURFACES || !d->surfaces[r->sid])
 		return;
 	src = sf_surface_image(d->surfaces[r->sid]);
-	r->out = sf_image_new(src->width, src->height, src->format);
-	if (r->out)
-		for (uint32_t y = 0; y < src->height; y++)
-			memcpy(sf_image_row(r->out, y), sf_image_row(src, y),
-			       (size_t)src->width * 4);
+	r->out = sf_image_copy(src, 0, 0, src->width, src->height);
 }
 
 struct sf_image *sf_display_read_pixels(struct sf_display *d, uint32_t surface_id)

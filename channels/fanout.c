@@ -100,9 +100,9 @@ static bool drawn_sent(const struct drawn *w)
 	return true;
 }
 
-/* Let go of draws every client has sent: their bodies go back to the
- * buffer cache while warm, instead of waiting for a window's worth of later
- * draws (128 photo tiles are 13 MB of fresh pages). */
+/* Let go of draws every client has sent: their bodies go back to malloc
+ * while warm, instead of waiting for a window's worth of later draws (128
+ * photo tiles are 13 MB of fresh pages). */
 static void drawn_release_sent(struct sf_display *d)
 {
 	unsigned keep = 0;

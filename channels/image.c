@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include "channels/display-t.h"
 #include "engine/ids.h"
 
@@ -42,6 +43,16 @@ struct sf_image *sf_image_new(uint32_t width, uint32_t height, uint8_t format)
 struct sf_image *sf_image_new_unset(uint32_t width, uint32_t height, uint8_t format)
 {
 	return image_new(width, height, format, false);
+}
+
+struct sf_image *sf_image_copy(const struct sf_image *img, uint32_t x, uint32_t y, uint32_t w,
+			       uint32_t h)
+{
+	struct sf_image *c = sf_image_new_unset(w, h, img->format);
+
+	for (uint32_t r = 0; c && r < h; r++)
+		memcpy(sf_image_row(c, r), sf_image_row(img, y + r) + (size_t)x * 4, (size_t)w * 4);
+	return c;
 }
 
 struct sf_image *sf_image_wrap(uint32_t width, uint32_t height, uint8_t *row0, int32_t stride)

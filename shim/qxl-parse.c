@@ -588,9 +588,7 @@ int sf_qxl_own_images(struct sf_qxl_parser *p, struct sf_cmd *cmds, int n)
 
 	if (!img || img->alloc)
 		return 0;
-	copy = sf_image_new_unset(img->width, img->height, img->format);
-	for (uint32_t y = 0; copy && y < img->height; y++)
-		memcpy(sf_image_row(copy, y), sf_image_row(img, y), (size_t)img->width * 4);
+	copy = sf_image_copy(img, 0, 0, img->width, img->height);
 	for (int i = 0; i < n; i++) {
 		sf_image_unref(cmds[i].image);
 		cmds[i].image = copy ? sf_image_ref(copy) : NULL;
