@@ -16,13 +16,19 @@ SF_LOG_TOPIC("qxl");
 
 #define QIF(st) ((QXLInterface *)(st)->qin->base.sif)
 
+/* The release info of the command at @addr (info NULL if it is not guest
+ * memory). */
+static QXLReleaseInfoExt release_info(QXLState *st, uint64_t addr, uint32_t group)
+{
+	st->parser.group = group;
+	return (QXLReleaseInfoExt){.info = sf_qxl_release_ptr(&st->parser, addr),
+				   .group_id = group};
+}
+
 static void release(QXLState *st, uint64_t addr, uint32_t group)
 {
-	QXLReleaseInfoExt ext;
+	QXLReleaseInfoExt ext = release_info(st, addr, group);
 
-	st->parser.group = group;
-	ext.info = sf_qxl_release_ptr(&st->parser, addr);
-	ext.group_id = group;
 	if (ext.info)
 		QIF(st)->release_resource(st->qin, ext);
 }
@@ -50,9 +56,7 @@ static void draw_hold_or_release(QXLState *st, uint64_t addr, uint32_t group)
 	struct sf_image *img = st->npending ? st->pending[0].image : NULL;
 
 	if (img && !img->alloc && st->npending == 1) {
-		st->parser.group = group;
-		st->draw_held.info = sf_qxl_release_ptr(&st->parser, addr);
-		st->draw_held.group_id = group;
+		st->draw_held = release_info(st, addr, group);
 		return;
 	}
 	if (sf_qxl_own_images(&st->parser, st->pending, st->npending) < 0) {
@@ -64,9 +68,7 @@ static void draw_hold_or_release(QXLState *st, uint64_t addr, uint32_t group)
 
 static void surface_created(QXLState *st, const struct sf_cmd *c, uint64_t addr, uint32_t group)
 {
-	st->parser.group = group;
-	st->surface_release[c->surface_id].info = sf_qxl_release_ptr(&st->parser, addr);
-	st->surface_release[c->surface_id].group_id = group;
+	st->surface_release[c->surface_id] = release_info(st, addr, group);
 }
 
 /* Release the create command of @sid: the guest may reuse its memory now. */
@@ -87,9 +89,7 @@ static void cursor_hold(QXLState *st, uint64_t addr, uint32_t group)
 {
 	QXLReleaseInfoExt old = st->cursor_release;
 
-	st->parser.group = group;
-	st->cursor_release.info = sf_qxl_release_ptr(&st->parser, addr);
-	st->cursor_release.group_id = group;
+	st->cursor_release = release_info(st, addr, group);
 	if (old.info)
 		QIF(st)->release_resource(st->qin, old);
 }
