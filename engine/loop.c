@@ -50,6 +50,7 @@ struct sf_loop {
 };
 
 static void run_tasks(void *data, int fd, uint32_t events);
+static void run_deferred(void *data);
 
 /* The loop this thread is running (thread-local: no other thread reads it). */
 static __thread struct sf_loop *t_current;
@@ -91,10 +92,29 @@ static void bury(struct sf_loop *loop)
 	}
 }
 
+/* Tasks still queued (woken, or deferred to a tick that will not come) pin
+ * their objects; run them so those pins drop. A task may queue another, so
+ * this repeats, a bounded number of times. */
+static void drain(struct sf_loop *loop)
+{
+	struct sf_loop *prev = t_current;
+
+	t_current = loop;
+	for (int round = 0; round < 16; round++) {
+		bool idle = sf_queue_empty(&loop->tasks) && sf_queue_empty(&loop->deferred);
+		if (idle)
+			break;
+		run_tasks(loop, loop->wakefd, EPOLLIN);
+		run_deferred(loop);
+	}
+	t_current = prev;
+}
+
 void sf_loop_destroy(struct sf_loop *loop)
 {
 	if (!loop)
 		return;
+	drain(loop);
 	sf_loop_timer_remove(loop->tick_timer);
 	sf_loop_watch_remove(loop->wake_watch);
 	bury(loop);

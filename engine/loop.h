@@ -28,7 +28,8 @@ struct sf_task {
 /* Returns NULL with errno set. Thread: any. */
 struct sf_loop *sf_loop_create(void);
 
-/* Thread: the owner, after sf_loop_run() returned, or never run. NULL no-op. */
+/* Runs the tasks still queued or deferred first: they may hold pins.
+ * Thread: the owner, after sf_loop_run() returned, or never run. NULL no-op. */
 void sf_loop_destroy(struct sf_loop *loop);
 
 /* Run until sf_loop_quit(). Thread: the owner. Returns 0 or -errno. */

@@ -145,6 +145,36 @@ SF_TEST(loop_defer_runs_once_at_the_tick)
 	sf_loop_destroy(bare);
 }
 
+static void defer_then_count_fn(struct sf_task *t)
+{
+	struct deferred *d = sf_container_of(t, struct deferred, task);
+
+	if (!sf_loop_in_tick(d->loop) && sf_loop_defer(d->loop, t) == SF_DEFER_QUEUED)
+		return;
+	deferred_fn(t);
+}
+
+/* A loop destroyed with a task still queued runs it (its pin drops), also
+ * one that defers itself to a tick that never comes. */
+SF_TEST(loop_destroy_runs_tasks_left_queued_or_deferred)
+{
+	struct deferred woken = {0}, deferred = {0};
+	struct sf_loop *loop = sf_loop_create();
+
+	SF_TEST_ASSERT(loop);
+	sf_loop_set_tick(loop, 60000);
+	woken.loop = deferred.loop = loop;
+	sf_task_init(&woken.task, deferred_fn);
+	sf_task_init(&deferred.task, defer_then_count_fn);
+	SF_TEST_ASSERT(sf_loop_wake(loop, &deferred.task));
+	sf_loop_iterate(loop, 100); /* it runs and defers itself to the tick */
+	SF_TEST_ASSERT(deferred.runs == 0);
+	SF_TEST_ASSERT(sf_loop_wake(loop, &woken.task));
+	sf_loop_destroy(loop);
+	SF_TEST_ASSERT(woken.runs == 1 && !woken.in_tick);
+	SF_TEST_ASSERT(deferred.runs == 1 && deferred.in_tick);
+}
+
 /* The tick stretches with the batching connections to hold the writes a
  * second near SF_LOOP_WRITES_PER_S, within SF_LOOP_TICK_STRETCH times the
  * set tick, and shrinks back as they leave. */
