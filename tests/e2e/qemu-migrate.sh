@@ -137,12 +137,14 @@ run_case() {
 	return $rc
 }
 
-# RESULT line of a case's client: every byte back once, on the target's port
+# RESULT line of a case's client: every byte back once (got equals sent: a
+# stream that stalled on the target lost nothing yet lacks its tail), on the
+# target's port
 ended_on_target() {
-	grep -q "RESULT .*bad=0 .*migrated=1" "$TMP/$1.client"
+	grep -q "RESULT sent=\([0-9]*\) got=\1 bad=0 .*migrated=1" "$TMP/$1.client"
 }
 stayed_on_source() {
-	grep -q "RESULT .*bad=0 .*" "$TMP/$1.client"
+	grep -q "RESULT sent=\([0-9]*\) got=\1 bad=0 " "$TMP/$1.client"
 }
 
 if ! linux_guest "$K" "$ECHO" >"$TMP/prepare.log" 2>&1; then
