@@ -26,12 +26,16 @@ struct client {
 	enum kind kind;
 	atomic_uint ref;
 	atomic_int state; /* producer: NORMAL->DROPPING, RESYNC->NORMAL; sender: DROPPING->RESYNC */
-	atomic_bool closed;	 /* set by the connection's on_close */
-	bool listed;		 /* producer only */
-	bool lz4;		 /* the client decodes SPICE_IMAGE_TYPE_LZ4 */
-	bool migrated;		 /* came with a seamless migration: already initialized */
-	bool glz;		 /* producer: in the GLZ cohort (see glz_join) */
-	atomic_uint glz_window;	 /* pixels the client's GLZ window may hold; 0 unknown */
+	atomic_bool closed;	/* set by the connection's on_close */
+	bool listed;		/* producer only */
+	bool lz4;		/* the client decodes SPICE_IMAGE_TYPE_LZ4 */
+	bool migrated;		/* came with a seamless migration: already initialized */
+	bool glz;		/* producer: in the GLZ cohort (see glz_join) */
+	bool glz_resume;	/* migrated here with its GLZ window's state */
+	atomic_uint glz_window; /* pixels the client's GLZ window may hold; 0 unknown */
+	/* its GLZ window holds every image before this id (the producer writes
+	 * it as it pushes one; a migration reads it): where a target goes on */
+	_Atomic uint64_t glz_next;
 	atomic_int preferred;	 /* SPICE_IMAGE_COMPRESSION_* the client asked for, or -1 */
 	uint32_t session;	 /* its connection id */
 	atomic_bool low_bw;	 /* its session is low bandwidth (WAN: JPEG in AUTO) */

@@ -522,6 +522,9 @@ static void attach_fn(struct sf_task *t)
 		d->clients = c;
 		sf_chan_set_ack(c->chan, SF_DISPLAY_ACK_WINDOW);
 		if (c->kind == K_DISPLAY) {
+			if (c->migrated)
+				sf_log_debug("a migrated client's GLZ window: %s",
+					     c->glz ? "goes on" : "not used");
 			d->stats.clients++;
 			sf_stream_forget(c); /* one a migrated client still shows */
 			send_surfaces(d, c, true);
@@ -645,6 +648,10 @@ static struct sf_buf *client_migrate_save(struct sf_chan *ch)
 	struct sf_mig_display m = {
 		.preferred = (int8_t)atomic_load_explicit(&c->preferred, memory_order_relaxed),
 		.stream_id = atomic_load_explicit(&c->stream_seen, memory_order_relaxed),
+		/* only display 0 sends GLZ: the window is the session's */
+		.glz = c->d->id == 0,
+		.glz_next = atomic_load_explicit(&c->glz_next, memory_order_relaxed),
+		.glz_window = atomic_load_explicit(&c->glz_window, memory_order_relaxed),
 	};
 	struct sf_wbuf w;
 
@@ -665,6 +672,9 @@ static int client_migrate_load(struct sf_chan *ch, const uint8_t *p, uint32_t si
 		return err;
 	atomic_store_explicit(&c->preferred, m.preferred, memory_order_relaxed);
 	c->stream_id = m.stream_id; /* before attach: the task queue orders it */
+	c->glz_resume = m.glz;
+	atomic_store_explicit(&c->glz_next, m.glz_next, memory_order_relaxed);
+	atomic_store_explicit(&c->glz_window, m.glz_window, memory_order_relaxed);
 	return 0;
 }
 
@@ -718,6 +728,7 @@ struct sf_chan *sf_display_attach(struct sf_display *d, struct sf_loop *sender, 
 	c->session = info->connection_id;
 	atomic_init(&c->low_bw, info->low_bandwidth);
 	atomic_init(&c->preferred, -1);
+	atomic_init(&c->glz_next, 0);
 	atomic_init(&c->ref, 1); /* the connection's */
 	atomic_init(&c->state, CS_NORMAL);
 	sf_task_init(&c->attach_task, attach_fn);

@@ -220,18 +220,27 @@ bool sf_dpy_push(struct client *c, struct sf_buf *b)
  * only ever pushed to members. This is seed 003's rule with bounded memory:
  * instead of forcing every GLZ image onto a stalled client, a client that
  * cannot take them all stops being a GLZ client. The window is one per
- * session, so only display 0 uses GLZ; a client migrated in brings a window
- * the dictionary did not fill, so it never joins. */
+ * session, so only display 0 uses GLZ. A client migrated in brings a window
+ * that holds the source's images before some id (spice-gtk keeps it across a
+ * seamless migration): it joins a dictionary nobody uses yet, which goes on
+ * from that id, and its first image tells the client to let the rest go. */
 #define GLZ_WINDOW_DEFAULT (1u << 22) /* pixels: 16 MB; spice-gtk offers 12-64 */
 
 void sf_dpy_glz_join(struct sf_display *d, struct client *c)
 {
-	if (c->kind != K_DISPLAY || d->id != 0 || c->migrated)
+	/* relaxed: set before the attach task that runs this */
+	uint64_t from = atomic_load_explicit(&c->glz_next, memory_order_relaxed);
+	uint64_t next;
+
+	if (c->kind != K_DISPLAY || d->id != 0 || (c->migrated && !c->glz_resume))
 		return;
 	if (!d->glz && !(d->glz = sf_glz_new(GLZ_WINDOW_DEFAULT)))
 		return;
-	if (sf_glz_next_id(d->glz) != 0)
-		return; /* emptied when its last member left */
+	next = sf_glz_next_id(d->glz); /* 0: emptied when its last member left */
+	if (next == 0 && from && !d->glz_members && sf_glz_resume(d->glz, from) == 0)
+		next = from;
+	if (next != from || (from && d->glz_members))
+		return; /* its window lacks images the members' dictionary uses */
 	c->glz = true;
 	d->glz_members++;
 	d->glz_win = 0;
@@ -425,7 +434,15 @@ void sf_dpy_fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect
 		k = codec_for(d, c, &a);
 		if (!v[k])
 			v[k] = encode_copy(d, k, sid, r, img, x, y);
-		if (v[k] && !sf_dpy_push(c, v[k]) && k == SF_CODEC_GLZ)
+		if (!v[k])
+			continue;
+		if (k != SF_CODEC_GLZ)
+			sf_dpy_push(c, v[k]);
+		else if (sf_dpy_push(c, v[k]))
+			/* relaxed: read by a migration once the VM has stopped */
+			atomic_store_explicit(&c->glz_next, sf_glz_next_id(d->glz),
+					      memory_order_relaxed);
+		else
 			sf_dpy_glz_leave(d, c);
 	}
 	sf_dpy_occlusion_cover(d, sid, r);

@@ -120,6 +120,14 @@ uint64_t sf_glz_next_id(const struct sf_glz *g)
 	return g->next_id;
 }
 
+int sf_glz_resume(struct sf_glz *g, uint64_t id)
+{
+	if (g->ring.count)
+		return -EBUSY;
+	g->next_id = id;
+	return 0;
+}
+
 void sf_glz_set_window(struct sf_glz *g, uint32_t window)
 {
 	g->window = SF_MIN(window, SF_GLZ_MAX_WINDOW);

@@ -27,6 +27,10 @@ void sf_glz_free(struct sf_glz *g);
 void sf_glz_reset(struct sf_glz *g);
 /* The id the next encoded image will carry; 0 while the dictionary is new. */
 uint64_t sf_glz_next_id(const struct sf_glz *g);
+/* Go on from @id in an empty dictionary: for a client whose window already
+ * holds every image before @id (one migrated here). The first image tells it
+ * to let those go. Returns 0, or -EBUSY if the dictionary holds images. */
+int sf_glz_resume(struct sf_glz *g, uint64_t id);
 /* Change the window for the next images. A smaller one drops old images at
  * the next encode; the clients learn it from that image's header. */
 void sf_glz_set_window(struct sf_glz *g, uint32_t window);

@@ -71,16 +71,33 @@ int sf_mig_main_load(struct sf_rbuf *r, struct sf_mig_main *m)
 	return 0;
 }
 
+#define MIG_GLZ_SIZE 12 /* u64 next id, u32 window */
+
 void sf_mig_display_save(struct sf_wbuf *w, const struct sf_mig_display *m)
 {
 	sf_wbuf_u8(w, (uint8_t)m->preferred);
 	sf_wbuf_u32(w, m->stream_id);
+	if (m->glz) {
+		sf_wbuf_u64(w, m->glz_next);
+		sf_wbuf_u32(w, m->glz_window);
+	}
 }
 
+/* The GLZ part is optional (a record from an older source ends before it),
+ * so the envelope's length decides: nothing more, or exactly that part. */
 int sf_mig_display_load(struct sf_rbuf *r, struct sf_mig_display *m)
 {
 	m->preferred = (int8_t)sf_rbuf_u8(r);
 	m->stream_id = sf_rbuf_u32(r);
+	m->glz = !r->err && sf_rbuf_left(r) == MIG_GLZ_SIZE;
+	m->glz_next = 0;
+	m->glz_window = 0;
+	if (m->glz) {
+		m->glz_next = sf_rbuf_u64(r);
+		m->glz_window = sf_rbuf_u32(r);
+		if (m->glz_next >= SF_MIG_GLZ_ID_MAX)
+			return -EBADMSG;
+	}
 	if (r->err)
 		return -EBADMSG;
 	if (m->preferred != -1 && (m->preferred <= SPICE_IMAGE_COMPRESSION_INVALID ||

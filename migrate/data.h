@@ -36,7 +36,14 @@ int sf_mig_main_load(struct sf_rbuf *r, struct sf_mig_main *m);
 struct sf_mig_display {
 	int8_t preferred;   /* SPICE_IMAGE_COMPRESSION_* the client asked for, -1 none */
 	uint32_t stream_id; /* a video stream the client has open, 0 none */
+	/* The client's GLZ window (its session's, kept across a seamless
+	 * migration): it holds every image before glz_next, so the target may go
+	 * on from there. Absent in records from before session 14. */
+	bool glz;
+	uint64_t glz_next;   /* < SF_MIG_GLZ_ID_MAX */
+	uint32_t glz_window; /* pixels the client offered, 0 unknown */
 };
+#define SF_MIG_GLZ_ID_MAX (1ull << 62)
 void sf_mig_display_save(struct sf_wbuf *w, const struct sf_mig_display *m);
 int sf_mig_display_load(struct sf_rbuf *r, struct sf_mig_display *m);
 

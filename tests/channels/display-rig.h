@@ -102,9 +102,19 @@ struct model {
 	uint32_t expect[128 * 96];
 	uint32_t head_w, head_h;
 	uint64_t migrate_ns, migrate_data_ns; /* when MIGRATE, MIGRATE_DATA came */
+	uint8_t migdata[256];		      /* that MIGRATE_DATA, for a target */
+	uint32_t migdata_len;
 	uint8_t buf[1 << 20];
 	size_t len;
 };
+
+static inline void send_bytes(int fd, uint16_t type, const void *p, uint32_t size)
+{
+	uint8_t h[6];
+	sf_put_le16(h, type);
+	sf_put_le32(h + 2, size);
+	SF_BUG_ON(write(fd, h, 6) != 6 || write(fd, p, size) != (ssize_t)size);
+}
 
 static inline void send_msg(int fd, uint16_t type, uint32_t v, uint32_t size)
 {
@@ -217,8 +227,11 @@ static inline void apply(struct model *m, uint16_t type, const uint8_t *p, uint3
 		m->migrate_ns = sf_clock_now_ns();
 		send_msg(m->fd, SPICE_MSGC_MIGRATE_FLUSH_MARK, 0, 0);
 	}
-	if (type == SPICE_MSG_MIGRATE_DATA)
+	if (type == SPICE_MSG_MIGRATE_DATA && size <= sizeof(m->migdata)) {
 		m->migrate_data_ns = sf_clock_now_ns();
+		memcpy(m->migdata, p, size);
+		m->migdata_len = size;
+	}
 	if ((type == SPICE_MSG_DISPLAY_COPY_BITS ||
 	     (type >= SPICE_MSG_DISPLAY_DRAW_FILL && type <= SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND)) &&
 	    sf_get_le32(p) != 0)
@@ -359,11 +372,13 @@ struct rig {
 
 static uint32_t rig_caps; /* display caps the rig's client announces */
 static unsigned rig_tick; /* the sender loop's tick, ms; 0 none */
+static bool rig_migrated; /* the rig's client migrates here (MIGRATE_DATA first) */
 
 static inline bool rig_up(struct rig *r, size_t backlog)
 {
 	struct sf_link_info info = {.channel_type = SPICE_CHANNEL_DISPLAY,
 				    .mini_header = true,
+				    .migrated = rig_migrated,
 				    .num_channel_caps = 1,
 				    .channel_caps = {rig_caps}};
 	int sv[2];

@@ -900,6 +900,42 @@ SF_TEST(display_migrate_and_its_data_leave_at_once_not_at_the_tick)
 	rig_down(&r);
 }
 
+/* spice-gtk keeps its GLZ window across a seamless migration: the target
+ * goes on from the id after the last image the source sent that client (the
+ * model's decoder takes ids only in order), so the client keeps GLZ. */
+SF_TEST(display_glz_goes_on_from_the_window_a_migrated_client_brings)
+{
+	struct rig src = {0}, dst = {0};
+
+	SF_TEST_ASSERT(rig_up(&src, 16 << 20));
+	pump(src.m, 200);
+	for (int i = 0; i < 10; i++)
+		copy_ui(&src, i, false);
+	sf_display_flush(src.d);
+	pump(src.m, 200);
+	SF_TEST_ASSERT(src.m->glz == 10 && src.m->bad_images == 0);
+	sf_chan_migrate(src.chan);
+	for (int i = 0; i < 20 && !src.m->migrate_data_ns; i++)
+		pump(src.m, 50);
+	SF_TEST_ASSERT(src.m->migdata_len > 0);
+
+	rig_migrated = true;
+	SF_TEST_ASSERT(rig_up(&dst, 16 << 20));
+	rig_migrated = false;
+	dst.m->glz_win = src.m->glz_win; /* the session's window */
+	src.m->glz_win = NULL;
+	send_bytes(dst.m->fd, SPICE_MSGC_MIGRATE_DATA, src.m->migdata, src.m->migdata_len);
+	pump(dst.m, 200);
+	for (int i = 0; i < 10; i++)
+		copy_ui(&dst, 50 + i, false);
+	sf_display_flush(dst.d);
+	pump(dst.m, 300);
+	SF_TEST_ASSERT(dst.m->glz == 10 && dst.m->bad_images == 0);
+	SF_TEST_ASSERT(model_matches(dst.m, dst.d));
+	rig_down(&dst);
+	rig_down(&src);
+}
+
 SF_TEST(display_surface_recreated_with_its_picture_reaches_attached_clients)
 {
 	static uint32_t vram[W * H];

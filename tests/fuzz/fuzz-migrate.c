@@ -2,7 +2,9 @@
 /* tests/fuzz/fuzz-migrate.c: libFuzzer target for MIGRATE_DATA as a
  * migration target receives it from a client, through real connections:
  * the main channel (session and agent state, after DO_SEAMLESS), a port
- * and the inputs channel. data[0] picks the channel; with bit 0 of data[1]
+ * and the inputs channel; the display's record (preferred compression, the
+ * stream and the client's GLZ window), whose load is a pure function, is
+ * parsed as the display channel does. data[0] picks which; with bit 0 of data[1]
  * the harness wraps the rest in a valid envelope so the fuzzer reaches the
  * records quickly; without it the bytes go as they are. */
 #include <stddef.h>
@@ -71,6 +73,20 @@ static uint32_t body(uint8_t *out, uint32_t cap, const uint8_t *p, size_t n, boo
 	return (uint32_t)n + 12;
 }
 
+/* What the display channel's migrate_load does with the bytes. */
+static int display_record(uint8_t *out, uint32_t cap, const uint8_t *p, size_t n, bool wrap)
+{
+	uint32_t len = body(out, cap, p, n, wrap, SPICE_CHANNEL_DISPLAY);
+	struct sf_mig_display m;
+	struct sf_rbuf r;
+
+	if (sf_migdata_open(&r, out, len, SPICE_CHANNEL_DISPLAY) == 0 &&
+	    sf_mig_display_load(&r, &m) == 0 && sf_migdata_end(&r) == 0 &&
+	    (m.glz_next >= SF_MIG_GLZ_ID_MAX || (!m.glz && (m.glz_next || m.glz_window))))
+		__builtin_trap(); /* accepted what the format rules out */
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct sf_loop *loop;
@@ -95,11 +111,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		agent = sf_agent_create(loop);
 		sf_agent_set_device(agent, &dev_ops, NULL);
 	}
-	if (size < 2 || size > 65000 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+	if (size < 2 || size > 65000)
+		return 0;
+	if (data[0] % 4 == 3)
+		return display_record(msg, sizeof(msg), data + 2, size - 2, data[1] & 1);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
 		return 0;
 	echo_len = 0;
 	env.agent = agent;
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0: /* a session migrating here, seamless */
 		info.channel_type = SPICE_CHANNEL_MAIN;
 		info.common_caps[0] = 1u << SPICE_COMMON_CAP_MINI_HEADER;

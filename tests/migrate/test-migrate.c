@@ -61,6 +61,63 @@ SF_TEST(migdata_round_trips)
 	sf_buf_unref(b);
 }
 
+static int load_display(const struct sf_buf *b, uint32_t size, struct sf_mig_display *d)
+{
+	struct sf_rbuf r;
+	int err;
+
+	if ((err = sf_migdata_open(&r, b->data, size, SPICE_CHANNEL_DISPLAY)) < 0 ||
+	    (err = sf_mig_display_load(&r, d)) < 0)
+		return err;
+	return sf_migdata_end(&r);
+}
+
+static struct sf_buf *display_record(const struct sf_mig_display *d, unsigned extra)
+{
+	struct sf_wbuf w;
+
+	sf_migdata_begin(&w, SPICE_CHANNEL_DISPLAY);
+	sf_mig_display_save(&w, d);
+	for (unsigned i = 0; i < extra; i++)
+		sf_wbuf_u8(&w, 0);
+	return sf_migdata_finish(&w);
+}
+
+/* The display record's GLZ part is optional (older sources end before it):
+ * the envelope's length says which, and nothing in between is taken. */
+SF_TEST(migdata_display_glz_state_is_optional_and_checked)
+{
+	struct sf_mig_display d = {.preferred = -1,
+				   .glz = true,
+				   .glz_next = 0x123456789ull,
+				   .glz_window = 1u << 22},
+			      d2;
+	struct sf_buf *b = display_record(&d, 0);
+
+	SF_TEST_ASSERT(b && load_display(b, b->size, &d2) == 0);
+	SF_TEST_ASSERT(d2.glz && d2.glz_next == 0x123456789ull && d2.glz_window == 1u << 22);
+	sf_buf_unref(b);
+	/* as an older source writes it */
+	d.glz = false;
+	b = display_record(&d, 0);
+	SF_TEST_ASSERT(b && load_display(b, b->size, &d2) == 0 && !d2.glz && d2.glz_next == 0);
+	sf_buf_unref(b);
+	/* neither: a part cut short or one byte too many */
+	for (unsigned extra = 1; extra < 12 + 2; extra++) {
+		if (extra == 12)
+			continue;
+		b = display_record(&d, extra);
+		SF_TEST_ASSERT(b && load_display(b, b->size, &d2) < 0);
+		sf_buf_unref(b);
+	}
+	/* an id no dictionary reaches */
+	d.glz = true;
+	d.glz_next = SF_MIG_GLZ_ID_MAX;
+	b = display_record(&d, 0);
+	SF_TEST_ASSERT(b && load_display(b, b->size, &d2) < 0);
+	sf_buf_unref(b);
+}
+
 SF_TEST(migdata_refuses_damage)
 {
 	struct sf_buf *b = sample_main();
