@@ -157,9 +157,10 @@ void sf_dpy_fanout(struct sf_display *d, enum kind kind, struct sf_buf *b);
 void sf_dpy_send_one(struct client *c, struct sf_buf *b);
 /* A copy of @img at (@x, @y) into @r to every ready display client, in the
  * codec each gets (the server's setting, its preference and caps), each
- * encoding made once; it supersedes earlier draws it covers. */
+ * encoding made once; it supersedes earlier draws it covers. @lossless: a
+ * repair (after a stream), never JPEG. */
 void sf_dpy_fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect *r,
-			const struct sf_image *img, int32_t x, int32_t y);
+			const struct sf_image *img, int32_t x, int32_t y, bool lossless);
 /* A blend or raster-op copy, the same way; it supersedes nothing. */
 void sf_dpy_fanout_reading(struct sf_display *d, const struct sf_cmd *cmd);
 /* Surface @sid's whole picture to @c, lossless and outside the GLZ

@@ -260,7 +260,7 @@ static bool do_draw(struct sf_display *d, const struct sf_cmd *cmd)
 			sf_stream_frame(d, cmd, now);
 		else
 			sf_dpy_fanout_copy(d, cmd->surface_id, &cmd->rect, cmd->image, cmd->src_x,
-					   cmd->src_y);
+					   cmd->src_y, false);
 		return true;
 	case SF_CMD_BLEND:
 		if (!image_covers(cmd->image, &cmd->rect, cmd->src_x, cmd->src_y, true))

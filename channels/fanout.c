@@ -421,7 +421,7 @@ static struct sf_buf *surface_snapshot(struct sf_display *d, uint32_t sid, enum 
 /* A copy in as many encodings as the clients need, each made once, on first
  * need, and shared by every client that uses it. */
 void sf_dpy_fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect *r,
-			const struct sf_image *img, int32_t x, int32_t y)
+			const struct sf_image *img, int32_t x, int32_t y, bool lossless)
 {
 	struct sf_buf *v[SF_CODECS] = {NULL};
 	struct area a = {
@@ -432,6 +432,8 @@ void sf_dpy_fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect
 		if (!sf_dpy_client_ready(d, c, K_DISPLAY))
 			continue;
 		k = codec_for(d, c, &a);
+		if (lossless && k == SF_CODEC_JPEG)
+			k = SF_CODEC_QUIC;
 		if (!v[k])
 			v[k] = encode_copy(d, k, sid, r, img, x, y);
 		if (!v[k])

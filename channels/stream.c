@@ -87,7 +87,7 @@ void sf_stream_stop(struct sf_display *d, bool upgrade)
 		}
 	if (upgrade && d->surfaces[0]) {
 		const struct sf_image *img = sf_surface_image(d->surfaces[0]);
-		sf_dpy_fanout_copy(d, 0, &r, img, r.left, r.top);
+		sf_dpy_fanout_copy(d, 0, &r, img, r.left, r.top, true);
 	}
 }
 

@@ -222,31 +222,51 @@ static void copy_video(struct rig *r, unsigned n, uint32_t *expect)
 		       .type = SF_CMD_COPY, .rect = video_rect, .image = video_frame(n, expect)});
 }
 
+/* 30 video frames, then a draw over part of them, which ends the stream. */
+static void video_then_cover(struct rig *r)
+{
+	pump(r->m, 100);
+	for (unsigned n = 0; n < 30; n++) {
+		copy_video(r, n, r->m->expect);
+		sf_display_flush(r->d);
+		pump(r->m, 20);
+	}
+	SF_TEST_ASSERT(r->m->stream_creates == 1 && r->m->stream_frames >= 15);
+	/* quality 70 on photo-like content: measured 40.8 dB here, stated >= 30 */
+	SF_TEST_ASSERT(r->m->bad_images == 0 && r->m->last_psnr > 30.0);
+	fill(&r->src, r->d, 100, 50, 150, 60, 0x00ff00);
+	sf_display_flush(r->d);
+	pump(r->m, 200);
+}
+
 SF_TEST(display_video_becomes_an_mjpeg_stream_and_ends_lossless)
 {
 	struct rig r = {0};
 	struct sf_display_stats st;
 
 	SF_TEST_ASSERT(rig_up(&r, 16 << 20));
-	pump(r.m, 100);
-	for (unsigned n = 0; n < 30; n++) {
-		copy_video(&r, n, r.m->expect);
-		sf_display_flush(r.d);
-		pump(r.m, 20);
-	}
-	SF_TEST_ASSERT(r.m->stream_creates == 1 && r.m->stream_frames >= 15);
-	/* quality 70 on photo-like content: measured 40.8 dB here, stated >= 30 */
-	SF_TEST_ASSERT(r.m->bad_images == 0 && r.m->last_psnr > 30.0);
-	/* a draw over part of the video ends the stream; the client gets the
-	 * exact pixels back */
-	fill(&r.src, r.d, 100, 50, 150, 60, 0x00ff00);
-	sf_display_flush(r.d);
-	pump(r.m, 200);
+	video_then_cover(&r);
+	/* the client gets the exact pixels back */
 	SF_TEST_ASSERT(r.m->stream_destroys == 1 && model_matches(r.m, r.d));
 	SF_TEST_ASSERT(sf_display_get_stats(r.d, &st) == 0 && st.streams == 1);
 	/* the AUTO setting sent the photo-like frames before the stream and the
 	 * lossless repair as QUIC */
 	SF_TEST_ASSERT(r.m->quic >= 1 && st.images[SF_CODEC_QUIC] == r.m->quic);
+	rig_down(&r);
+}
+
+/* The repair after a stream is lossless whatever the WAN setting, as
+ * spice-server's upgrade: JPEG under "always" would leave the stream's
+ * blur on screen for good. */
+SF_TEST(display_stream_end_repair_is_lossless_under_jpeg_always)
+{
+	struct rig r = {0};
+
+	SF_TEST_ASSERT(rig_up(&r, 16 << 20));
+	sf_display_set_jpeg(r.d, SF_WAN_ALWAYS);
+	video_then_cover(&r);
+	SF_TEST_ASSERT(r.m->stream_destroys == 1 && model_matches(r.m, r.d));
+	SF_TEST_ASSERT(r.m->quic >= 1);
 	rig_down(&r);
 }
 
