@@ -920,6 +920,23 @@ SF_TEST(display_migrate_and_its_data_leave_at_once_not_at_the_tick)
 	rig_down(&r);
 }
 
+/* A source rig whose client got @n GLZ images, migrated: the client's
+ * MIGRATE_DATA is in src->m. */
+static void glz_source(struct rig *src, int n)
+{
+	SF_TEST_ASSERT(rig_up(src, 16 << 20));
+	pump(src->m, 200);
+	for (int i = 0; i < n; i++)
+		copy_ui(src, i, false);
+	sf_display_flush(src->d);
+	pump(src->m, 200);
+	SF_TEST_ASSERT(src->m->glz == (unsigned)n && src->m->bad_images == 0);
+	sf_chan_migrate(src->chan);
+	for (int i = 0; i < 20 && !src->m->migrate_data_ns; i++)
+		pump(src->m, 50);
+	SF_TEST_ASSERT(src->m->migdata_len > 0);
+}
+
 /* spice-gtk keeps its GLZ window across a seamless migration: the target
  * goes on from the id after the last image the source sent that client (the
  * model's decoder takes ids only in order), so the client keeps GLZ. */
@@ -927,17 +944,7 @@ SF_TEST(display_glz_goes_on_from_the_window_a_migrated_client_brings)
 {
 	struct rig src = {0}, dst = {0};
 
-	SF_TEST_ASSERT(rig_up(&src, 16 << 20));
-	pump(src.m, 200);
-	for (int i = 0; i < 10; i++)
-		copy_ui(&src, i, false);
-	sf_display_flush(src.d);
-	pump(src.m, 200);
-	SF_TEST_ASSERT(src.m->glz == 10 && src.m->bad_images == 0);
-	sf_chan_migrate(src.chan);
-	for (int i = 0; i < 20 && !src.m->migrate_data_ns; i++)
-		pump(src.m, 50);
-	SF_TEST_ASSERT(src.m->migdata_len > 0);
+	glz_source(&src, 10);
 
 	rig_migrated = true;
 	SF_TEST_ASSERT(rig_up(&dst, 16 << 20));
@@ -952,6 +959,42 @@ SF_TEST(display_glz_goes_on_from_the_window_a_migrated_client_brings)
 	pump(dst.m, 300);
 	SF_TEST_ASSERT(dst.m->glz == 10 && dst.m->bad_images == 0);
 	SF_TEST_ASSERT(model_matches(dst.m, dst.d));
+	rig_down(&dst);
+	rig_down(&src);
+}
+
+/* A target whose dictionary already serves a client: the migrated client's
+ * window lacks those images, so it gets LZ and both pictures stay right. */
+SF_TEST(display_glz_migrated_client_gets_lz_beside_a_cohort_of_the_target)
+{
+	struct rig src = {0}, dst = {0};
+	struct model *b;
+	struct sf_chan *cb;
+
+	glz_source(&src, 6);
+	rig_migrated = true;
+	SF_TEST_ASSERT(rig_up(&dst, 16 << 20));
+	rig_migrated = false;
+	cb = extra_client(&dst, &b); /* a client of the target, there first */
+	SF_TEST_ASSERT(cb);
+	pump(b, 200);
+	copy_ui(&dst, 40, false);
+	sf_display_flush(dst.d);
+	pump(b, 200);
+	SF_TEST_ASSERT(b->glz == 1);
+	dst.m->glz_win = src.m->glz_win;
+	src.m->glz_win = NULL;
+	send_bytes(dst.m->fd, SPICE_MSGC_MIGRATE_DATA, src.m->migdata, src.m->migdata_len);
+	pump(dst.m, 200);
+	for (int i = 0; i < 5; i++)
+		copy_ui(&dst, 50 + i, false);
+	sf_display_flush(dst.d);
+	pump(dst.m, 300);
+	pump(b, 200);
+	SF_TEST_ASSERT(dst.m->glz == 0 && dst.m->bad_images == 0 && dst.m->lz >= 5);
+	SF_TEST_ASSERT(b->glz == 6 && b->bad_images == 0);
+	SF_TEST_ASSERT(model_matches(dst.m, dst.d) && model_matches(b, dst.d));
+	extra_close(cb, b);
 	rig_down(&dst);
 	rig_down(&src);
 }
