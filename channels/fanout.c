@@ -329,11 +329,13 @@ void sf_dpy_fanout(struct sf_display *d, enum kind kind, struct sf_buf *b)
 /* ---- what each client gets (producer) ---- */
 
 /* An area about to be sent; @photo caches its class (-1: not looked at)
- * across the clients of one draw. */
+ * across the clients of one draw. @lossless: a repair or a snapshot, which
+ * must not be JPEG. */
 struct area {
 	const struct sf_image *img;
 	uint32_t x, y, w, h;
 	int photo;
+	bool lossless;
 };
 
 static bool area_is_photo(struct area *a)
@@ -343,12 +345,15 @@ static bool area_is_photo(struct area *a)
 	return a->photo;
 }
 
-/* QUIC's lossy stand-in for clients the WAN setting gives JPEG. */
-static enum sf_codec lossy(const struct sf_display *d, const struct client *c)
+/* A photographic area: JPEG for clients the WAN setting gives it, unless
+ * the area must stay lossless; QUIC otherwise. */
+static enum sf_codec lossy(const struct sf_display *d, const struct client *c, const struct area *a)
 {
 	/* relaxed: settings; a draw encoded either way is valid */
 	int mode = atomic_load_explicit(&d->jpeg, memory_order_relaxed);
 
+	if (a->lossless)
+		return SF_CODEC_QUIC;
 	if (mode == SF_WAN_ALWAYS ||
 	    (mode == SF_WAN_AUTO && atomic_load_explicit(&c->low_bw, memory_order_relaxed)))
 		return SF_CODEC_JPEG;
@@ -375,12 +380,12 @@ static enum sf_codec codec_for(const struct sf_display *d, const struct client *
 	case SPICE_IMAGE_COMPRESSION_LZ4:
 		return c->lz4 ? SF_CODEC_LZ4 : SF_CODEC_LZ;
 	case SPICE_IMAGE_COMPRESSION_QUIC:
-		return lossy(d, c);
+		return lossy(d, c, a);
 	case SPICE_IMAGE_COMPRESSION_AUTO_LZ:
-		return area_is_photo(a) ? lossy(d, c) : SF_CODEC_LZ;
+		return area_is_photo(a) ? lossy(d, c, a) : SF_CODEC_LZ;
 	case SPICE_IMAGE_COMPRESSION_AUTO_GLZ:
 		if (area_is_photo(a))
-			return lossy(d, c);
+			return lossy(d, c, a);
 		/* fall through */
 	case SPICE_IMAGE_COMPRESSION_GLZ:
 		return c->glz ? SF_CODEC_GLZ : SF_CODEC_LZ;
@@ -425,15 +430,14 @@ void sf_dpy_fanout_copy(struct sf_display *d, uint32_t sid, const struct sf_rect
 {
 	struct sf_buf *v[SF_CODECS] = {NULL};
 	struct area a = {
-		img, (uint32_t)x, (uint32_t)y, (uint32_t)sf_rect_w(r), (uint32_t)sf_rect_h(r), -1};
+		img, (uint32_t)x, (uint32_t)y, (uint32_t)sf_rect_w(r), (uint32_t)sf_rect_h(r),
+		-1,  lossless};
 
 	for (struct client *c = d->clients; c; c = c->next) {
 		enum sf_codec k;
 		if (!sf_dpy_client_ready(d, c, K_DISPLAY))
 			continue;
 		k = codec_for(d, c, &a);
-		if (lossless && k == SF_CODEC_JPEG)
-			k = SF_CODEC_QUIC;
 		if (!v[k])
 			v[k] = encode_copy(d, k, sid, r, img, x, y);
 		if (!v[k])
@@ -466,7 +470,8 @@ void sf_dpy_fanout_reading(struct sf_display *d, const struct sf_cmd *cmd)
 			 (uint32_t)cmd->src_y,
 			 (uint32_t)sf_rect_w(r),
 			 (uint32_t)sf_rect_h(r),
-			 -1};
+			 -1,
+			 false};
 
 	for (struct client *c = d->clients; c; c = c->next) {
 		enum sf_codec k;
@@ -500,11 +505,11 @@ void sf_dpy_send_one(struct client *c, struct sf_buf *b)
 void sf_dpy_send_snapshot(struct sf_display *d, struct client *c, uint32_t sid)
 {
 	const struct sf_image *img = sf_surface_image(d->surfaces[sid]);
-	struct area a = {img, 0, 0, img->width, img->height, -1};
+	struct area a = {img, 0, 0, img->width, img->height, -1, true};
 	enum sf_codec k = codec_for(d, c, &a);
 
 	/* snapshots stay out of the dictionary (while it is empty, more
-	 * clients may join it) and lossless */
-	k = k == SF_CODEC_GLZ ? SF_CODEC_LZ : k == SF_CODEC_JPEG ? SF_CODEC_QUIC : k;
+	 * clients may join it) */
+	k = k == SF_CODEC_GLZ ? SF_CODEC_LZ : k;
 	sf_dpy_send_one(c, surface_snapshot(d, sid, k));
 }
