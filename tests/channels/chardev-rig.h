@@ -14,6 +14,7 @@
 #include "channels/chardev.h"
 #include "channels/wire.h"
 #include "engine/loop.h"
+#include "tests/channels/msg-rig.h"
 
 struct dev {
 	uint8_t out[1 << 20]; /* what the guest will give */
@@ -89,11 +90,7 @@ static const struct sf_chardev_ops dev_ops = {.read = dev_read,
 /* A client message on the wire (mini header), written by the test. */
 static inline bool send_msg(int fd, uint16_t type, const void *p, uint32_t n)
 {
-	uint8_t h[6];
-
-	sf_put_le16(h, type);
-	sf_put_le32(h + 2, n);
-	return write(fd, h, 6) == 6 && (!n || write(fd, p, n) == (ssize_t)n);
+	return rig_send(fd, type, p, n);
 }
 
 /* Read one server message (mini header) with the loop pumped meanwhile;

@@ -24,6 +24,7 @@
 #include "encoders/quic.h"
 #include "engine/clock.h"
 #include "engine/thread.h"
+#include "tests/channels/msg-rig.h"
 
 #define W 160
 #define H 120
@@ -108,21 +109,12 @@ struct model {
 	size_t len;
 };
 
-static inline void send_bytes(int fd, uint16_t type, const void *p, uint32_t size)
-{
-	uint8_t h[6];
-	sf_put_le16(h, type);
-	sf_put_le32(h + 2, size);
-	SF_BUG_ON(write(fd, h, 6) != 6 || write(fd, p, size) != (ssize_t)size);
-}
-
+/* A message of @size bytes (0 or 4) carrying @v. */
 static inline void send_msg(int fd, uint16_t type, uint32_t v, uint32_t size)
 {
-	uint8_t m[10];
-	sf_put_le16(m, type);
-	sf_put_le32(m + 2, size);
-	sf_put_le32(m + 6, v);
-	SF_BUG_ON(write(fd, m, 6 + size) != (ssize_t)(6 + size));
+	uint8_t b[4];
+	sf_put_le32(b, v);
+	SF_BUG_ON(!rig_send(fd, type, b, size));
 }
 
 /* Decode the Image at @img (@w x @h) into @px as the stock client would

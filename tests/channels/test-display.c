@@ -937,6 +937,26 @@ static void glz_source(struct rig *src, int n)
 	SF_TEST_ASSERT(src->m->migdata_len > 0);
 }
 
+/* A target rig whose own client is the one migrating from @src; the client
+ * links first and is attached once its MIGRATE_DATA arrives (glz_arrive). */
+static void glz_target(struct rig *dst)
+{
+	rig_migrated = true;
+	SF_TEST_ASSERT(rig_up(dst, 16 << 20));
+	rig_migrated = false;
+}
+
+/* The client arrives on @dst with its session's GLZ window and the data the
+ * source gave it. */
+static void glz_arrive(struct rig *src, struct rig *dst)
+{
+	dst->m->glz_win = src->m->glz_win;
+	src->m->glz_win = NULL;
+	SF_TEST_ASSERT(rig_send(dst->m->fd, SPICE_MSGC_MIGRATE_DATA, src->m->migdata,
+				src->m->migdata_len));
+	pump(dst->m, 200);
+}
+
 /* spice-gtk keeps its GLZ window across a seamless migration: the target
  * goes on from the id after the last image the source sent that client (the
  * model's decoder takes ids only in order), so the client keeps GLZ. */
@@ -945,14 +965,8 @@ SF_TEST(display_glz_goes_on_from_the_window_a_migrated_client_brings)
 	struct rig src = {0}, dst = {0};
 
 	glz_source(&src, 10);
-
-	rig_migrated = true;
-	SF_TEST_ASSERT(rig_up(&dst, 16 << 20));
-	rig_migrated = false;
-	dst.m->glz_win = src.m->glz_win; /* the session's window */
-	src.m->glz_win = NULL;
-	send_bytes(dst.m->fd, SPICE_MSGC_MIGRATE_DATA, src.m->migdata, src.m->migdata_len);
-	pump(dst.m, 200);
+	glz_target(&dst);
+	glz_arrive(&src, &dst);
 	for (int i = 0; i < 10; i++)
 		copy_ui(&dst, 50 + i, false);
 	sf_display_flush(dst.d);
@@ -972,9 +986,7 @@ SF_TEST(display_glz_migrated_client_gets_lz_beside_a_cohort_of_the_target)
 	struct sf_chan *cb;
 
 	glz_source(&src, 6);
-	rig_migrated = true;
-	SF_TEST_ASSERT(rig_up(&dst, 16 << 20));
-	rig_migrated = false;
+	glz_target(&dst);
 	cb = extra_client(&dst, &b); /* a client of the target, there first */
 	SF_TEST_ASSERT(cb);
 	pump(b, 200);
@@ -982,10 +994,7 @@ SF_TEST(display_glz_migrated_client_gets_lz_beside_a_cohort_of_the_target)
 	sf_display_flush(dst.d);
 	pump(b, 200);
 	SF_TEST_ASSERT(b->glz == 1);
-	dst.m->glz_win = src.m->glz_win;
-	src.m->glz_win = NULL;
-	send_bytes(dst.m->fd, SPICE_MSGC_MIGRATE_DATA, src.m->migdata, src.m->migdata_len);
-	pump(dst.m, 200);
+	glz_arrive(&src, &dst);
 	for (int i = 0; i < 5; i++)
 		copy_ui(&dst, 50 + i, false);
 	sf_display_flush(dst.d);

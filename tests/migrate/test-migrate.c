@@ -31,36 +31,6 @@ static int load_main(const uint8_t *p, uint32_t n, struct sf_mig_main *m)
 	return sf_migdata_end(&r);
 }
 
-SF_TEST(migdata_round_trips)
-{
-	struct sf_buf *b = sample_main();
-	struct sf_mig_main m;
-	struct sf_mig_display d = {.preferred = SPICE_IMAGE_COMPRESSION_LZ, .stream_id = 7}, d2;
-	struct sf_mig_vmc v = {.data = (const uint8_t *)"hello", .len = 5}, v2;
-	struct sf_wbuf w;
-	struct sf_rbuf r;
-
-	SF_TEST_ASSERT(b && load_main(b->data, b->size, &m) == 0);
-	SF_TEST_ASSERT(m.mouse_mode == SPICE_MOUSE_MODE_CLIENT && m.mm_time == 123456 && !m.agent);
-	sf_buf_unref(b);
-
-	sf_migdata_begin(&w, SPICE_CHANNEL_DISPLAY);
-	sf_mig_display_save(&w, &d);
-	b = sf_migdata_finish(&w);
-	SF_TEST_ASSERT(sf_migdata_open(&r, b->data, b->size, SPICE_CHANNEL_DISPLAY) == 0);
-	SF_TEST_ASSERT(sf_mig_display_load(&r, &d2) == 0 && sf_migdata_end(&r) == 0);
-	SF_TEST_ASSERT(d2.preferred == d.preferred && d2.stream_id == 7);
-	sf_buf_unref(b);
-
-	sf_migdata_begin(&w, SPICE_CHANNEL_PORT);
-	sf_mig_vmc_save(&w, &v);
-	b = sf_migdata_finish(&w);
-	SF_TEST_ASSERT(sf_migdata_open(&r, b->data, b->size, SPICE_CHANNEL_PORT) == 0);
-	SF_TEST_ASSERT(sf_mig_vmc_load(&r, &v2) == 0 && sf_migdata_end(&r) == 0);
-	SF_TEST_ASSERT(v2.len == 5 && memcmp(v2.data, "hello", 5) == 0);
-	sf_buf_unref(b);
-}
-
 static int load_display(const struct sf_buf *b, uint32_t size, struct sf_mig_display *d)
 {
 	struct sf_rbuf r;
@@ -81,6 +51,33 @@ static struct sf_buf *display_record(const struct sf_mig_display *d, unsigned ex
 	for (unsigned i = 0; i < extra; i++)
 		sf_wbuf_u8(&w, 0);
 	return sf_migdata_finish(&w);
+}
+
+SF_TEST(migdata_round_trips)
+{
+	struct sf_buf *b = sample_main();
+	struct sf_mig_main m;
+	struct sf_mig_display d = {.preferred = SPICE_IMAGE_COMPRESSION_LZ, .stream_id = 7}, d2;
+	struct sf_mig_vmc v = {.data = (const uint8_t *)"hello", .len = 5}, v2;
+	struct sf_wbuf w;
+	struct sf_rbuf r;
+
+	SF_TEST_ASSERT(b && load_main(b->data, b->size, &m) == 0);
+	SF_TEST_ASSERT(m.mouse_mode == SPICE_MOUSE_MODE_CLIENT && m.mm_time == 123456 && !m.agent);
+	sf_buf_unref(b);
+
+	b = display_record(&d, 0);
+	SF_TEST_ASSERT(b && load_display(b, b->size, &d2) == 0);
+	SF_TEST_ASSERT(d2.preferred == d.preferred && d2.stream_id == 7);
+	sf_buf_unref(b);
+
+	sf_migdata_begin(&w, SPICE_CHANNEL_PORT);
+	sf_mig_vmc_save(&w, &v);
+	b = sf_migdata_finish(&w);
+	SF_TEST_ASSERT(sf_migdata_open(&r, b->data, b->size, SPICE_CHANNEL_PORT) == 0);
+	SF_TEST_ASSERT(sf_mig_vmc_load(&r, &v2) == 0 && sf_migdata_end(&r) == 0);
+	SF_TEST_ASSERT(v2.len == 5 && memcmp(v2.data, "hello", 5) == 0);
+	sf_buf_unref(b);
 }
 
 /* The display record's GLZ part is optional (older sources end before it):
