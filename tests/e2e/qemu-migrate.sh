@@ -134,6 +134,7 @@ run_case() {
 	[ "$c" = cancel ] && shot=$sp
 	timeout 30 spicy-screenshot -h 127.0.0.1 -p "$shot" -o "$TMP/$c.fresh.ppm" >/dev/null 2>&1
 	sed 's/^/# /' "$TMP/$c.client" | grep -E "RESULT|port|rror|lost|repeated|wrong" | head -6
+	[ $rc -eq 0 ] || guest_broke "$c" | sed 's/^/# target guest: /'
 	return $rc
 }
 
@@ -179,11 +180,44 @@ reference_breaks_too() {
 	return 0
 }
 
+# the target's guest kernel broke after the migration (its console, the
+# serial file QEMU truncates at each start)
+guest_broke() {
+	grep -m1 -h -E "Kernel panic|kernel BUG|BUG:|Oops|general protection|corruption" \
+		"$TMP/${1}_dst.serial" 2>/dev/null
+}
+
+case_passed() { # case_passed CASE RC
+	[ "$2" -eq 0 ] || return 1
+	if [ "$1" = cancel ]; then stayed_on_source "$1"; else ended_on_target "$1"; fi
+}
+
+# One case, tried again (up to three tries in all) only when it failed
+# because the target's guest kernel broke: a list or stack corruption in
+# the guest's memory after loadvm, seen in about 1 of 25 standard-VGA runs
+# on a loaded machine (2026-12-03) and in most qxl-vga runs on either
+# server. The server has no path to guest RAM with a standard VGA (QEMU
+# copies the frame into its own heap), so a broken guest is not the
+# server's failure; three broken guests in a row still fail the case. Any
+# other failure counts at once. Each broken try keeps its console.
+run_tries() { # run_tries CASE SEAMLESS: sets rc
+	for t_try in 1 2 3; do
+		rc=0
+		run "$1" "$2" >"$TMP/$1.run" 2>&1 || rc=1
+		case_passed "$1" $rc && return 0
+		[ "$1" = qxl ] && return 0 # the qxl case has its own control
+		why=$(guest_broke "$1") || return 0
+		cp "$TMP/${1}_dst.serial" "$TMP/${1}_dst.try$t_try.serial"
+		echo "# $1: try $t_try: the target guest's kernel broke after the migration:"
+		echo "#   $why"
+		echo "#   $(grep -m1 -h RESULT "$TMP/$1.client" 2>/dev/null)"
+	done
+}
+
 for c in ${CASES:-seamless semi cancel late qxl}; do
 	seam=on
 	[ "$c" = semi ] && seam=off
-	rc=0
-	run "$c" "$seam" >"$TMP/$c.run" 2>&1 || rc=1
+	run_tries "$c" "$seam"
 	# seen on one machine (2026-12-02): 6 of 6 qxl runs broke the target's
 	# guest (kernel oops in interrupt context, or its UART stalled or
 	# replayed kilobytes), on the reference too; earlier machines passed
