@@ -42,14 +42,21 @@ SF_EXPORT SpiceServer *spice_server_new(void)
 	return s;
 }
 
-/* Saffron's main loop runs inside the embedder's: its epoll fd is one watch. */
+/* Saffron's main loop runs inside the embedder's: its epoll fd is one watch.
+ * QEMU calls it with its global lock held, which the guest's port I/O waits
+ * for, so a long round here is a pause in the guest: debug logs name it. */
 static void loop_ready(int fd, int event, void *opaque)
 {
 	SpiceServer *s = opaque;
+	uint64_t t0 = sf_clock_now_ns(), dt;
 
 	(void)fd;
 	(void)event;
 	sf_loop_iterate(sf_server_loop(s->srv), 0);
+	dt = sf_clock_now_ns() - t0;
+	if (dt > 2000000)
+		sf_log_debug("a main loop round held the embedder's lock %.1f ms",
+			     (double)dt / 1e6);
 }
 
 static void fill_addrs(SpiceChannelEventInfo *info, int fd)
