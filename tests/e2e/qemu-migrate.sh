@@ -205,6 +205,9 @@ run_tries() { # run_tries CASE SEAMLESS: sets rc
 		rc=0
 		run "$1" "$2" >"$TMP/$1.run" 2>&1 || rc=1
 		case_passed "$1" $rc && return 0
+		# what the source's coordinator told the client, for the record
+		grep -h -E "saffron . migrate|cannot migrate|answered MIGRATE_BEGIN" \
+			"$TMP/${1}_src.log" 2>/dev/null | cut -c1-160 | head -8 | sed 's/^/# source: /'
 		[ "$1" = qxl ] && return 0 # the qxl case has its own control
 		why=$(guest_broke "$1") || return 0
 		cp "$TMP/${1}_dst.serial" "$TMP/${1}_dst.try$t_try.serial"
