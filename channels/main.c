@@ -216,9 +216,15 @@ bool sf_session_migrate_begin(struct sf_session *s, const struct sf_migrate_dst 
 {
 	if (s->mig != SF_MIG_NONE && s->mig != SF_MIG_ENDED)
 		return false;
-	if (!s->active || !sf_chan_test_cap(s->main, SPICE_MAIN_CAP_SEMI_SEAMLESS_MIGRATE)) {
-		sf_log_debug("session %08x cannot migrate (%s): switch-host at the end", s->id,
-			     s->active ? "no semi-seamless cap" : "not started");
+	/* linked, its main channel not started yet: the coordinator's next
+	 * poll asks again (marking it failed here left a client that linked
+	 * during a migration untold until the switch-host at the end) */
+	if (!s->active)
+		return false;
+	if (!sf_chan_test_cap(s->main, SPICE_MAIN_CAP_SEMI_SEAMLESS_MIGRATE)) {
+		sf_log_debug("session %08x cannot migrate (no semi-seamless cap): switch-host at "
+			     "the end",
+			     s->id);
 		s->mig = SF_MIG_FAILED;
 		return false;
 	}

@@ -106,7 +106,8 @@ bool sf_session_low_bandwidth(const struct sf_session *s);
 
 /* Ask the client to link to @dst (MIGRATE_BEGIN, or MIGRATE_BEGIN_SEAMLESS
  * when @seamless and the client can). Returns false if the client cannot
- * migrate that way; it gets SWITCH_HOST at the end. Thread: main. */
+ * migrate that way (it gets SWITCH_HOST at the end) or has not started yet
+ * (the caller asks again later). Thread: main. */
 bool sf_session_migrate_begin(struct sf_session *s, const struct sf_migrate_dst *dst,
 			      bool seamless);
 enum sf_session_mig sf_session_migrate_state(const struct sf_session *s);
