@@ -52,7 +52,7 @@ SHIM := $(BUILD)/shim/libspice-server.so.1
 all: $(BUILD)/libsaffron.a $(BUILD)/saffron-demo $(BUILD)/tests/unit \
 	$(BUILD)/tests/glib-client $(BUILD)/tests/rawclient $(BUILD)/tests/ppmcmp $(BUILD)/tests/pattern $(BUILD)/tests/glib-audio \
 	$(BUILD)/tests/glib-chardev $(BUILD)/tests/glib-migrate $(BUILD)/tests/glib-frame $(BUILD)/tests/qmp $(BUILD)/tests/chardev-host $(SHIM) \
-	$(BUILD)/bench/harness $(BUILD)/tests/qxl-loadvm
+	$(BUILD)/bench/harness $(BUILD)/tests/qxl-loadvm $(BUILD)/tests/vgatick
 
 $(BUILD)/shim/%.o: shim/%.c
 	@mkdir -p $(dir $@)
@@ -143,6 +143,11 @@ $(BUILD)/tests/glib-chardev: tests/e2e/glib-chardev.c tests/e2e/chardev-test.h
 $(BUILD)/tests/qmp: tests/e2e/qmp.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=gnu11 -O1 -g -Wall -Werror -o $@ $<
+
+# Runs inside the Linux test guest: static, no sanitizer runtime.
+$(BUILD)/tests/vgatick: tests/e2e/vgatick.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Werror -static -o $@ $<
 
 $(BUILD)/tests/glib-frame: tests/e2e/glib-frame.c
 	@mkdir -p $(dir $@)

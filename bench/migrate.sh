@@ -6,21 +6,35 @@
 # echoes spans the switch. Two streams: "probe" keeps one 512-byte chunk in
 # flight, a latency probe; "4096B" keeps 4 KiB in flight, the stream of
 # tests/e2e/qemu-migrate.sh. "largest other pause" shows whether the stream
-# paused on its own outside the switch.
+# paused on its own outside the switch. The display: the guest changes its
+# picture every 10 ms (MIG_TICK, vgatick.c) and the client times each
+# change it is shown; QEMU redraws every 30 ms, so a pause of up to about
+# 30 ms on either side of the VM's off time is the refresh, not a server.
 # Usage: sh bench/migrate.sh [RUNS] [WINDOWS]   (build first; WINDOWS
 # default "512 4096"). Prints a markdown table.
 BUILD=${BUILD:-build}
 RUNS=${1:-3}
 WINDOWS=${2:-512 4096}
 cd "$(dirname "$0")/.." || exit 2
-export BUILD KEEP_TMP=1
+MIG_TICK=${MIG_TICK-1}
+export BUILD KEEP_TMP=1 MIG_TICK
 
 wall() { # wall LOG PATTERN -> the first matching trace's wall-clock stamp
 	grep -h "$2" "$1" | head -1 | sed 's/^[0-9]*@\([0-9.]*\):.*/\1/'
 }
 
+# span GAPLINES STOP START -> "SPAN_START SPAN_END OTHER_MAX_MS": the gap
+# that overlaps the VM's off time (echoes already on their way can still
+# arrive just after the stop) and the largest other one; "- - M" if none
+span() {
+	echo "$1" | awk -v s="${2:-0}" -v e="${3:-0}" 'NF == 3 {
+		if ($2 <= e && $3 >= s) { if (!a) { a = $2; b = $3 } }
+		else { g = ($3 - $2) * 1000; if (g > m) m = g } }
+		END { printf "%s %s %.0f", a ? a : "-", a ? b : "-", m }'
+}
+
 # one LIB WINDOW -> "pause qemu_downtime vm_off pause-downtime pause-off
-# split other_max stream"
+# split other_max stream display display-off display_split"
 one() {
 	MIG_LIB=$1 MIG_WINDOW=$2 CASES=seamless sh tests/e2e/qemu-migrate.sh >/dev/null 2>&1
 	d=$(ls -td /tmp/saffron-e2e.* | head -1)
@@ -33,14 +47,7 @@ one() {
 	# off from the source's stop to the target's start
 	stop=$(wall "$d/seamless_src.log" 'vm_state_notify running 0.*finish-migrate')
 	start=$(wall "$d/seamless_dst.log" 'vm_state_notify running 1')
-	gaps=$(grep '^gap ' "$d/seamless.client")
-	# the switch's pause is the one that overlaps the VM's off time (echoes
-	# already on their way can still arrive just after the stop)
-	# one pass: "SPAN_START SPAN_END OTHER_MAX_MS" (no span: "- -")
-	set -- $(echo "$gaps" | awk -v s="${stop:-0}" -v e="${start:-0}" 'NF == 3 {
-		if ($2 <= e && $3 >= s) { if (!a) { a = $2; b = $3 } }
-		else { g = ($3 - $2) * 1000; if (g > m) m = g } }
-		END { printf "%s %s %.0f", a ? a : "-", a ? b : "-", m }')
+	set -- $(span "$(grep '^gap ' "$d/seamless.client")" "$stop" "$start")
 	span="" other=$3
 	[ "$1" != - ] && span="$1 $2"
 	[ "$other" = 0 ] && other="<20"
@@ -52,18 +59,25 @@ one() {
 	else
 		printf "<20 %s ? ? ? n/a" "$dt"
 	fi
-	echo " $other $([ "$bad" = 0 ] && [ "$sent" = "$got" ] && echo "exact" || echo "lost/repeated")"
+	printf " %s %s" "$other" "$([ "$bad" = 0 ] && [ "$sent" = "$got" ] && echo "exact" || echo "lost/repeated")"
+	set -- $(span "$(grep '^dgap ' "$d/seamless.client" | sed 's/^d//')" "$stop" "$start")
+	if [ "$1" != - ] && [ -n "$start" ]; then
+		echo "$1 $2 $stop $start" | awk '{ p = ($2 - $1) * 1000; off = ($4 - $3) * 1000
+			printf " %.0f %.0f %.0f/%.0f/%.0f\n", p, p - off, ($3 - $1) * 1000, off, ($2 - $4) * 1000 }'
+	else
+		echo " n/a n/a n/a"
+	fi
 	rm -rf "$d"
 }
 
-echo "| stream | server | run | pause across the switch (ms) | QEMU downtime (ms) | VM off, stop->start (ms) | pause - QEMU downtime | pause - VM off | split: before stop / VM off / after start | largest other pause | port stream |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| stream | server | run | pause across the switch (ms) | QEMU downtime (ms) | VM off, stop->start (ms) | pause - QEMU downtime | pause - VM off | split: before stop / VM off / after start | largest other pause | port stream | display pause (ms) | display - VM off | display split |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for w in $WINDOWS; do
 	name=$([ "$w" = 512 ] && echo probe || echo "${w}B")
 	for i in $(seq 1 "$RUNS"); do
 		set -- $(one "$PWD/$BUILD/shim" "$w")
-		echo "| $name | Saffron | $i | $1 | $2 | $3 | $4 | $5 | $6 | $7 | $8 |"
+		echo "| $name | Saffron | $i | $1 | $2 | $3 | $4 | $5 | $6 | $7 | $8 | $9 | ${10} | ${11} |"
 		set -- $(one "" "$w")
-		echo "| $name | reference | $i | $1 | $2 | $3 | $4 | $5 | $6 | $7 | $8 |"
+		echo "| $name | reference | $i | $1 | $2 | $3 | $4 | $5 | $6 | $7 | $8 | $9 | ${10} | ${11} |"
 	done
 done

@@ -8,7 +8,10 @@
  * the session migrates (semi-seamless: spice-gtk resets channels at the
  * switch, dropping whatever is in flight). MIG_WINDOW=N caps the bytes in
  * flight (default 4096); 512, one chunk, makes it a latency probe whose
- * echo has no pauses of its own (bench/migrate.sh). */
+ * echo has no pauses of its own (bench/migrate.sh). MIG_TICK=1: the guest
+ * rewrites a counter in its picture's top text row every 10 ms
+ * (vgatick.c); each change of that row is a display frame, and every pause
+ * between frames over 20 ms is printed (QEMU redraws every 30 ms). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +34,9 @@ static struct {
 	uint32_t window;
 	uint32_t inflight; /* stream bytes of the write in progress (0: a probe) */
 	int64_t first_ns, last_echo_ns, max_gap_ns, gap_end_ns, gap_end_wall_us, t_mig_ns;
+	bool tick;
+	uint64_t frames, row_hash;
+	int64_t last_frame_us, max_frame_gap_us;
 	int seconds, drain;
 	int result;
 } t = {.result = 1};
@@ -147,6 +153,40 @@ static void port_data(SpicePortChannel *port, gpointer data, int size, gpointer 
 	write_next();
 }
 
+/* FNV-1a over the top text row (16 pixel rows): the guest's counter */
+static uint64_t top_row_hash(void)
+{
+	SpiceDisplayPrimary p;
+	uint64_t h = 14695981039346656037ull;
+
+	if (!t.display || !spice_display_channel_get_primary(SPICE_CHANNEL(t.display), 0, &p))
+		return 0;
+	for (int y = 0; y < 16 && y < p.height; y++)
+		for (int x = 0; x < p.width * 4; x++)
+			h = (h ^ p.data[(size_t)y * p.stride + (size_t)x]) * 1099511628211ull;
+	return h;
+}
+
+static void display_invalidate(SpiceChannel *c, int x, int y, int w, int h, gpointer user)
+{
+	int64_t now = g_get_real_time(); /* wall clock: QEMU's trace stamps */
+	uint64_t hash;
+
+	(void)c;
+	(void)x;
+	(void)w;
+	(void)h;
+	(void)user;
+	if (y >= 16 || (hash = top_row_hash()) == t.row_hash)
+		return;
+	t.row_hash = hash;
+	if (t.frames++ && now - t.last_frame_us > 20000)
+		printf("dgap %.6f %.6f\n", t.last_frame_us / 1e6, now / 1e6);
+	if (t.frames > 1 && now - t.last_frame_us > t.max_frame_gap_us)
+		t.max_frame_gap_us = now - t.last_frame_us;
+	t.last_frame_us = now;
+}
+
 static void port_opened(GObject *obj, GParamSpec *ps, gpointer data)
 {
 	gboolean opened;
@@ -194,6 +234,9 @@ static void finish(const char *ppm)
 	       " max_gap_ms=%.1f migrated=%d port=%s gap_end=%.3f gap_end_wall=%.6f\n",
 	       t.sent, t.got, t.bad, t.max_gap_ns / 1e6, t.migrated, port ? port : "?",
 	       t.gap_end_ns / 1e9, t.gap_end_wall_us / 1e6);
+	if (t.tick)
+		printf("DISPLAY frames=%" G_GUINT64_FORMAT " max_gap_ms=%.1f\n", t.frames,
+		       t.max_frame_gap_us / 1e3);
 	fflush(stdout);
 	t.result = (t.bad || t.got != t.sent || !t.got || !write_ppm(ppm)) ? 1 : 0;
 	g_free(port);
@@ -232,8 +275,12 @@ static void channel_new(SpiceSession *s, SpiceChannel *c, gpointer user)
 {
 	(void)s;
 	(void)user;
-	if (SPICE_IS_DISPLAY_CHANNEL(c))
+	if (SPICE_IS_DISPLAY_CHANNEL(c)) {
 		t.display = SPICE_DISPLAY_CHANNEL(c);
+		if (t.tick)
+			g_signal_connect(c, "display-invalidate", G_CALLBACK(display_invalidate),
+					 NULL);
+	}
 	if (SPICE_IS_PORT_CHANNEL(c)) {
 		g_signal_connect(c, "notify::port-opened", G_CALLBACK(port_opened), NULL);
 		g_signal_connect(c, "port-data", G_CALLBACK(port_data), NULL);
@@ -252,6 +299,7 @@ int main(int argc, char **argv)
 	t.seconds = atoi(argv[3]);
 	t.window = getenv("MIG_WINDOW") ? (uint32_t)atoi(getenv("MIG_WINDOW")) : WINDOW;
 	t.quiesce = argc > 5 && !strcmp(argv[5], "--quiesce");
+	t.tick = getenv("MIG_TICK") && *getenv("MIG_TICK");
 	t.loop = g_main_loop_new(NULL, FALSE);
 	t.session = spice_session_new();
 	g_object_set(t.session, "host", "127.0.0.1", "port", argv[1], NULL);

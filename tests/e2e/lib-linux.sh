@@ -2,11 +2,16 @@
 # tests/e2e/lib-linux.sh: a small Linux guest for QEMU tests, sourced by
 # them (needs lib.sh's BUILD).
 # Kernel and busybox come as Debian packages, unpacked, never installed.
-# linux_guest DIR TAIL: DIR/vmlinuz and DIR/initrd.gz whose init loads the qxl
-# driver, draws the test pattern (DIR/expected.ppm) and then runs TAIL.
+# linux_guest DIR TAIL [PROGRAM...]: DIR/vmlinuz and DIR/initrd.gz whose init
+# loads the qxl driver, draws the test pattern (DIR/expected.ppm) and then
+# runs TAIL; each PROGRAM (a static binary) goes into the guest's /bin. A
+# guest built for another TAIL or PROGRAM list is built again.
 linux_guest() {
 	K=$1
-	[ -s "$K/initrd.gz" ] && [ -s "$K/vmlinuz" ] && return 0
+	l_stamp="$2 $(shift 2; for f in "$@"; do cksum <"$f"; done)"
+	[ -s "$K/initrd.gz" ] && [ -s "$K/vmlinuz" ] && [ "$(cat "$K/stamp" 2>/dev/null)" = "$l_stamp" ] &&
+		return 0
+	rm -f "$K/initrd.gz"
 	R=$BUILD/linux-pkgs # the unpacked packages, shared by every guest
 	mkdir -p "$R/deb" "$K/ir/bin" "$K/ir/lib" "$K/ir/proc" "$K/ir/sys" "$K/ir/dev" || return 1
 	if ! ls "$R"/root/boot/vmlinuz-* >/dev/null 2>&1; then
@@ -34,7 +39,9 @@ echo PATTERN-DRAWN
 INIT
 	printf '%s\n' "$2" 'while true; do sleep 1000; done' >>"$K/ir/init"
 	chmod +x "$K/ir/init"
+	shift 2
+	for f in "$@"; do cp "$f" "$K/ir/bin/" || return 1; done
 	(cd "$K/ir" && find . | cpio -o -H newc 2>/dev/null | gzip -1 >../initrd.gz)
-	[ -s "$K/initrd.gz" ]
+	[ -s "$K/initrd.gz" ] && printf '%s' "$l_stamp" >"$K/stamp"
 }
 

@@ -14,6 +14,8 @@
 # if the guest breaks there too, the case is reported skipped with what both
 # runs saw. MIG_VGA=qxl-vga runs every case on qxl-vga. MIG_QEMU_ARGS and MIG_DST_ARGS
 # add QEMU options to both VMs or the target (e.g. "-trace serial_*").
+# MIG_TICK=1 has the guest change its picture every 10 ms (vgatick.c) and
+# the client time those changes (bench/migrate.sh).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-linux.sh"
 
@@ -27,7 +29,8 @@ case "$BUILD" in
 	CLIENT_ENV="$CLIENT_ENV ASAN_OPTIONS=detect_leaks=0" # glib's caches look like leaks
 	;;
 esac
-ECHO='stty -F /dev/ttyS1 raw -echo; cat </dev/ttyS1 >/dev/ttyS1 & echo ECHO-READY'
+ECHO='stty -F /dev/ttyS1 raw -echo; cat </dev/ttyS1 >/dev/ttyS1 & echo ECHO-READY
+grep -q saffron.tick /proc/cmdline && vgatick &'
 QMP="$BUILD/tests/qmp"
 
 # vm NAME SPICEPORT SEAMLESS [QEMU ARGS...]
@@ -36,7 +39,7 @@ vm() {
 	shift 3
 	env $SAN_ENV SAFFRON_DEBUG=migrate:debug,main:debug,server:debug,vmc:debug,chan:debug,shim:debug,display:debug LD_LIBRARY_PATH="$lib" qemu-system-x86_64 -accel tcg -m 192 \
 		-nodefaults -kernel "$K/vmlinuz" -initrd "$K/initrd.gz" \
-		-append "console=ttyS0 quiet" -device "$vga" \
+		-append "console=ttyS0 quiet${MIG_TICK:+ saffron.tick}" -device "$vga" \
 		-spice "port=$v_port,addr=127.0.0.1,disable-ticketing=on,seamless-migration=$v_seam" \
 		-chardev spiceport,id=p0,name=org.saffron.echo \
 		-serial "file:$TMP/$v_name.serial" -device isa-serial,chardev=p0 \
@@ -148,7 +151,7 @@ stayed_on_source() {
 	grep -q "RESULT sent=\([0-9]*\) got=\1 bad=0 " "$TMP/$1.client"
 }
 
-if ! linux_guest "$K" "$ECHO" >"$TMP/prepare.log" 2>&1; then
+if ! linux_guest "$K" "$ECHO" "$BUILD/tests/vgatick" >"$TMP/prepare.log" 2>&1; then
 	echo "# skipped: could not fetch and unpack the Debian kernel/busybox packages"
 	finish
 	exit 0
