@@ -7,9 +7,13 @@
 # flight, a latency probe; "4096B" keeps 4 KiB in flight, the stream of
 # tests/e2e/qemu-migrate.sh. "largest other pause" shows whether the stream
 # paused on its own outside the switch. The display: the guest changes its
-# picture every 10 ms (MIG_TICK, vgatick.c) and the client times each
-# change it is shown; QEMU redraws every 30 ms, so a pause of up to about
-# 30 ms on either side of the VM's off time is the refresh, not a server.
+# picture every 10 ms (MIG_TICK, vgatick.c) and the client notes when each
+# change is shown. "display freeze" is the longest time without a change
+# from the last frame before the stop to the first after the target's
+# start; "display stop->live" is that whole span (the guest's clock on the
+# screen jumps over it), split around the VM's off time. Frames inside the
+# off time show the guest's last moments before the stop. QEMU redraws
+# every 30 ms, so up to ~30 ms on either side is the refresh, not a server.
 # Usage: sh bench/migrate.sh [RUNS] [WINDOWS]   (build first; WINDOWS
 # default "512 4096"). Prints a markdown table.
 BUILD=${BUILD:-build}
@@ -34,7 +38,7 @@ span() {
 }
 
 # one LIB WINDOW -> "pause qemu_downtime vm_off pause-downtime pause-off
-# split other_max stream display display-off display_split"
+# split other_max stream freeze stop->live live-off live_split"
 one() {
 	MIG_LIB=$1 MIG_WINDOW=$2 CASES=seamless sh tests/e2e/qemu-migrate.sh >/dev/null 2>&1
 	d=$(ls -td /tmp/saffron-e2e.* | head -1)
@@ -60,24 +64,23 @@ one() {
 		printf "<20 %s ? ? ? n/a" "$dt"
 	fi
 	printf " %s %s" "$other" "$([ "$bad" = 0 ] && [ "$sent" = "$got" ] && echo "exact" || echo "lost/repeated")"
-	set -- $(span "$(grep '^dgap ' "$d/seamless.client" | sed 's/^d//')" "$stop" "$start")
-	if [ "$1" != - ] && [ -n "$start" ]; then
-		echo "$1 $2 $stop $start" | awk '{ p = ($2 - $1) * 1000; off = ($4 - $3) * 1000
-			printf " %.0f %.0f %.0f/%.0f/%.0f\n", p, p - off, ($3 - $1) * 1000, off, ($2 - $4) * 1000 }'
-	else
-		echo " n/a n/a n/a"
-	fi
+	grep '^frame ' "$d/seamless.client" | awk -v s="${stop:-0}" -v e="${start:-0}" '
+		$2 <= s { l = $2 } $2 > s && !f { t[n++] = $2 } $2 >= e && !f { f = $2 }
+		END { if (!l || !f || !e) { print " n/a n/a n/a n/a"; exit }
+			p = l; for (i = 0; i < n; i++) { g = t[i] - p; if (g > m) m = g; p = t[i] }
+			printf " %.0f %.0f %.0f %.0f/%.0f/%.0f\n", m * 1000, (f - l) * 1000,
+				(f - l - (e - s)) * 1000, (s - l) * 1000, (e - s) * 1000, (f - e) * 1000 }'
 	rm -rf "$d"
 }
 
-echo "| stream | server | run | pause across the switch (ms) | QEMU downtime (ms) | VM off, stop->start (ms) | pause - QEMU downtime | pause - VM off | split: before stop / VM off / after start | largest other pause | port stream | display pause (ms) | display - VM off | display split |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| stream | server | run | pause across the switch (ms) | QEMU downtime (ms) | VM off, stop->start (ms) | pause - QEMU downtime | pause - VM off | split: before stop / VM off / after start | largest other pause | port stream | display freeze (ms) | display stop->live (ms) | stop->live - VM off | split: last frame->stop / VM off / start->first frame |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for w in $WINDOWS; do
 	name=$([ "$w" = 512 ] && echo probe || echo "${w}B")
 	for i in $(seq 1 "$RUNS"); do
 		set -- $(one "$PWD/$BUILD/shim" "$w")
-		echo "| $name | Saffron | $i | $1 | $2 | $3 | $4 | $5 | $6 | $7 | $8 | $9 | ${10} | ${11} |"
+		echo "| $name | Saffron | $i | $1 | $2 | $3 | $4 | $5 | $6 | $7 | $8 | $9 | ${10} | ${11} | ${12} |"
 		set -- $(one "" "$w")
-		echo "| $name | reference | $i | $1 | $2 | $3 | $4 | $5 | $6 | $7 | $8 | $9 | ${10} | ${11} |"
+		echo "| $name | reference | $i | $1 | $2 | $3 | $4 | $5 | $6 | $7 | $8 | $9 | ${10} | ${11} | ${12} |"
 	done
 done
