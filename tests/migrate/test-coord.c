@@ -194,8 +194,8 @@ SF_TEST(coord_bounds_the_wait_for_a_client_that_never_answers)
 	sf_migrate_end(r.mig, true);
 	/* client 0 is not told before the slow one's wait is over */
 	SF_TEST_ASSERT(rig_quiet(&r, 0, SPICE_MSG_MAIN_MIGRATE_END, 1000));
-	SF_TEST_ASSERT(rig_expect(&r, 1, SPICE_MSG_MAIN_MIGRATE_SWITCH_HOST,
-				  SF_MIGRATE_LATE_WAIT_MS));
+	SF_TEST_ASSERT(
+		rig_expect(&r, 1, SPICE_MSG_MAIN_MIGRATE_SWITCH_HOST, SF_MIGRATE_LATE_WAIT_MS));
 	SF_TEST_ASSERT(rig_expect(&r, 0, SPICE_MSG_MAIN_MIGRATE_END, 200));
 	for (unsigned i = 0; i < 2; i++) {
 		close(r.fd[i]);
