@@ -7,7 +7,7 @@
 # flight, a latency probe; "4096B" keeps 4 KiB in flight, the stream of
 # tests/e2e/qemu-migrate.sh. "largest other pause" shows whether the stream
 # paused on its own outside the switch. The display: the guest changes its
-# picture every 10 ms (MIG_TICK, vgatick.c) and the client notes when each
+# picture every 10 ms (vgatick.c) and the client notes when each
 # change is shown. "display freeze" is the longest time without a change
 # from the last frame before the stop to the first after the target's
 # start; "display stop->live" is that whole span (the guest's clock on the
@@ -20,8 +20,7 @@ BUILD=${BUILD:-build}
 RUNS=${1:-3}
 WINDOWS=${2:-512 4096}
 cd "$(dirname "$0")/.." || exit 2
-MIG_TICK=${MIG_TICK-1}
-export BUILD KEEP_TMP=1 MIG_TICK
+export BUILD KEEP_TMP=1
 
 wall() { # wall LOG PATTERN -> the first matching trace's wall-clock stamp
 	grep -h "$2" "$1" | head -1 | sed 's/^[0-9]*@\([0-9.]*\):.*/\1/'

@@ -11,7 +11,8 @@
  * echo has no pauses of its own (bench/migrate.sh). MIG_TICK=1: the guest
  * rewrites a counter in its picture's top text row every 10 ms
  * (vgatick.c); each change of that row is a display frame, printed with its
- * wall-clock time (QEMU redraws every 30 ms). */
+ * wall-clock time (QEMU redraws every 30 ms); the result counts those
+ * after the migration ended (switched or cancelled): a live display. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,9 +35,9 @@ static struct {
 	uint32_t window;
 	uint32_t inflight; /* stream bytes of the write in progress (0: a probe) */
 	int64_t first_ns, last_echo_ns, max_gap_ns, gap_end_ns, gap_end_wall_us, t_mig_ns;
-	bool tick;
-	uint64_t frames, row_hash;
-	int64_t last_frame_us, max_frame_gap_us;
+	bool tick, in_migration;
+	uint64_t frames, frames_after, row_hash;
+	int64_t last_frame_us, max_frame_gap_us, ended_us; /* ended_us: migration over */
 	int seconds, drain;
 	int result;
 } t = {.result = 1};
@@ -51,13 +52,26 @@ static int64_t now_ns(void)
 	return g_get_monotonic_time() * 1000;
 }
 
-static bool may_write(void)
+/* The session's migration state, noting when a migration began and ended
+ * (switched, or cancelled): there is no signal for it. */
+static int migration_state(void)
 {
 	int state = SPICE_SESSION_MIGRATION_NONE;
 
 	g_object_get(t.session, "migration-state", &state, NULL);
-	if (state != SPICE_SESSION_MIGRATION_NONE)
-		t.migrated = true;
+	if (state != SPICE_SESSION_MIGRATION_NONE) {
+		t.migrated = t.in_migration = true;
+	} else if (t.in_migration) {
+		t.in_migration = false;
+		t.ended_us = g_get_real_time();
+	}
+	return state;
+}
+
+static bool may_write(void)
+{
+	int state = migration_state();
+
 	return t.opened && t.ready && !t.stop &&
 	       !(t.quiesce && state != SPICE_SESSION_MIGRATION_NONE) && t.sent - t.got < t.window;
 }
@@ -181,6 +195,7 @@ static void display_invalidate(SpiceChannel *c, int x, int y, int w, int h, gpoi
 		return;
 	t.row_hash = hash;
 	t.frames++;
+	t.frames_after += t.ended_us && !t.in_migration;
 	printf("frame %.6f\n", now / 1e6);
 	if (t.frames > 1 && now - t.last_frame_us > t.max_frame_gap_us)
 		t.max_frame_gap_us = now - t.last_frame_us;
@@ -231,12 +246,13 @@ static void finish(const char *ppm)
 
 	g_object_get(t.session, "port", &port, NULL);
 	printf("RESULT sent=%" G_GUINT64_FORMAT " got=%" G_GUINT64_FORMAT " bad=%" G_GUINT64_FORMAT
-	       " max_gap_ms=%.1f migrated=%d port=%s gap_end=%.3f gap_end_wall=%.6f\n",
+	       " max_gap_ms=%.1f migrated=%d port=%s ended=%d gap_end=%.3f gap_end_wall=%.6f\n",
 	       t.sent, t.got, t.bad, t.max_gap_ns / 1e6, t.migrated, port ? port : "?",
-	       t.gap_end_ns / 1e9, t.gap_end_wall_us / 1e6);
+	       t.ended_us && !t.in_migration, t.gap_end_ns / 1e9, t.gap_end_wall_us / 1e6);
 	if (t.tick)
-		printf("DISPLAY frames=%" G_GUINT64_FORMAT " max_gap_ms=%.1f\n", t.frames,
-		       t.max_frame_gap_us / 1e3);
+		printf("DISPLAY frames=%" G_GUINT64_FORMAT " after=%" G_GUINT64_FORMAT
+		       " max_gap_ms=%.1f\n",
+		       t.frames, t.frames_after, t.max_frame_gap_us / 1e3);
 	fflush(stdout);
 	t.result = (t.bad || t.got != t.sent || !t.got || !write_ppm(ppm)) ? 1 : 0;
 	g_free(port);
@@ -253,7 +269,8 @@ static gboolean tick(gpointer data)
 		t.inflight = 0;
 		spice_port_channel_write_async(t.port, "P", 1, NULL, wrote, NULL);
 	}
-	write_next(); /* migration state changes have no signal here */
+	migration_state();
+	write_next();
 	if (ticks % 20 == 0) {
 		printf("client: t=%ds sent=%" G_GUINT64_FORMAT " got=%" G_GUINT64_FORMAT
 		       " migrated=%d\n",

@@ -14,8 +14,10 @@
 # if the guest breaks there too, the case is reported skipped with what both
 # runs saw. MIG_VGA=qxl-vga runs every case on qxl-vga. MIG_QEMU_ARGS and MIG_DST_ARGS
 # add QEMU options to both VMs or the target (e.g. "-trace serial_*").
-# MIG_TICK=1 has the guest change its picture every 10 ms (vgatick.c) and
-# the client time those changes (bench/migrate.sh).
+# With a standard VGA the guest changes its picture every 10 ms (vgatick.c,
+# a counter in the top text row): the client times each change
+# (bench/migrate.sh) and must see the picture live after the migration
+# ends. MIG_TICK= (empty) turns the counter off.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-linux.sh"
 
@@ -32,6 +34,7 @@ esac
 ECHO='stty -F /dev/ttyS1 raw -echo; cat </dev/ttyS1 >/dev/ttyS1 & echo ECHO-READY
 grep -q saffron.tick /proc/cmdline && vgatick &'
 QMP="$BUILD/tests/qmp"
+MIG_TICK=${MIG_TICK-1}
 
 # vm NAME SPICEPORT SEAMLESS [QEMU ARGS...]
 vm() {
@@ -39,7 +42,7 @@ vm() {
 	shift 3
 	env $SAN_ENV SAFFRON_DEBUG=migrate:debug,main:debug,server:debug,vmc:debug,chan:debug,shim:debug,display:debug LD_LIBRARY_PATH="$lib" qemu-system-x86_64 -accel tcg -m 192 \
 		-nodefaults -kernel "$K/vmlinuz" -initrd "$K/initrd.gz" \
-		-append "console=ttyS0 quiet${MIG_TICK:+ saffron.tick}" -device "$vga" \
+		-append "console=ttyS0 quiet${tick:+ saffron.tick}" -device "$vga" \
 		-spice "port=$v_port,addr=127.0.0.1,disable-ticketing=on,seamless-migration=$v_seam" \
 		-chardev spiceport,id=p0,name=org.saffron.echo \
 		-serial "file:$TMP/$v_name.serial" -device isa-serial,chardev=p0 \
@@ -88,6 +91,8 @@ run_case() {
 	c=$1 seam=$2
 	vga=${MIG_VGA:-VGA}
 	case $c in qxl*) vga=qxl-vga ;; esac
+	tick=$MIG_TICK # text mode: the qxl driver's framebuffer hides it
+	[ "$vga" = VGA ] || tick=
 	lib=${MIG_LIB-$PWD/$BUILD/shim}
 	[ "$c" = qxlref ] && lib= # the control: the system's reference library
 	sp=$(free_port)
@@ -95,13 +100,14 @@ run_case() {
 	while [ "$dp" = "$sp" ]; do dp=$(free_port); done
 	mp=$(free_port)
 	while [ "$mp" = "$sp" ] || [ "$mp" = "$dp" ]; do mp=$(free_port); done
+	echo "$sp $dp" >"$TMP/$c.ports" # spice ports: source, target
 	vm "${c}_src" "$sp" "$seam"
 	vm "${c}_dst" "$dp" "$seam" -incoming "tcp:127.0.0.1:$mp" $MIG_DST_ARGS
 	wait_for 180 "$TMP/${c}_src.serial" ECHO-READY || { echo "guest did not start"; return 1; }
 	q=""
 	[ "$seam" = off ] && q=--quiesce
 	if [ "$c" != late ]; then
-		env $CLIENT_ENV "$BUILD/tests/glib-migrate" "$sp" org.saffron.echo 10 "$TMP/$c.ppm" $q \
+		env $CLIENT_ENV MIG_TICK=$tick "$BUILD/tests/glib-migrate" "$sp" org.saffron.echo 10 "$TMP/$c.ppm" $q \
 			>"$TMP/$c.client" 2>&1 &
 		cpid=$!
 		wait_for 30 "$TMP/$c.client" "t=3s" || { echo "client did not stream"; return 1; }
@@ -118,9 +124,16 @@ run_case() {
 		>>"$TMP/$c.qmp.log" || return 1
 	if [ "$c" = late ]; then
 		sleep 1
-		env $CLIENT_ENV "$BUILD/tests/glib-migrate" "$sp" org.saffron.echo 10 "$TMP/$c.ppm" $q \
+		env $CLIENT_ENV MIG_TICK=$tick "$BUILD/tests/glib-migrate" "$sp" org.saffron.echo 10 "$TMP/$c.ppm" $q \
 			>"$TMP/$c.client" 2>&1 &
 		cpid=$!
+		# told of the migration (seed 004), the client must then ride
+		# through the switch: at 4 MB/s the migration can outlast its stream
+		wait_for 30 "$TMP/$c.client" "migrated=1" ||
+			{ echo "the late client was not told of the migration"; return 1; }
+		"$QMP" "$TMP/${c}_src.qmp" \
+			'{"execute":"migrate-set-parameters","arguments":{"max-bandwidth":1000000000}}' \
+			>>"$TMP/$c.qmp.log" || return 1
 	fi
 	if [ "$c" = cancel ]; then
 		sleep 1
@@ -142,13 +155,16 @@ run_case() {
 }
 
 # RESULT line of a case's client: every byte back once (got equals sent: a
-# stream that stalled on the target lost nothing yet lacks its tail), on the
-# target's port
+# stream that stalled on the target lost nothing yet lacks its tail), and
+# the migration ended (switched or cancelled) while the client ran; a
+# switched session names the target's port (spice-gtk names it from
+# MIGRATE_BEGIN on, so it does not tell a cancelled one)
 ended_on_target() {
-	grep -q "RESULT sent=\([0-9]*\) got=\1 bad=0 .*migrated=1" "$TMP/$1.client"
+	grep -q "RESULT sent=\([0-9]*\) got=\1 bad=0 .*migrated=1 port=$(cut -d' ' -f2 "$TMP/$1.ports") ended=1 " \
+		"$TMP/$1.client"
 }
 stayed_on_source() {
-	grep -q "RESULT sent=\([0-9]*\) got=\1 bad=0 " "$TMP/$1.client"
+	grep -q "RESULT sent=\([0-9]*\) got=\1 bad=0 .* ended=1 " "$TMP/$1.client"
 }
 
 if ! linux_guest "$K" "$ECHO" "$BUILD/tests/vgatick" >"$TMP/prepare.log" 2>&1; then
@@ -240,7 +256,10 @@ for c in ${CASES:-seamless semi cancel late qxl}; do
 	# 9 after: surfaces QEMU creates without KEEP_DATA were not cleared, and
 	# ASan's malloc leaves garbage where glibc's fresh mmap is zero
 	# (session 9 clears them, as spice-server does). It runs everywhere.
+	# the counter's text row (16 pixel rows) moves on between the two
 	check "$c: the client shows what a fresh client of the VM sees (>= 99.5%)" \
-		"$BUILD/tests/ppmcmp" "$TMP/$c.ppm" "$TMP/$c.fresh.ppm" 99.5
+		"$BUILD/tests/ppmcmp" "$TMP/$c.ppm" "$TMP/$c.fresh.ppm" 99.5 ${tick:+16}
+	[ -n "$tick" ] && check "$c: the client's picture is live after the migration ended (>= 30 counter changes)" \
+		grep -q "DISPLAY frames=[0-9]* after=\([3-9][0-9]\|[0-9]\{3,\}\) " "$TMP/$c.client"
 done
 finish
