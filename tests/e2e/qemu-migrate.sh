@@ -260,6 +260,6 @@ for c in ${CASES:-seamless semi cancel late qxl}; do
 	check "$c: the client shows what a fresh client of the VM sees (>= 99.5%)" \
 		"$BUILD/tests/ppmcmp" "$TMP/$c.ppm" "$TMP/$c.fresh.ppm" 99.5 ${tick:+16}
 	[ -n "$tick" ] && check "$c: the client's picture is live after the migration ended (>= 30 counter changes)" \
-		grep -q "DISPLAY frames=[0-9]* after=\([3-9][0-9]\|[0-9]\{3,\}\) " "$TMP/$c.client"
+		grep -q "^DISPLAY frames=[0-9]* after=\([3-9][0-9]\|[0-9]\{3,\}\)$" "$TMP/$c.client"
 done
 finish
